@@ -1,0 +1,1 @@
+# contrib/bench: benchmark programs (built by `make bench`, not by default)

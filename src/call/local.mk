@@ -1,0 +1,1 @@
+# src/call: sources of this layer (appended to libgw_la_SOURCES)

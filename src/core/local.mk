@@ -1,0 +1,3 @@
+libgw_la_SOURCES += \
+	src/core/obj.c \
+	src/core/log.c

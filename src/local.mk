@@ -1,0 +1,3 @@
+bin_PROGRAMS += rtcsipd
+rtcsipd_SOURCES = src/rtcsipd.c
+rtcsipd_LDADD = libgw.la
