@@ -1,1 +1,1 @@
-# src/call: sources of this layer (appended to libgw_la_SOURCES)
+libgw_la_SOURCES += src/call/call.c

@@ -1,1 +1,5 @@
-# src/signal: sources of this layer (appended to libgw_la_SOURCES)
+libgw_la_SOURCES += \
+	src/signal/server.c \
+	src/signal/session.c \
+	src/signal/api.c \
+	src/signal/auth.c

@@ -1,0 +1,47 @@
+/* gw/loop.h — the control loop and the media loops (DESIGN section 2).
+ *
+ * The control loop is the default GMainContext run by the main thread.  Media
+ * loops are threads, each with its own GMainContext; a call is pinned to one
+ * media loop for its whole life.  Work crosses loops only via gw_loop_post().
+ */
+#ifndef GW_LOOP_H
+#define GW_LOOP_H
+
+#include <glib.h>
+
+struct gw_loop;
+
+typedef void (gw_loop_work_h)(void *obj);
+
+/* Start @n media loops (n >= 1).  Control loop only; 0 or errno. */
+int gw_loops_start(unsigned n);
+
+/* Stop and join every media loop; pending posted work is dropped (its
+ * references released).  Control loop only. */
+void gw_loops_stop(void);
+
+/* The control loop (valid after gw_loops_start). */
+struct gw_loop *gw_loop_control(void);
+
+/* Pick the media loop with the fewest pinned calls and pin one more to it.
+ * Returns a new reference (gw_obj_deref it; call gw_loop_unpin first). */
+struct gw_loop *gw_loop_pin(void);
+void gw_loop_unpin(struct gw_loop *loop);
+
+unsigned gw_loop_count(void);
+struct gw_loop *gw_loop_nth(unsigned i); /* borrowed */
+
+GMainContext *gw_loop_context(const struct gw_loop *loop);
+const char *gw_loop_name(const struct gw_loop *loop);
+unsigned gw_loop_pinned(const struct gw_loop *loop);
+
+/* True when the caller runs on @loop's thread. */
+gboolean gw_loop_is_current(const struct gw_loop *loop);
+
+/* Run @fn(@obj) on @loop.  Holds a reference on @obj (a gw_obj, may be NULL)
+ * until @fn has run or the loop dropped the work.  When the caller already
+ * runs on @loop, @fn still runs later (from the loop), never re-entrantly.
+ * Any thread. */
+void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj);
+
+#endif

@@ -1,0 +1,230 @@
+/* api.c — the JSON API v1 (DESIGN section 4): framing checks, dispatch by
+ * "type" through a table, hello/ping, and the registry of sessions by user.
+ * Control loop only. */
+#include <string.h>
+#include "signal_priv.h"
+#include "gw/obj.h"
+#include "gw/log.h"
+
+struct api_entry {
+	gw_api_h *h;
+	bool needs_hello;
+};
+
+static GHashTable *handlers;  /* type -> struct api_entry* */
+static GPtrArray *sessions;   /* every open session (borrowed: lws pss owns) */
+static struct {
+	gw_session_close_h *h;
+	void *arg;
+} close_hook;
+
+/* Types the API defines that this build does not implement yet: answered
+ * with a clear error instead of "unknown type". */
+static const char *const known_types[] = {
+	"hello", "call", "candidate", "accept", "reject", "hangup", "dtmf",
+	"hold", "unhold", "transfer", "ping",
+};
+
+static void handlers_init(void)
+{
+	if (!handlers)
+		handlers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	if (!sessions)
+		sessions = g_ptr_array_new();
+}
+
+static void add_handler(const char *type, gw_api_h *h, bool needs_hello)
+{
+	struct api_entry *e = g_new(struct api_entry, 1);
+
+	handlers_init();
+	e->h = h;
+	e->needs_hello = needs_hello;
+	g_hash_table_replace(handlers, g_strdup(type), e);
+}
+
+void gw_signal_register(const char *type, gw_api_h *h)
+{
+	add_handler(type, h, true);
+}
+
+void gw_signal_on_session_close(gw_session_close_h *h, void *arg)
+{
+	close_hook.h = h;
+	close_hook.arg = arg;
+}
+
+const char *gw_api_require_string(struct gw_ws_session *s, json_t *msg, json_t *tid,
+				  const char *field)
+{
+	json_t *v = json_object_get(msg, field);
+	const char *call = json_string_value(json_object_get(msg, "call"));
+
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		gw_ws_session_error(s, tid, call, GW_ERR_BAD_REQUEST,
+				    v ? "field '%s' must be a non-empty string" : "missing field '%s'",
+				    field);
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static bool valid_user(const char *u)
+{
+	size_t n = strlen(u);
+
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(u[i]) && !strchr("._-+@", u[i]))
+			return false;
+	return true;
+}
+
+static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	const struct gw_signal_cfg *cfg = s->cfg;
+	char *user = NULL, *why = NULL;
+	char **allowed = NULL;
+	json_t *reply;
+
+	if (s->user) {
+		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST, "hello already done");
+		return;
+	}
+	if (cfg->auth_none) {
+		const char *u = gw_api_require_string(s, msg, tid, "user");
+
+		if (!u)
+			return;
+		if (!valid_user(u)) {
+			gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST,
+					    "user must be 1-64 characters of letters, digits and ._-+@");
+			return;
+		}
+		user = g_strdup(u);
+	} else {
+		const char *token = json_string_value(json_object_get(msg, "token"));
+
+		if (!token || gw_auth_jwt_verify(token, cfg->jwt_secret, g_get_real_time() / G_USEC_PER_SEC,
+						 &user, &allowed, &why)) {
+			gw_info(s->log, "hello refused: %s", token ? why : "no token");
+			gw_ws_session_error(s, tid, NULL, GW_ERR_UNAUTHORIZED, "%s",
+					    token ? why : "missing field 'token'");
+			g_free(why);
+			return;
+		}
+	}
+	gw_ws_session_set_user(s, user);
+	s->allowed = allowed;
+	gw_info(s->log, "hello: user %s", user);
+	reply = json_pack("{s:s, s:s, s:s, s:[]}", "type", "welcome", "session", s->id,
+			  "user", user, "ice_servers");
+	if (tid)
+		json_object_set(reply, "tid", tid);
+	gw_ws_session_send(s, reply);
+	g_free(user);
+}
+
+static void on_ping(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	json_t *reply = json_pack("{s:s}", "type", "pong");
+
+	if (tid)
+		json_object_set(reply, "tid", tid);
+	gw_ws_session_send(s, reply);
+}
+
+void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	json_t *tid, *type;
+	const char *t;
+	struct api_entry *e;
+
+	handlers_init();
+	if (!msg) {
+		gw_ws_session_error(s, NULL, NULL, GW_ERR_BAD_REQUEST, "not JSON: %s (at byte %d)",
+				    jerr.text, jerr.position);
+		return;
+	}
+	if (!json_is_object(msg)) {
+		gw_ws_session_error(s, NULL, NULL, GW_ERR_BAD_REQUEST, "message must be a JSON object");
+		goto out;
+	}
+	tid = json_object_get(msg, "tid");
+	if (tid && !json_is_string(tid) && !json_is_integer(tid)) {
+		gw_ws_session_error(s, NULL, NULL, GW_ERR_BAD_REQUEST, "tid must be a string or integer");
+		goto out;
+	}
+	type = json_object_get(msg, "type");
+	if (!json_is_string(type)) {
+		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST,
+				    type ? "field 'type' must be a string" : "missing field 'type'");
+		goto out;
+	}
+	t = json_string_value(type);
+	e = g_hash_table_lookup(handlers, t);
+	if (!e) {
+		const char *call = json_string_value(json_object_get(msg, "call"));
+
+		if (g_strv_contains((const char *const *)known_types, t))
+			gw_ws_session_error(s, tid, call, GW_ERR_BAD_REQUEST,
+					    "'%s' is not supported by this gateway yet", t);
+		else
+			gw_ws_session_error(s, tid, call, GW_ERR_BAD_REQUEST, "unknown type '%.64s'", t);
+		goto out;
+	}
+	if (e->needs_hello && !s->user) {
+		gw_ws_session_error(s, tid, NULL, GW_ERR_UNAUTHORIZED, "send hello first");
+		goto out;
+	}
+	gw_obj_ref(s); /* a handler may close the session */
+	e->h(s, msg, tid);
+	gw_obj_deref(s);
+out:
+	json_decref(msg);
+}
+
+void gw_api_session_added(struct gw_ws_session *s)
+{
+	handlers_init();
+	if (!g_hash_table_lookup(handlers, "hello")) {
+		add_handler("hello", on_hello, false);
+		add_handler("ping", on_ping, false);
+	}
+	g_ptr_array_add(sessions, s);
+}
+
+void gw_api_session_removed(struct gw_ws_session *s)
+{
+	if (!g_ptr_array_remove_fast(sessions, s))
+		return;
+	if (close_hook.h)
+		close_hook.h(s, close_hook.arg);
+}
+
+static void release_ref(gpointer obj)
+{
+	gw_obj_deref(obj);
+}
+
+unsigned gw_signal_session_count(void)
+{
+	return sessions ? sessions->len : 0;
+}
+
+GPtrArray *gw_signal_sessions_of(const char *user)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(release_ref);
+
+	for (guint i = 0; sessions && i < sessions->len; i++) {
+		struct gw_ws_session *s = sessions->pdata[i];
+
+		/* NULL user: every session (shutdown) */
+		if ((!user || (s->user && !strcmp(s->user, user))) && gw_ws_session_open(s))
+			g_ptr_array_add(out, gw_obj_ref(s));
+	}
+	return out;
+}

@@ -1,0 +1,139 @@
+/* auth.c — HS256 JSON Web Token verification for hello (RFC 7519, 7515).
+ * Pure function; control loop.  Claims used: sub (the user), exp (required,
+ * seconds since the epoch), nbf (optional), allowed (optional array of
+ * destination prefixes the user may call). */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include "signal_priv.h"
+
+/* base64url without padding -> bytes; NULL when malformed. */
+static guchar *b64url_decode(const char *s, size_t n, gsize *out_len)
+{
+	GString *t = g_string_sized_new(n + 4);
+	guchar *bin;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (!g_ascii_isalnum(c)) {
+			g_string_free(t, TRUE);
+			return NULL;
+		}
+		g_string_append_c(t, c);
+	}
+	if (t->len % 4 == 1) {
+		g_string_free(t, TRUE);
+		return NULL;
+	}
+	while (t->len % 4)
+		g_string_append_c(t, '=');
+	bin = g_base64_decode(t->str, out_len);
+	g_string_free(t, TRUE);
+	return bin;
+}
+
+static json_t *decode_json_part(const char *s, size_t n)
+{
+	gsize len;
+	guchar *bin = b64url_decode(s, n, &len);
+	json_t *j;
+
+	if (!bin)
+		return NULL;
+	j = json_loadb((const char *)bin, len, 0, NULL);
+	g_free(bin);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
+		       char **user, char ***allowed, char **why)
+{
+	const char *dot1, *dot2;
+	json_t *hdr = NULL, *claims = NULL, *v;
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mac_len = 0;
+	guchar *sig = NULL;
+	gsize sig_len = 0;
+	const char *sub;
+	int err = EACCES;
+
+	dot1 = strchr(token, '.');
+	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	if (!dot1 || !dot2 || strchr(dot2 + 1, '.') || strlen(token) > 8192) {
+		*why = g_strdup("token is not a JWS compact serialisation");
+		goto out;
+	}
+	hdr = decode_json_part(token, (size_t)(dot1 - token));
+	if (!hdr || g_strcmp0(json_string_value(json_object_get(hdr, "alg")), "HS256")) {
+		*why = g_strdup("token header must say alg HS256");
+		goto out;
+	}
+	sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig_len);
+	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)token,
+		  (size_t)(dot2 - token), mac, &mac_len) ||
+	    !sig || sig_len != mac_len || CRYPTO_memcmp(sig, mac, mac_len)) {
+		*why = g_strdup("bad token signature");
+		goto out;
+	}
+	claims = decode_json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	if (!claims) {
+		*why = g_strdup("token claims are not a JSON object");
+		goto out;
+	}
+	v = json_object_get(claims, "exp");
+	if (!json_is_number(v)) {
+		*why = g_strdup("token has no exp claim");
+		goto out;
+	}
+	if ((gint64)json_number_value(v) <= now_s) {
+		*why = g_strdup("token expired");
+		goto out;
+	}
+	v = json_object_get(claims, "nbf");
+	if (json_is_number(v) && (gint64)json_number_value(v) > now_s + 60) {
+		*why = g_strdup("token not valid yet");
+		goto out;
+	}
+	sub = json_string_value(json_object_get(claims, "sub"));
+	if (!sub || !*sub || strlen(sub) > 64) {
+		*why = g_strdup("token has no usable sub claim");
+		goto out;
+	}
+	v = json_object_get(claims, "allowed");
+	if (v && !json_is_array(v)) {
+		*why = g_strdup("token claim allowed must be an array of strings");
+		goto out;
+	}
+	*allowed = NULL;
+	if (v) {
+		GPtrArray *a = g_ptr_array_new();
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(v, i, e)
+			if (json_is_string(e))
+				g_ptr_array_add(a, g_strdup(json_string_value(e)));
+		g_ptr_array_add(a, NULL);
+		*allowed = (char **)g_ptr_array_free(a, FALSE);
+	}
+	*user = g_strdup(sub);
+	err = 0;
+out:
+	g_free(sig);
+	json_decref(hdr);
+	json_decref(claims);
+	return err;
+}

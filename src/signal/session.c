@@ -1,0 +1,231 @@
+/* session.c — one browser WebSocket session: message assembly with the
+ * size limit, the send queue, the hello timer and closing.
+ * Control loop only.  See struct gw_ws_session for who holds references. */
+#include <errno.h>
+#include <string.h>
+#include "signal_priv.h"
+#include "gw/obj.h"
+#include "gw/log.h"
+
+static unsigned next_session_id;
+
+static void session_destroy(void *arg)
+{
+	struct gw_ws_session *s = arg;
+	GBytes *b;
+
+	while ((b = g_queue_pop_head(&s->txq)))
+		g_bytes_unref(b);
+	if (s->rx)
+		g_string_free(s->rx, TRUE);
+	g_free(s->user);
+	g_strfreev(s->allowed);
+}
+
+static void release_ref(gpointer obj)
+{
+	gw_obj_deref(obj);
+}
+
+static gboolean hello_timeout(gpointer arg)
+{
+	struct gw_ws_session *s = arg;
+
+	s->hello_timer = 0;
+	if (!s->user) {
+		gw_info(s->log, "no hello within %u s: closing", s->cfg->hello_timeout_s);
+		gw_ws_session_error(s, NULL, NULL, GW_ERR_UNAUTHORIZED, "no hello within %u s",
+				    s->cfg->hello_timeout_s);
+		gw_ws_session_close(s, "hello timeout");
+	}
+	return G_SOURCE_REMOVE;
+}
+
+struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg)
+{
+	struct gw_ws_session *s = gw_obj_alloc(sizeof(*s), session_destroy);
+	char peer[64] = "";
+
+	s->wsi = wsi;
+	s->cfg = cfg;
+	g_snprintf(s->id, sizeof(s->id), "s%u", ++next_session_id);
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	g_snprintf(s->log, sizeof(s->log), "ws %s", s->id);
+	g_queue_init(&s->txq);
+	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, cfg->hello_timeout_s,
+						    hello_timeout, gw_obj_ref(s), release_ref);
+	gw_info(s->log, "connected from %s", peer);
+	return s;
+}
+
+void gw_ws_session_set_user(struct gw_ws_session *s, const char *user)
+{
+	g_free(s->user);
+	s->user = g_strdup(user);
+	g_snprintf(s->log, sizeof(s->log), "ws %s %s", s->id, user);
+	if (s->hello_timer) {
+		g_source_remove(s->hello_timer);
+		s->hello_timer = 0;
+	}
+}
+
+const char *gw_ws_session_id(const struct gw_ws_session *s)
+{
+	return s->id;
+}
+
+const char *gw_ws_session_user(const struct gw_ws_session *s)
+{
+	return s->user;
+}
+
+const char *gw_ws_session_log(const struct gw_ws_session *s)
+{
+	return s->log;
+}
+
+bool gw_ws_session_open(const struct gw_ws_session *s)
+{
+	return s->wsi && !s->closing;
+}
+
+int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
+{
+	char *text;
+	size_t len;
+	unsigned char *buf;
+	int err = 0;
+
+	if (!gw_ws_session_open(s)) {
+		err = ENOTCONN;
+		goto out;
+	}
+	text = json_dumps(msg, JSON_COMPACT);
+	if (!text) {
+		err = ENOMEM;
+		goto out;
+	}
+	len = strlen(text);
+	if (s->txq_bytes + len > GW_WS_TXQ_MAX) {
+		free(text);
+		gw_warn(s->log, "peer is not reading (%zu bytes queued): closing", s->txq_bytes);
+		gw_ws_session_close(s, "send queue full");
+		err = ENOBUFS;
+		goto out;
+	}
+	buf = g_malloc(LWS_PRE + len);
+	memcpy(buf + LWS_PRE, text, len);
+	free(text);
+	g_queue_push_tail(&s->txq, g_bytes_new_take(buf, LWS_PRE + len));
+	s->txq_bytes += len;
+	lws_callback_on_writable(s->wsi);
+out:
+	json_decref(msg);
+	return err;
+}
+
+void gw_ws_session_error(struct gw_ws_session *s, json_t *tid, const char *call,
+			 const char *code, const char *fmt, ...)
+{
+	json_t *msg = json_object();
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	json_object_set_new(msg, "type", json_string("error"));
+	if (tid)
+		json_object_set(msg, "tid", tid);
+	if (call)
+		json_object_set_new(msg, "call", json_string(call));
+	json_object_set_new(msg, "code", json_string(code));
+	json_object_set_new(msg, "message", json_string(text));
+	gw_debug(s->log, "error %s: %s", code, text);
+	g_free(text);
+	gw_ws_session_send(s, msg);
+}
+
+void gw_ws_session_close(struct gw_ws_session *s, const char *reason)
+{
+	if (!s->wsi || s->closing)
+		return;
+	s->closing = true;
+	g_strlcpy(s->close_reason, reason ? reason : "", sizeof(s->close_reason));
+	lws_callback_on_writable(s->wsi);
+}
+
+void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final)
+{
+	if (s->closing)
+		return;
+	if (!s->rx)
+		s->rx = g_string_sized_new(len < 4096 ? 4096 : len);
+	if (!s->rx_oversized && s->rx->len + len > s->cfg->max_frame) {
+		/* Keep reading to the end of the message, but drop it. */
+		s->rx_oversized = true;
+		g_string_truncate(s->rx, 0);
+	}
+	if (!s->rx_oversized)
+		g_string_append_len(s->rx, buf, (gssize)len);
+	if (!final)
+		return;
+	if (s->rx_oversized) {
+		gw_ws_session_error(s, NULL, NULL, GW_ERR_BAD_REQUEST,
+				    "message larger than %zu bytes", s->cfg->max_frame);
+		s->rx_oversized = false;
+	} else {
+		gw_api_dispatch(s, s->rx->str, s->rx->len);
+	}
+	/* Do not keep a large buffer around after a big message. */
+	if (s->rx && s->rx->allocated_len > 65536) {
+		g_string_free(s->rx, TRUE);
+		s->rx = NULL;
+	} else if (s->rx) {
+		g_string_truncate(s->rx, 0);
+	}
+}
+
+int gw_ws_session_on_writeable(struct gw_ws_session *s)
+{
+	GBytes *b = g_queue_pop_head(&s->txq);
+
+	if (b) {
+		gsize size;
+		unsigned char *p = (unsigned char *)g_bytes_get_data(b, &size);
+		size_t len = size - LWS_PRE;
+		int n = lws_write(s->wsi, p + LWS_PRE, len, LWS_WRITE_TEXT);
+
+		s->txq_bytes -= len;
+		g_bytes_unref(b);
+		if (n < (int)len) {
+			gw_warn(s->log, "write failed: closing");
+			return -1;
+		}
+		if (!g_queue_is_empty(&s->txq) || s->closing)
+			lws_callback_on_writable(s->wsi);
+		return 0;
+	}
+	if (s->closing) {
+		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_NORMAL,
+				 (unsigned char *)s->close_reason, strlen(s->close_reason));
+		return -1;
+	}
+	return 0;
+}
+
+void gw_ws_session_on_closed(struct gw_ws_session *s)
+{
+	GBytes *b;
+
+	gw_info(s->log, "closed%s%s", s->close_reason[0] ? ": " : "", s->close_reason);
+	s->wsi = NULL;
+	s->closing = true;
+	if (s->hello_timer) {
+		g_source_remove(s->hello_timer);
+		s->hello_timer = 0;
+	}
+	while ((b = g_queue_pop_head(&s->txq)))
+		g_bytes_unref(b);
+	s->txq_bytes = 0;
+}

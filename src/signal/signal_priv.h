@@ -1,0 +1,58 @@
+/* signal_priv.h — internals shared by the files of src/signal. */
+#ifndef GW_SIGNAL_PRIV_H
+#define GW_SIGNAL_PRIV_H
+
+#include <libwebsockets.h>
+#include <glib.h>
+#include "gw/signal.h"
+
+/* Largest amount of unsent replies a session may accumulate before we
+ * decide the peer is not reading and drop it. */
+#define GW_WS_TXQ_MAX (1024 * 1024)
+
+/* One WebSocket connection.  Control loop only.  References: the lws
+ * per-session data holds one from ESTABLISHED to CLOSED; the hello timer
+ * holds one while armed; handlers may take more. */
+struct gw_ws_session {
+	char id[24];
+	char log[64];            /* "ws 7 alice" */
+	char *user;              /* set by hello */
+	char **allowed;          /* JWT 'allowed' destination prefixes, or NULL = any */
+	struct lws *wsi;         /* NULL once lws closed the connection */
+	GQueue txq;              /* of GBytes (LWS_PRE headroom + text) */
+	size_t txq_bytes;
+	GString *rx;             /* fragments of the message being received */
+	bool rx_oversized;       /* discarding the rest of an oversized message */
+	bool closing;            /* close after the queue drains */
+	char close_reason[64];
+	guint hello_timer;
+	const struct gw_signal_cfg *cfg;
+};
+
+/* What the session code needs from the configuration. */
+struct gw_signal_cfg {
+	size_t max_frame;
+	unsigned max_sessions;
+	unsigned hello_timeout_s;
+	bool auth_none;
+	const char *jwt_secret;
+};
+
+struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg);
+/* lws events for a session. */
+void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final);
+int gw_ws_session_on_writeable(struct gw_ws_session *s);
+void gw_ws_session_on_closed(struct gw_ws_session *s);
+void gw_ws_session_set_user(struct gw_ws_session *s, const char *user);
+
+/* api.c: one complete message from a session. */
+void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);
+/* session registry (api.c) */
+void gw_api_session_added(struct gw_ws_session *s);
+void gw_api_session_removed(struct gw_ws_session *s);
+/* auth.c: verify an HS256 JWT; on success *user (g_free) is its sub and
+ * *allowed (g_strfreev, may be NULL) its destination prefixes. */
+int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
+		       char **user, char ***allowed, char **why);
+
+#endif
