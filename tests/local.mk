@@ -2,3 +2,23 @@
 TEST_CFLAGS_COMMON = $(AM_CFLAGS) $(CHECK_CFLAGS) -DGW_TEST_SRCDIR='"$(abs_top_srcdir)"'
 TEST_LIBS_COMMON = libgw.la $(CHECK_LIBS)
 AM_TESTS_ENVIRONMENT = export GW_TEST_SRCDIR='$(abs_top_srcdir)'; export GW_TEST_BUILDDIR='$(abs_top_builddir)'; export CK_DEFAULT_TIMEOUT=60;
+
+check_PROGRAMS += tests/unit/test_core tests/unit/test_config tests/unit/test_api
+tests_unit_test_core_SOURCES = tests/unit/test_core.c
+tests_unit_test_core_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_core_LDADD = $(TEST_LIBS_COMMON)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_config_LDADD = $(TEST_LIBS_COMMON)
+tests_unit_test_api_SOURCES = tests/unit/test_api.c
+tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/signal
+tests_unit_test_api_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_api_LDADD = $(TEST_LIBS_COMMON)
+TESTS += tests/unit/test_core tests/unit/test_config tests/unit/test_api
+
+# Integration tests: Debian's python3 (python3-websockets) against the real daemon.
+TEST_EXTENSIONS = .py .sh
+PY_LOG_COMPILER = /usr/bin/python3
+SH_LOG_COMPILER = /bin/bash
+TESTS += tests/integration/test_daemon.py
+EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py

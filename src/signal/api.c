@@ -22,7 +22,7 @@ static struct {
  * with a clear error instead of "unknown type". */
 static const char *const known_types[] = {
 	"hello", "call", "candidate", "accept", "reject", "hangup", "dtmf",
-	"hold", "unhold", "transfer", "ping",
+	"hold", "unhold", "transfer", "ping", NULL,
 };
 
 static void handlers_init(void)

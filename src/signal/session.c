@@ -41,17 +41,35 @@ static gboolean hello_timeout(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
-struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg)
+static struct gw_ws_session *session_alloc(const struct gw_signal_cfg *cfg)
 {
 	struct gw_ws_session *s = gw_obj_alloc(sizeof(*s), session_destroy);
+
+	s->cfg = cfg;
+	g_snprintf(s->id, sizeof(s->id), "s%u", ++next_session_id);
+	g_snprintf(s->log, sizeof(s->log), "ws %s", s->id);
+	g_queue_init(&s->txq);
+	return s;
+}
+
+struct gw_ws_session *gw_ws_session_new_detached(const struct gw_signal_cfg *cfg,
+						 void (*sink)(const char *text, void *arg),
+						 void *arg)
+{
+	struct gw_ws_session *s = session_alloc(cfg);
+
+	s->sink = sink;
+	s->sink_arg = arg;
+	return s;
+}
+
+struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg)
+{
+	struct gw_ws_session *s = session_alloc(cfg);
 	char peer[64] = "";
 
 	s->wsi = wsi;
-	s->cfg = cfg;
-	g_snprintf(s->id, sizeof(s->id), "s%u", ++next_session_id);
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	g_snprintf(s->log, sizeof(s->log), "ws %s", s->id);
-	g_queue_init(&s->txq);
 	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, cfg->hello_timeout_s,
 						    hello_timeout, gw_obj_ref(s), release_ref);
 	gw_info(s->log, "connected from %s", peer);
@@ -86,7 +104,7 @@ const char *gw_ws_session_log(const struct gw_ws_session *s)
 
 bool gw_ws_session_open(const struct gw_ws_session *s)
 {
-	return s->wsi && !s->closing;
+	return (s->wsi || s->sink) && !s->closing;
 }
 
 int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
@@ -106,6 +124,11 @@ int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
 		goto out;
 	}
 	len = strlen(text);
+	if (s->sink) {
+		s->sink(text, s->sink_arg);
+		free(text);
+		goto out;
+	}
 	if (s->txq_bytes + len > GW_WS_TXQ_MAX) {
 		free(text);
 		gw_warn(s->log, "peer is not reading (%zu bytes queued): closing", s->txq_bytes);
@@ -148,11 +171,12 @@ void gw_ws_session_error(struct gw_ws_session *s, json_t *tid, const char *call,
 
 void gw_ws_session_close(struct gw_ws_session *s, const char *reason)
 {
-	if (!s->wsi || s->closing)
+	if (!gw_ws_session_open(s))
 		return;
 	s->closing = true;
 	g_strlcpy(s->close_reason, reason ? reason : "", sizeof(s->close_reason));
-	lws_callback_on_writable(s->wsi);
+	if (s->wsi)
+		lws_callback_on_writable(s->wsi);
 }
 
 void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final)

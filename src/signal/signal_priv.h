@@ -27,6 +27,9 @@ struct gw_ws_session {
 	char close_reason[64];
 	guint hello_timer;
 	const struct gw_signal_cfg *cfg;
+	/* Unit tests: replies go to @sink instead of a socket. */
+	void (*sink)(const char *text, void *arg);
+	void *sink_arg;
 };
 
 /* What the session code needs from the configuration. */
@@ -39,6 +42,10 @@ struct gw_signal_cfg {
 };
 
 struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg);
+/* A session without a socket whose replies go to @sink (tests). */
+struct gw_ws_session *gw_ws_session_new_detached(const struct gw_signal_cfg *cfg,
+						 void (*sink)(const char *text, void *arg),
+						 void *arg);
 /* lws events for a session. */
 void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final);
 int gw_ws_session_on_writeable(struct gw_ws_session *s);

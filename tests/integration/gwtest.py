@@ -1,0 +1,144 @@
+"""gwtest.py — shared helpers for the integration tests: start the real
+rtcsipd on 127.0.0.1 with a temporary config, talk HTTPS and WSS to it."""
+import asyncio
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SRCDIR = os.environ.get("GW_TEST_SRCDIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+BUILDDIR = os.environ.get("GW_TEST_BUILDDIR", os.path.join(SRCDIR, "build"))
+RTCSIPD = os.path.join(BUILDDIR, "rtcsipd")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tls_context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+class Daemon:
+    """The real rtcsipd on a free loopback port, with extra config lines."""
+
+    def __init__(self, extra=None, log_level="info"):
+        self.tmp = tempfile.mkdtemp(prefix="rtcsip-it-")
+        self.port = free_port()
+        self.conf = os.path.join(self.tmp, "rtcsipd.conf")
+        groups = {
+            "general": {"state_dir": os.path.join(self.tmp, "state"), "log_level": log_level},
+            "signal": {"listen": f"127.0.0.1:{self.port}", "web_root": os.path.join(SRCDIR, "contrib", "web")},
+            "media": {"threads": "2"},
+            "ice": {"local_addresses": "127.0.0.1", "remote_networks": "127.0.0.0/8"},
+            "echo": {"enabled": "true"},
+        }
+        for g, kv in (extra or {}).items():
+            groups.setdefault(g, {}).update(kv)
+        with open(self.conf, "w") as f:
+            for g, kv in groups.items():
+                f.write(f"[{g}]\n")
+                for k, v in kv.items():
+                    f.write(f"{k} = {v}\n")
+        self.log = open(os.path.join(self.tmp, "rtcsipd.log"), "w+")
+        self.proc = subprocess.Popen([RTCSIPD, "--config", self.conf], stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.ws_url = f"wss://127.0.0.1:{self.port}/ws"
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("rtcsipd exited at start:\n" + self.log_text())
+            try:
+                self.health()
+                return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.1)
+        raise RuntimeError("rtcsipd did not come up:\n" + self.log_text())
+
+    def log_text(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def get(self, path):
+        with urllib.request.urlopen(self.url + path, context=tls_context(), timeout=5) as r:
+            return r.status, r.headers.get("content-type", ""), r.read()
+
+    def health(self):
+        status, ctype, body = self.get("/healthz")
+        assert status == 200, status
+        assert ctype.startswith("application/json"), ctype
+        return json.loads(body)
+
+    def rss_kib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        out = self.proc.stdout.read() if self.proc.stdout else b""
+        return self.proc.returncode, out
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        rc, _ = self.stop()
+        if exc[0] is not None:
+            sys.stderr.write("---- rtcsipd log ----\n" + self.log_text()[-6000:])
+
+
+async def ws_connect(d, path="/ws"):
+    import websockets
+    return await websockets.connect(f"wss://127.0.0.1:{d.port}{path}", ssl=tls_context(),
+                                    subprotocols=["rtcsip.v1"], max_size=None, open_timeout=10)
+
+
+async def request(ws, msg, timeout=5):
+    await ws.send(msg if isinstance(msg, (str, bytes)) else json.dumps(msg))
+    return json.loads(await asyncio.wait_for(ws.recv(), timeout))
+
+
+class Results:
+    """Tiny test runner that prints one line per check and a summary."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def run(self, name, fn, *args):
+        t0 = time.time()
+        try:
+            fn(*args)
+            self.passed += 1
+            print(f"PASS {name} ({time.time() - t0:.1f}s)", flush=True)
+        except Exception as e:  # report and continue with the next check
+            import traceback
+            self.failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+            traceback.print_exc()
+
+    def exit(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)

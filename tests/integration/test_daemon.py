@@ -1,0 +1,165 @@
+"""test_daemon.py — the real rtcsipd on 127.0.0.1: HTTPS, /healthz, the
+WSS JSON API, limits, bad input and an orderly stop."""
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+
+from gwtest import Daemon, Results, RTCSIPD, request, ws_connect
+
+
+def check_http(d):
+    h = d.health()
+    assert h["status"] == "ok" and h["calls"] == 0 and h["version"], h
+    status, ctype, body = d.get("/")
+    assert status == 200 and b"rtcsip" in body, (status, body[:80])
+    try:
+        d.get("/no-such-file.html")
+        raise AssertionError("missing file served")
+    except Exception as e:
+        assert "404" in str(e), e
+
+
+def check_hello_ping(d):
+    async def go():
+        ws = await ws_connect(d)
+        assert ws.subprotocol == "rtcsip.v1", ws.subprotocol
+        r = await request(ws, {"type": "hello", "user": "alice", "tid": "t1"})
+        assert r["type"] == "welcome" and r["user"] == "alice" and r["tid"] == "t1", r
+        r = await request(ws, {"type": "ping", "tid": 7})
+        assert r == {"type": "pong", "tid": 7}, r
+        assert d.health()["sessions"] == 1
+        await ws.close()
+    asyncio.run(go())
+
+
+def malformed_messages(n, max_frame):
+    rnd = random.Random(4475)
+    fixed = ["{", "[]", "null", '{"type":1}', '{"type":"nope"}', '{"tid":{}}',
+             '{"type":"hello"}', '{"type":"call","call":"x"}', "\u00e9\u00e9", '{"type":"ping",}']
+    for i in range(n):
+        k = i % 4
+        if k == 0:
+            yield fixed[i % len(fixed)]
+        elif k == 1:
+            yield bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 300)))
+        elif k == 2:
+            yield "x" * (max_frame + 1 + rnd.randint(0, 5000))  # oversized
+        else:
+            yield '{"type":"' + "".join(rnd.choice("abc{}[]\",:") for _ in range(50))
+
+
+def check_malformed_flood(d, max_frame=4096):
+    async def go():
+        ws = await ws_connect(d)
+        await request(ws, {"type": "hello", "user": "fuzz"})
+        # warm up allocator pools before the baseline
+        for m in malformed_messages(100, max_frame):
+            await request(ws, m)
+        rss0 = d.rss_kib()
+        codes = {}
+        for m in malformed_messages(1000, max_frame):
+            r = await request(ws, m)
+            assert r["type"] == "error", (m[:60], r)
+            codes[r["code"]] = codes.get(r["code"], 0) + 1
+        rss1 = d.rss_kib()
+        r = await request(ws, {"type": "ping"})
+        assert r["type"] == "pong", r
+        await ws.close()
+        return rss0, rss1, codes
+    rss0, rss1, codes = asyncio.run(go())
+    print(f"   1000 malformed frames: RSS {rss0} -> {rss1} KiB; error codes {codes}")
+    assert set(codes) <= {"bad_request", "unauthorized"}, codes
+    assert rss1 - rss0 < 4096, f"RSS grew {rss1 - rss0} KiB"
+    assert d.health()["status"] == "ok"
+
+
+def check_hello_timeout(d):
+    async def go():
+        ws = await ws_connect(d)
+        t0 = time.time()
+        r = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert r["type"] == "error" and r["code"] == "unauthorized" and "hello" in r["message"], r
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        return time.time() - t0
+    took = asyncio.run(go())
+    assert 1.0 <= took < 6, took
+
+
+def check_max_sessions(d, limit=3):
+    async def go():
+        socks = [await ws_connect(d) for _ in range(limit)]
+        for i, ws in enumerate(socks):
+            r = await request(ws, {"type": "hello", "user": f"u{i}"})
+            assert r["type"] == "welcome", r
+        extra = await ws_connect(d)
+        r = json.loads(await asyncio.wait_for(extra.recv(), 5))
+        assert r["type"] == "error" and r["code"] == "limit", r
+        await asyncio.wait_for(extra.wait_closed(), 5)
+        # the others are unaffected
+        r = await request(socks[0], {"type": "ping"})
+        assert r["type"] == "pong"
+        for ws in socks:
+            await ws.close()
+    asyncio.run(go())
+
+
+def check_ws_only_on_ws_path(d):
+    async def go():
+        try:
+            await ws_connect(d, "/other")
+        except Exception:
+            return
+        raise AssertionError("WebSocket accepted outside /ws")
+    asyncio.run(go())
+
+
+def check_sigterm_closes_sessions_and_exits_0(d):
+    async def go():
+        ws = await ws_connect(d)
+        await request(ws, {"type": "hello", "user": "bob"})
+        t0 = time.time()
+        d.proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(ws.wait_closed(), 5)
+        return ws.close_code, time.time() - t0
+    code, took = asyncio.run(go())
+    assert code == 1000, code
+    rc = d.proc.wait(5)
+    assert rc == 0, rc
+    assert took < 5, took
+
+
+def check_cli():
+    out = subprocess.run([RTCSIPD, "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("rtcsipd "), out
+    bad = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"rtcsip-bad-{os.getpid()}.conf")
+    with open(bad, "w") as f:
+        f.write("[signal]\nlisten = 127.0.0.1:99999\n[media]\nbogus = 1\n")
+    out = subprocess.run([RTCSIPD, "--check-config", bad], capture_output=True, text=True)
+    os.unlink(bad)
+    assert out.returncode != 0
+    assert f"{bad}: [signal] listen:" in out.stderr, out.stderr
+    assert f"{bad}: [media] bogus: unknown key" in out.stderr, out.stderr
+    out = subprocess.run([RTCSIPD, "--no-such-option"], capture_output=True, text=True)
+    assert out.returncode == 2 and "--help" in out.stderr, out
+
+
+def main():
+    res = Results()
+    res.run("cli", check_cli)
+    with Daemon({"signal": {"max_frame": "4096", "max_sessions": "3", "hello_timeout": "2"}}) as d:
+        res.run("https_and_healthz", check_http, d)
+        res.run("wss_hello_ping", check_hello_ping, d)
+        res.run("malformed_flood_keeps_daemon_small", check_malformed_flood, d)
+        res.run("hello_timeout_closes_session", check_hello_timeout, d)
+        res.run("max_sessions_refuses_with_limit", check_max_sessions, d)
+        res.run("websocket_only_at_ws", check_ws_only_on_ws_path, d)
+        res.run("sigterm_closes_sessions_and_exits_0", check_sigterm_closes_sessions_and_exits_0, d)
+    res.exit()
+
+
+if __name__ == "__main__":
+    main()
