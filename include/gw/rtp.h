@@ -1,0 +1,130 @@
+/* gw/rtp.h — RTP packets (RFC 3550): header parse with validity checks,
+ * header write, sequence/timestamp arithmetic with wraparound, and an RTP
+ * sender (own SSRC, own sequence numbers, own timestamp origin).
+ *
+ * Pure functions and plain structs: no allocation, no I/O, no locks.  A
+ * struct gw_rtp_sender belongs to whoever embeds it (one per leg, used on that
+ * call's media loop only).
+ */
+#ifndef GW_RTP_H
+#define GW_RTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GW_RTP_HDR_LEN  12u     /* fixed header, no CSRC, no extension */
+#define GW_RTP_MAX_PT   127u
+
+/* A parsed RTP packet.  All pointers point into the buffer given to
+ * gw_rtp_parse() and are valid as long as that buffer is. */
+struct gw_rtp_hdr {
+	uint8_t pt;              /* payload type, 0..127 */
+	bool marker;
+	bool padding;            /* P bit was set (already removed from payload_len) */
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	uint8_t cc;              /* CSRC count */
+	const uint8_t *csrc;     /* cc big-endian 32-bit CSRCs, NULL when cc == 0 */
+	bool has_ext;            /* X bit */
+	uint16_t ext_profile;    /* "defined by profile" (0xBEDE = RFC 8285 one-byte) */
+	const uint8_t *ext;      /* extension body (after its 4-byte header) */
+	size_t ext_len;          /* bytes in ext */
+	size_t hdr_len;          /* bytes before the payload */
+	const uint8_t *payload;
+	size_t payload_len;      /* without padding; may be 0 */
+};
+
+/* Parse and validate one RTP packet of @len bytes.  Returns 0 and fills @out,
+ * or (leaving @out untouched):
+ *   EINVAL   NULL argument
+ *   EBADMSG  shorter than 12 bytes, or version != 2
+ *   EMSGSIZE CSRC list, extension or padding runs past the end of the packet
+ *            (also: padding count 0)
+ *   EPROTO   the packet is RTCP multiplexed on the RTP port (RFC 5761 §4:
+ *            second byte 192..223); hand it to the RTCP code instead.
+ * gw_rtp_strerror() turns these into a one-word reason for counters/logs. */
+int gw_rtp_parse(const uint8_t *buf, size_t len, struct gw_rtp_hdr *out);
+
+/* Short reason for a gw_rtp_parse() error ("short", "version", ...). */
+const char *gw_rtp_strerror(int err);
+
+/* True when @buf looks like RTCP multiplexed with RTP (RFC 5761 §4). */
+bool gw_rtp_is_rtcp(const uint8_t *buf, size_t len);
+
+/* Write a 12-byte RTP header (V=2, no padding/extension/CSRC) at @buf.
+ * Returns 12, or 0 when @cap < 12 or @pt > 127 (nothing written). */
+size_t gw_rtp_hdr_write(uint8_t *buf, size_t cap, uint8_t pt, bool marker,
+			uint16_t seq, uint32_t ts, uint32_t ssrc);
+
+/* --- sequence numbers and timestamps (modulo arithmetic) --- */
+
+/* Signed distance a - b in sequence space: >0 when a is newer than b. */
+static inline int16_t gw_rtp_seq_diff(uint16_t a, uint16_t b)
+{
+	return (int16_t)(uint16_t)(a - b);
+}
+
+/* True when @a comes strictly after @b (handles wraparound at 65535). */
+static inline bool gw_rtp_seq_newer(uint16_t a, uint16_t b)
+{
+	return gw_rtp_seq_diff(a, b) > 0;
+}
+
+/* Signed distance a - b in timestamp space. */
+static inline int32_t gw_rtp_ts_diff(uint32_t a, uint32_t b)
+{
+	return (int32_t)(uint32_t)(a - b);
+}
+
+/* Extends 16-bit sequence numbers to a monotonic 64-bit count (RFC 3550
+ * appendix A.1 style cycle counting).  Zero-initialise before use. */
+struct gw_rtp_seq_ext {
+	bool started;
+	uint16_t max_seq;       /* highest sequence number seen */
+	uint64_t cycles;        /* wraps seen, times 65536 */
+};
+
+/* Extended value of @seq given the history in @st; updates @st when @seq is
+ * the newest yet.  Late packets from before a wrap map below the wrap. */
+uint64_t gw_rtp_seq_extend(struct gw_rtp_seq_ext *st, uint16_t seq);
+
+/* --- RTP sender: one outgoing stream --- */
+
+/* The sending side of one leg: its own SSRC, sequence numbers and timestamp
+ * origin (RFC 3550 §5.1: all three start random).  Callers give timestamps
+ * on their own media timeline (starting anywhere, in @clock_rate units); the
+ * sender adds its random offset. */
+struct gw_rtp_sender {
+	uint32_t ssrc;
+	uint16_t seq;            /* sequence number of the next packet */
+	uint32_t ts_offset;      /* added to media timestamps */
+	uint32_t clock_rate;     /* Hz, informative (8000, 48000, ...) */
+	bool marker_pending;     /* next packet carries the marker bit */
+	bool sent_any;
+	uint32_t last_ts;        /* wire timestamp of the last packet */
+	uint64_t packets;        /* packets written */
+	uint64_t octets;         /* payload octets written (RFC 3550 SR count) */
+};
+
+/* Start a stream with random SSRC, sequence and timestamp origin; the first
+ * packet carries the marker bit. */
+void gw_rtp_sender_init(struct gw_rtp_sender *s, uint32_t clock_rate);
+
+/* Same with given values (tests, or keeping a stream across a re-INVITE). */
+void gw_rtp_sender_init_fixed(struct gw_rtp_sender *s, uint32_t clock_rate,
+			      uint32_t ssrc, uint16_t seq, uint32_t ts_offset);
+
+/* Make the next packet carry the marker bit (start of a talkspurt, RFC 3551
+ * §4.1, or after the source changed). */
+void gw_rtp_sender_mark(struct gw_rtp_sender *s);
+
+/* Write one packet: header (next seq, @media_ts + offset, marker when @marker
+ * or pending) then @payload.  Returns the packet length, or 0 when it does
+ * not fit in @cap or @pt > 127 (the sequence number is then not consumed). */
+size_t gw_rtp_sender_write(struct gw_rtp_sender *s, uint8_t *buf, size_t cap,
+			   uint8_t pt, uint32_t media_ts, bool marker,
+			   const uint8_t *payload, size_t payload_len);
+
+#endif

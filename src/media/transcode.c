@@ -1,0 +1,434 @@
+/* transcode.c — the per-call media session (gw/media.h): configuration,
+ * codec set-up, the entry points that classify fed packets and hand them to
+ * the direction stages (to_sip.c, to_browser.c, passthrough.c), the 20 ms
+ * schedule, hold, re-INVITE codec changes and counters.
+ *
+ * One session per call, on that call's media loop; it owns every codec
+ * state, the jitter buffer and the DTMF detector, freed by its destructor.
+ */
+#include <errno.h>
+#include <string.h>
+#include <glib.h>
+#include "gw/log.h"
+#include "gw/obj.h"
+#include "media/session.h"
+
+void gw_media_config_init(struct gw_media_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->browser_codec = GW_MEDIA_CODEC_OPUS;
+	cfg->browser_pt = 111;
+	cfg->browser_te_pt = 101;
+	cfg->sip_codec = GW_MEDIA_CODEC_PCMU;
+	cfg->sip_pt = 0;
+	cfg->sip_ptime_ms = 20;
+	cfg->sip_te_pt = 101;
+	cfg->sip_cn_pt = 13;
+	cfg->opus.complexity = GW_MEDIA_OPUS_COMPLEXITY_DEFAULT;
+	cfg->opus.bitrate = GW_MEDIA_OPUS_BITRATE_DEFAULT;
+	cfg->opus.fec = true;
+	cfg->opus.loss_pct = GW_MEDIA_OPUS_LOSS_DEFAULT;
+	cfg->opus.dtx = false;
+	cfg->opus_fec_decode = true;
+	cfg->jitter_max_ms = GW_MEDIA_JITTER_MAX_DEFAULT;
+	cfg->passthrough = false;
+	cfg->inband_dtmf = true;
+}
+
+static bool is_sip_codec(enum gw_media_codec c)
+{
+	return c == GW_MEDIA_CODEC_PCMU || c == GW_MEDIA_CODEC_PCMA || c == GW_MEDIA_CODEC_G722;
+}
+
+static bool pt_ok(int pt, bool optional)
+{
+	return (optional && pt == -1) || (pt >= 0 && pt <= 127);
+}
+
+/* Can audio cross between the two codecs without a resampler? */
+static bool bridgeable(enum gw_media_codec browser, enum gw_media_codec sip)
+{
+	return browser == GW_MEDIA_CODEC_OPUS || browser == sip ||
+	       gw_codec_pcm_rate(browser, sip) == gw_codec_pcm_rate(sip, browser);
+}
+
+static bool sip_side_ok(enum gw_media_codec codec, int pt, unsigned ptime, int te_pt)
+{
+	return is_sip_codec(codec) && pt_ok(pt, false) && pt_ok(te_pt, true) &&
+	       ptime >= 10 && ptime <= 60 && ptime % 10 == 0;
+}
+
+static int config_check(const struct gw_media_config *cfg)
+{
+	if (!sip_side_ok(cfg->sip_codec, cfg->sip_pt, cfg->sip_ptime_ms, cfg->sip_te_pt) ||
+	    !pt_ok(cfg->sip_cn_pt, true) || !pt_ok(cfg->browser_pt, false) ||
+	    !pt_ok(cfg->browser_te_pt, true) ||
+	    !(cfg->browser_codec == GW_MEDIA_CODEC_OPUS || is_sip_codec(cfg->browser_codec)) ||
+	    !bridgeable(cfg->browser_codec, cfg->sip_codec) ||
+	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000)
+		return EINVAL;
+	if (cfg->browser_codec == GW_MEDIA_CODEC_OPUS && !gw_opus_cfg_valid(&cfg->opus))
+		return EINVAL;
+	return 0;
+}
+
+struct codec_set {
+	struct gw_decoder *bdec, *sdec;
+	struct gw_encoder *senc, *benc;
+};
+
+static void codec_set_free(struct codec_set *cs)
+{
+	gw_decoder_free(cs->bdec);
+	gw_decoder_free(cs->sdec);
+	gw_encoder_free(cs->senc);
+	gw_encoder_free(cs->benc);
+	memset(cs, 0, sizeof(*cs));
+}
+
+/* Build the four coders for @cfg (nothing for passthrough). */
+static int codec_set_new(const struct gw_media_config *cfg, bool passthrough,
+			 unsigned pcm_rate, struct codec_set *out)
+{
+	struct codec_set cs = { 0 };
+	int err = 0;
+
+	if (passthrough)
+		goto out;
+	if ((err = gw_decoder_new(cfg->browser_codec, pcm_rate, &cs.bdec)) ||
+	    (err = gw_encoder_new(cfg->sip_codec, pcm_rate, NULL, &cs.senc)) ||
+	    (err = gw_decoder_new(cfg->sip_codec, pcm_rate, &cs.sdec)) ||
+	    (err = gw_encoder_new(cfg->browser_codec, pcm_rate, &cfg->opus, &cs.benc)))
+		codec_set_free(&cs);
+out:
+	if (!err)
+		*out = cs;
+	return err;
+}
+
+/* Derived values that follow from the codecs in s->cfg. */
+static void apply_rates(struct gw_media_session *s)
+{
+	unsigned bclock = gw_media_codec_clock(s->cfg.browser_codec);
+
+	s->pcm_rate = gw_codec_pcm_rate(s->cfg.sip_codec, s->cfg.browser_codec);
+	s->sip_r = s->pcm_rate / 8000;
+	s->browser_r_num = s->pcm_rate;
+	s->browser_r_den = bclock;
+}
+
+static void session_destroy(void *obj)
+{
+	struct gw_media_session *s = obj;
+	struct codec_set cs = { s->bdec, s->sdec, s->senc, s->benc };
+
+	codec_set_free(&cs);
+	gw_jitter_free(s->jb);
+	gw_dtmf_detect_free(s->det);
+	gw_media_to_browser_free(s);
+	g_free(s->log_ctx);
+}
+
+static void inband_digit(char digit, unsigned duration_ms, void *arg)
+{
+	struct gw_media_session *s = arg;
+
+	/* A trunk that sends RFC 4733 usually leaves the tone in the audio
+	 * too; report each digit once, from the out-of-band signal. */
+	if (s->tb.rfc4733_seen)
+		return;
+	s->c.dtmf_inband++;
+	gw_media_report_dtmf(s, digit, duration_ms, GW_MEDIA_DTMF_INBAND);
+}
+
+int gw_media_session_new(const struct gw_media_config *cfg,
+			 gw_media_send_h *to_sip, gw_media_send_h *to_browser,
+			 gw_media_dtmf_h *dtmf, void *arg,
+			 struct gw_media_session **out)
+{
+	struct gw_media_session *s;
+	struct codec_set cs;
+	int err;
+
+	if (!cfg || !to_sip || !to_browser || !out || config_check(cfg))
+		return EINVAL;
+	s = gw_obj_alloc(sizeof(*s), session_destroy);
+	s->cfg = *cfg;
+	s->log_ctx = g_strdup(cfg->log_ctx);
+	s->cfg.log_ctx = s->log_ctx;
+	s->to_sip_h = to_sip;
+	s->to_browser_h = to_browser;
+	s->dtmf_h = dtmf;
+	s->arg = arg;
+	s->passthrough = cfg->passthrough && cfg->browser_codec == cfg->sip_codec;
+	apply_rates(s);
+
+	err = codec_set_new(&s->cfg, s->passthrough, s->pcm_rate, &cs);
+	if (err) {
+		gw_error(s->log_ctx, "media: cannot set up %s <-> %s",
+			 gw_media_codec_name(cfg->browser_codec), gw_media_codec_name(cfg->sip_codec));
+		goto out;
+	}
+	s->bdec = cs.bdec;
+	s->sdec = cs.sdec;
+	s->senc = cs.senc;
+	s->benc = cs.benc;
+	if ((err = gw_jitter_new(8000, GW_MEDIA_FRAME_MS, cfg->jitter_max_ms, &s->jb)))
+		goto out;
+	if (cfg->inband_dtmf && (err = gw_dtmf_detect_new(inband_digit, s, &s->det)))
+		goto out;
+	gw_rtp_sender_init(&s->sip_tx, 8000);
+	gw_rtp_sender_init(&s->browser_tx, gw_media_codec_clock(cfg->browser_codec));
+	gw_dtmf_gen_init(&s->gen, 8000);
+	gw_media_to_sip_reset(s);
+	gw_media_to_browser_reset(s);
+	gw_media_relay_reset(&s->b2s);
+	gw_media_relay_reset(&s->s2b);
+	gw_debug(s->log_ctx, "media: %s <-> %s/%u ms%s", gw_media_codec_name(cfg->browser_codec),
+		 gw_media_codec_name(cfg->sip_codec), cfg->sip_ptime_ms,
+		 s->passthrough ? " (passthrough)" : "");
+out:
+	if (err) {
+		gw_obj_deref(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void gw_media_send_sip(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
+		       bool marker, const uint8_t *payload, size_t len)
+{
+	size_t n = gw_rtp_sender_write(&s->sip_tx, s->pkt, sizeof(s->pkt), pt, media_ts,
+				       marker, payload, len);
+
+	if (!n)
+		return;
+	s->c.sip_tx_packets++;
+	s->c.sip_tx_bytes += n;
+	s->to_sip_h(s->pkt, n, s->arg);
+}
+
+void gw_media_send_browser(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
+			   bool marker, const uint8_t *payload, size_t len)
+{
+	size_t n = gw_rtp_sender_write(&s->browser_tx, s->pkt, sizeof(s->pkt), pt, media_ts,
+				       marker, payload, len);
+
+	if (!n)
+		return;
+	s->c.browser_tx_packets++;
+	s->c.browser_tx_bytes += n;
+	s->to_browser_h(s->pkt, n, s->arg);
+}
+
+void gw_media_report_dtmf(struct gw_media_session *s, char digit, unsigned duration_ms,
+			  enum gw_media_dtmf_source src)
+{
+	gw_debug(s->log_ctx, "media: DTMF %c %u ms from SIP (%s)", digit, duration_ms,
+		 src == GW_MEDIA_DTMF_INBAND ? "in-band" : "RFC 4733");
+	if (s->dtmf_h && digit)
+		s->dtmf_h(digit, duration_ms, src, s->arg);
+}
+
+/* Parse and count; 0 or EBADMSG. */
+static int parse_counted(struct gw_media_session *s, const uint8_t *rtp, size_t len,
+			 struct gw_rtp_hdr *h, const char *leg)
+{
+	int err = gw_rtp_parse(rtp, len, h);
+
+	if (err) {
+		s->c.malformed++;
+		gw_debug(s->log_ctx, "media: dropped RTP from %s: %s", leg, gw_rtp_strerror(err));
+		return EBADMSG;
+	}
+	return 0;
+}
+
+int gw_media_session_feed_from_browser(struct gw_media_session *s,
+				       const uint8_t *rtp, size_t len, uint64_t now_us)
+{
+	struct gw_rtp_hdr h;
+	bool te;
+
+	s->c.browser_rx_packets++;
+	s->c.browser_rx_bytes += len;
+	if (parse_counted(s, rtp, len, &h, "browser"))
+		return EBADMSG;
+	te = s->cfg.browser_te_pt >= 0 && h.pt == s->cfg.browser_te_pt;
+	if (h.pt != s->cfg.browser_pt && !te) {
+		s->c.unknown_pt++;
+		return ENOENT;
+	}
+	if (s->hold)
+		return ENODATA;
+	if (s->passthrough) {
+		if (te && s->cfg.sip_te_pt < 0)
+			return ENODATA;
+		return gw_media_relay_packet(s, &s->b2s, &h,
+					     te ? (uint8_t)s->cfg.sip_te_pt : s->cfg.sip_pt, true);
+	}
+	return te ? gw_media_to_sip_event(s, &h, now_us) : gw_media_to_sip_audio(s, &h, now_us);
+}
+
+int gw_media_session_feed_from_sip(struct gw_media_session *s,
+				   const uint8_t *rtp, size_t len, uint64_t now_us)
+{
+	struct gw_rtp_hdr h;
+	bool te, cn;
+
+	s->c.sip_rx_packets++;
+	s->c.sip_rx_bytes += len;
+	if (parse_counted(s, rtp, len, &h, "SIP"))
+		return EBADMSG;
+	te = s->cfg.sip_te_pt >= 0 && h.pt == s->cfg.sip_te_pt;
+	cn = s->cfg.sip_cn_pt >= 0 && h.pt == s->cfg.sip_cn_pt;
+	if (h.pt != s->cfg.sip_pt && !te && !cn) {
+		s->c.unknown_pt++;
+		return ENOENT;
+	}
+	if (cn)
+		s->c.cn_packets++;
+	if (s->hold)
+		return ENODATA;
+	if (te)
+		return gw_media_to_browser_event(s, &h, now_us);
+	if (s->passthrough) {
+		/* The browser leg did not negotiate CN: the gap is its silence. */
+		if (cn)
+			return 0;
+		return gw_media_relay_packet(s, &s->s2b, &h, s->cfg.browser_pt, false);
+	}
+	return gw_media_to_browser_put(s, &h, now_us);
+}
+
+static void play_slot(struct gw_media_session *s, uint64_t slot_us)
+{
+	if (s->hold) {
+		/* Time runs on for the browser timeline while nothing is sent. */
+		if (!s->passthrough && s->tb.started)
+			s->tb.out_ts += gw_media_codec_clock(s->cfg.browser_codec) * GW_MEDIA_FRAME_MS / 1000;
+		return;
+	}
+	if (!s->passthrough)
+		gw_media_to_browser_frame(s, slot_us);
+	gw_media_to_sip_tick(s, slot_us);
+	gw_media_to_browser_expire(s, slot_us);
+}
+
+void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us)
+{
+	const uint64_t frame_us = GW_MEDIA_FRAME_MS * 1000;
+	unsigned n = 0;
+
+	/* Frames follow the wall clock, not the tick count: a late tick plays
+	 * the frames that fell due (at most 3; a longer stall is dropped). */
+	if (!s->sched) {
+		s->sched = true;
+		s->next_frame_us = now_us;
+	}
+	while (s->next_frame_us <= now_us && n < 3) {
+		play_slot(s, s->next_frame_us);
+		s->next_frame_us += frame_us;
+		n++;
+	}
+	if (s->next_frame_us <= now_us)
+		s->next_frame_us = now_us + frame_us;
+}
+
+int gw_media_session_send_dtmf_to_sip(struct gw_media_session *s, char digit,
+				      unsigned duration_ms)
+{
+	uint8_t ev;
+
+	if (gw_dtmf_event_code(digit, &ev))
+		return EINVAL;
+	if (s->cfg.sip_te_pt < 0)
+		return ENOTSUP;
+	return gw_dtmf_gen_push(&s->gen, digit, duration_ms);
+}
+
+int gw_media_session_set_sip_codec(struct gw_media_session *s,
+				   enum gw_media_codec codec, uint8_t pt,
+				   unsigned ptime_ms, int te_pt)
+{
+	struct gw_media_config cfg = s->cfg;
+	struct codec_set cs, old = { s->bdec, s->sdec, s->senc, s->benc };
+	bool passthrough;
+	int err;
+
+	cfg.sip_codec = codec;
+	cfg.sip_pt = pt;
+	cfg.sip_ptime_ms = ptime_ms;
+	cfg.sip_te_pt = te_pt;
+	if (config_check(&cfg))
+		return EINVAL;
+	passthrough = cfg.passthrough && cfg.browser_codec == codec;
+	err = codec_set_new(&cfg, passthrough, gw_codec_pcm_rate(codec, cfg.browser_codec), &cs);
+	if (err)
+		return EINVAL;
+	codec_set_free(&old);
+	s->bdec = cs.bdec;
+	s->sdec = cs.sdec;
+	s->senc = cs.senc;
+	s->benc = cs.benc;
+	s->cfg = cfg;
+	s->passthrough = passthrough;
+	apply_rates(s);
+	/* Same SSRC and sequence on both legs (RFC 3550 allows a payload type
+	 * change within a stream); buffered audio of the old codec is dropped. */
+	gw_jitter_reset(s->jb);
+	gw_media_to_sip_reset(s);
+	gw_media_to_browser_reset(s);
+	gw_media_relay_reset(&s->b2s);
+	gw_media_relay_reset(&s->s2b);
+	gw_rtp_sender_mark(&s->sip_tx);
+	gw_rtp_sender_mark(&s->browser_tx);
+	gw_info(s->log_ctx, "media: SIP codec now %s/%u ms%s", gw_media_codec_name(codec),
+		ptime_ms, passthrough ? " (passthrough)" : "");
+	return 0;
+}
+
+int gw_media_session_set_opus(struct gw_media_session *s, const struct gw_media_opus_cfg *opus)
+{
+	if (!gw_opus_cfg_valid(opus))
+		return EINVAL;
+	if (s->benc && gw_encoder_set_opus(s->benc, opus))
+		return EINVAL;
+	s->cfg.opus = *opus;
+	return 0;
+}
+
+void gw_media_session_set_hold(struct gw_media_session *s, bool hold)
+{
+	if (hold == s->hold)
+		return;
+	s->hold = hold;
+	if (hold)
+		return;
+	gw_jitter_reset(s->jb);
+	gw_media_to_sip_reset(s);
+	gw_media_to_browser_reset(s);
+	gw_media_relay_reset(&s->b2s);
+	gw_media_relay_reset(&s->s2b);
+	gw_rtp_sender_mark(&s->sip_tx);
+	gw_rtp_sender_mark(&s->browser_tx);
+}
+
+bool gw_media_session_is_passthrough(const struct gw_media_session *s)
+{
+	return s->passthrough;
+}
+
+void gw_media_session_get_counters(const struct gw_media_session *s,
+				   struct gw_media_counters *out)
+{
+	struct gw_jitter_stats js;
+
+	*out = s->c;
+	gw_jitter_get_stats(s->jb, &js);
+	out->jb_late = js.late;
+	out->jb_dropped = js.dropped;
+	out->jb_delay_ms = js.delay_ms;
+	out->jb_target_ms = js.target_ms;
+}

@@ -1,0 +1,285 @@
+/* test_rtp.c — RTP header parse/write, sequence arithmetic, RTP sender. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gw/rtp.h"
+
+static size_t make_pkt(uint8_t *buf, uint8_t pt, uint16_t seq, uint32_t ts,
+		       uint32_t ssrc, const char *payload)
+{
+	size_t n = gw_rtp_hdr_write(buf, 1500, pt, false, seq, ts, ssrc);
+
+	memcpy(buf + n, payload, strlen(payload));
+	return n + strlen(payload);
+}
+
+START_TEST(test_rtp_write_then_parse_round_trips)
+{
+	uint8_t buf[64];
+	struct gw_rtp_hdr h;
+	size_t n = gw_rtp_hdr_write(buf, sizeof(buf), 111, true, 65535, 0xdeadbeef, 0x01020304);
+
+	ck_assert_uint_eq(n, 12);
+	memcpy(buf + n, "abc", 3);
+	ck_assert_int_eq(gw_rtp_parse(buf, n + 3, &h), 0);
+	ck_assert_uint_eq(h.pt, 111);
+	ck_assert(h.marker);
+	ck_assert_uint_eq(h.seq, 65535);
+	ck_assert_uint_eq(h.ts, 0xdeadbeef);
+	ck_assert_uint_eq(h.ssrc, 0x01020304);
+	ck_assert_uint_eq(h.payload_len, 3);
+	ck_assert_mem_eq(h.payload, "abc", 3);
+	ck_assert_uint_eq(h.hdr_len, 12);
+}
+END_TEST
+
+START_TEST(test_rtp_write_refuses_small_buffer_and_bad_pt)
+{
+	uint8_t buf[16];
+
+	ck_assert_uint_eq(gw_rtp_hdr_write(buf, 11, 0, false, 1, 1, 1), 0);
+	ck_assert_uint_eq(gw_rtp_hdr_write(buf, sizeof(buf), 128, false, 1, 1, 1), 0);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_refuses_short_header)
+{
+	uint8_t buf[12];
+	struct gw_rtp_hdr h;
+
+	gw_rtp_hdr_write(buf, sizeof(buf), 0, false, 1, 2, 3);
+	for (size_t len = 0; len < 12; len++)
+		ck_assert_int_eq(gw_rtp_parse(buf, len, &h), EBADMSG);
+	ck_assert_int_eq(gw_rtp_parse(buf, 12, &h), 0);
+	ck_assert_uint_eq(h.payload_len, 0);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_refuses_bad_version)
+{
+	uint8_t buf[32];
+	struct gw_rtp_hdr h;
+	size_t n = make_pkt(buf, 0, 1, 2, 3, "xxxx");
+
+	buf[0] = (uint8_t)((buf[0] & 0x3f) | (1 << 6));
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), EBADMSG);
+	buf[0] = (uint8_t)(buf[0] & 0x3f);
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), EBADMSG);
+	ck_assert_str_eq(gw_rtp_strerror(EBADMSG), "short-or-bad-version");
+}
+END_TEST
+
+START_TEST(test_rtp_parse_refuses_csrc_count_past_end)
+{
+	uint8_t buf[12 + 15 * 4];
+	struct gw_rtp_hdr h;
+
+	memset(buf, 0, sizeof(buf));
+	gw_rtp_hdr_write(buf, sizeof(buf), 0, false, 1, 2, 3);
+	buf[0] |= 15;   /* 15 CSRCs = 60 bytes */
+	ck_assert_int_eq(gw_rtp_parse(buf, 12 + 14 * 4, &h), EMSGSIZE);
+	ck_assert_int_eq(gw_rtp_parse(buf, 12 + 15 * 4, &h), 0);
+	ck_assert_uint_eq(h.cc, 15);
+	ck_assert_ptr_eq(h.csrc, buf + 12);
+	ck_assert_uint_eq(h.payload_len, 0);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_refuses_huge_extension_length)
+{
+	uint8_t buf[40];
+	struct gw_rtp_hdr h;
+
+	memset(buf, 0, sizeof(buf));
+	gw_rtp_hdr_write(buf, sizeof(buf), 0, false, 1, 2, 3);
+	buf[0] |= 0x10;
+	buf[12] = 0xbe; buf[13] = 0xde;
+	buf[14] = 0xff; buf[15] = 0xff;          /* 262140 bytes */
+	ck_assert_int_eq(gw_rtp_parse(buf, sizeof(buf), &h), EMSGSIZE);
+	/* Header without room for the extension header itself. */
+	ck_assert_int_eq(gw_rtp_parse(buf, 14, &h), EMSGSIZE);
+	/* A correct one-word extension. */
+	buf[14] = 0; buf[15] = 1;
+	ck_assert_int_eq(gw_rtp_parse(buf, 24, &h), 0);
+	ck_assert(h.has_ext);
+	ck_assert_uint_eq(h.ext_profile, 0xbede);
+	ck_assert_uint_eq(h.ext_len, 4);
+	ck_assert_uint_eq(h.hdr_len, 20);
+	ck_assert_uint_eq(h.payload_len, 4);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_strips_padding_and_refuses_bad_padding)
+{
+	uint8_t buf[32];
+	struct gw_rtp_hdr h;
+	size_t n = make_pkt(buf, 8, 1, 2, 3, "abcd");
+
+	buf[0] |= 0x20;
+	buf[n++] = 0; buf[n++] = 0; buf[n++] = 3;
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), 0);
+	ck_assert(h.padding);
+	ck_assert_uint_eq(h.payload_len, 4);
+	buf[n - 1] = 0;
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), EMSGSIZE);
+	buf[n - 1] = 8;                        /* more than the 7 payload bytes */
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), EMSGSIZE);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_leaves_output_untouched_on_error)
+{
+	uint8_t buf[12] = { 0 };
+	struct gw_rtp_hdr h;
+
+	memset(&h, 0xab, sizeof(h));
+	ck_assert_int_eq(gw_rtp_parse(buf, sizeof(buf), &h), EBADMSG);
+	ck_assert_uint_eq(h.pt, 0xab);
+	ck_assert_int_eq(gw_rtp_parse(NULL, 12, &h), EINVAL);
+}
+END_TEST
+
+START_TEST(test_rtp_parse_sends_muxed_rtcp_away)
+{
+	uint8_t buf[28] = { 0x81, 200, 0, 6 };  /* RTCP SR */
+	struct gw_rtp_hdr h;
+
+	ck_assert(gw_rtp_is_rtcp(buf, sizeof(buf)));
+	ck_assert_int_eq(gw_rtp_parse(buf, sizeof(buf), &h), EPROTO);
+	buf[1] = 111;
+	ck_assert(!gw_rtp_is_rtcp(buf, sizeof(buf)));
+}
+END_TEST
+
+START_TEST(test_rtp_parse_random_bytes_never_reads_past_end)
+{
+	/* Each buffer is allocated at its exact size so ASan catches any
+	 * overread; every accepted packet must describe bytes inside it. */
+	srand(4733);
+	for (int i = 0; i < 20000; i++) {
+		size_t len = (size_t)(rand() % 80);
+		uint8_t *buf = malloc(len ? len : 1);
+		struct gw_rtp_hdr h;
+
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)rand();
+		if (len)
+			buf[0] = (uint8_t)(0x80 | (buf[0] & 0x3f));
+		if (gw_rtp_parse(buf, len, &h) == 0) {
+			ck_assert_uint_le(h.hdr_len + h.payload_len, len);
+			ck_assert(h.payload >= buf && h.payload + h.payload_len <= buf + len);
+		}
+		free(buf);
+	}
+}
+END_TEST
+
+START_TEST(test_rtp_seq_diff_handles_wraparound)
+{
+	ck_assert_int_eq(gw_rtp_seq_diff(0, 65535), 1);
+	ck_assert_int_eq(gw_rtp_seq_diff(65535, 0), -1);
+	ck_assert(gw_rtp_seq_newer(2, 65530));
+	ck_assert(!gw_rtp_seq_newer(65530, 2));
+	ck_assert(!gw_rtp_seq_newer(7, 7));
+	ck_assert_int_eq(gw_rtp_ts_diff(10, 0xfffffff0u), 26);
+}
+END_TEST
+
+START_TEST(test_rtp_seq_extend_counts_cycles_and_late_packets)
+{
+	struct gw_rtp_seq_ext st = { 0 };
+	uint64_t a = gw_rtp_seq_extend(&st, 65534);
+	uint64_t b = gw_rtp_seq_extend(&st, 65535);
+	uint64_t c = gw_rtp_seq_extend(&st, 1);      /* wrapped, 0 lost */
+	uint64_t late = gw_rtp_seq_extend(&st, 0);   /* late, after the wrap */
+	uint64_t older = gw_rtp_seq_extend(&st, 65533); /* late, before the wrap */
+
+	ck_assert_uint_eq(b, a + 1);
+	ck_assert_uint_eq(c, a + 3);
+	ck_assert_uint_eq(late, a + 2);
+	ck_assert_uint_eq(older, a - 1);
+	ck_assert_uint_eq(gw_rtp_seq_extend(&st, 2), a + 4);
+}
+END_TEST
+
+START_TEST(test_rtp_sender_numbers_packets_with_own_ssrc_and_offset)
+{
+	struct gw_rtp_sender s;
+	uint8_t buf[64];
+	struct gw_rtp_hdr h;
+	size_t n;
+
+	gw_rtp_sender_init_fixed(&s, 8000, 0x11223344, 65535, 1000);
+	n = gw_rtp_sender_write(&s, buf, sizeof(buf), 0, 0, false, (const uint8_t *)"ab", 2);
+	ck_assert_uint_eq(n, 14);
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), 0);
+	ck_assert(h.marker);                  /* first packet of the stream */
+	ck_assert_uint_eq(h.seq, 65535);
+	ck_assert_uint_eq(h.ts, 1000);
+	ck_assert_uint_eq(h.ssrc, 0x11223344);
+
+	n = gw_rtp_sender_write(&s, buf, sizeof(buf), 0, 160, false, (const uint8_t *)"cd", 2);
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), 0);
+	ck_assert(!h.marker);
+	ck_assert_uint_eq(h.seq, 0);
+	ck_assert_uint_eq(h.ts, 1160);
+
+	gw_rtp_sender_mark(&s);
+	n = gw_rtp_sender_write(&s, buf, sizeof(buf), 0, 320, false, (const uint8_t *)"ef", 2);
+	ck_assert_int_eq(gw_rtp_parse(buf, n, &h), 0);
+	ck_assert(h.marker);
+	ck_assert_uint_eq(s.packets, 3);
+	ck_assert_uint_eq(s.octets, 6);
+
+	/* Too small: nothing consumed. */
+	ck_assert_uint_eq(gw_rtp_sender_write(&s, buf, 13, 0, 480, false, (const uint8_t *)"gh", 2), 0);
+	ck_assert_uint_eq(s.seq, 2);
+}
+END_TEST
+
+START_TEST(test_rtp_sender_init_picks_distinct_random_ssrcs)
+{
+	struct gw_rtp_sender a, b;
+
+	gw_rtp_sender_init(&a, 48000);
+	gw_rtp_sender_init(&b, 48000);
+	ck_assert_uint_ne(a.ssrc, 0);
+	ck_assert_uint_ne(a.ssrc, b.ssrc);
+	ck_assert_uint_eq(a.clock_rate, 48000);
+}
+END_TEST
+
+static Suite *rtp_suite(void)
+{
+	Suite *s = suite_create("rtp");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, test_rtp_write_then_parse_round_trips);
+	tcase_add_test(tc, test_rtp_write_refuses_small_buffer_and_bad_pt);
+	tcase_add_test(tc, test_rtp_parse_refuses_short_header);
+	tcase_add_test(tc, test_rtp_parse_refuses_bad_version);
+	tcase_add_test(tc, test_rtp_parse_refuses_csrc_count_past_end);
+	tcase_add_test(tc, test_rtp_parse_refuses_huge_extension_length);
+	tcase_add_test(tc, test_rtp_parse_strips_padding_and_refuses_bad_padding);
+	tcase_add_test(tc, test_rtp_parse_leaves_output_untouched_on_error);
+	tcase_add_test(tc, test_rtp_parse_sends_muxed_rtcp_away);
+	tcase_add_test(tc, test_rtp_parse_random_bytes_never_reads_past_end);
+	tcase_add_test(tc, test_rtp_seq_diff_handles_wraparound);
+	tcase_add_test(tc, test_rtp_seq_extend_counts_cycles_and_late_packets);
+	tcase_add_test(tc, test_rtp_sender_numbers_packets_with_own_ssrc_and_offset);
+	tcase_add_test(tc, test_rtp_sender_init_picks_distinct_random_ssrcs);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(rtp_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
