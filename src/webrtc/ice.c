@@ -1,0 +1,557 @@
+/* ice.c — the WebRTC leg's ICE agent on libnice (see gw/ice.h).
+ *
+ * Loop: everything runs on the call's media loop, the GMainContext given at
+ * alloc; libnice emits its signals and the receive callback there too.
+ * Owns: one NiceAgent with one stream and one component (rtcp-mux + BUNDLE),
+ * the local credentials, the remote-network filter and the connect timer.
+ * References: libnice's signal handlers and receive callback share one
+ * reference on the gw_ice_agent, the connect timer holds another; both are
+ * dropped in gw_ice_agent_close().  Remote candidate strings are checked and
+ * filtered in ice_cand.c before libnice ever sees them.
+ */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "gw/log.h"
+#include "gw/obj.h"
+#include "webrtc/ice_priv.h"
+
+#define COMPONENT 1                  /* RTP, with RTCP muxed onto it */
+#define DEFAULT_STUN_PORT 3478
+#define DEFAULT_CONNECT_TIMEOUT_MS 20000
+
+/* Post-close the NiceAgent is gone: these functions answer ENOTCONN. */
+#define OPEN(ice) ((ice)->agent != NULL)
+
+static void state_report(struct gw_ice_agent *ice, enum gw_ice_state st, const char *reason);
+
+static void obj_deref_notify(gpointer obj)
+{
+	gw_obj_deref(obj);
+}
+
+static void timer_stop(struct gw_ice_agent *ice)
+{
+	if (!ice->timer)
+		return;
+	g_source_destroy(ice->timer); /* drops the timer's reference */
+	g_source_unref(ice->timer);
+	ice->timer = NULL;
+}
+
+static gboolean on_connect_timeout(gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+	char reason[64];
+
+	/* Forget the source first: the state callback may close the agent. */
+	g_source_unref(ice->timer);
+	ice->timer = NULL;
+	snprintf(reason, sizeof(reason), "ice failed: timeout after %u ms", ice->connect_timeout_ms);
+	state_report(ice, GW_ICE_FAILED, reason);
+	return G_SOURCE_REMOVE;
+}
+
+static void timer_start(struct gw_ice_agent *ice)
+{
+	ice->timer = g_timeout_source_new(ice->connect_timeout_ms);
+	g_source_set_callback(ice->timer, on_connect_timeout, gw_obj_ref(ice), obj_deref_notify);
+	g_source_attach(ice->timer, ice->ctx);
+}
+
+static void pair_describe(const NiceCandidate *c, char *buf, size_t size)
+{
+	char ip[NICE_ADDRESS_STRING_LEN];
+	bool v6 = nice_address_ip_version(&c->addr) == 6;
+
+	nice_address_to_string(&c->addr, ip);
+	snprintf(buf, size, "%s%s%s:%u %s", v6 ? "[" : "", ip, v6 ? "]" : "",
+		 nice_address_get_port(&c->addr), nice_candidate_type_to_string(c->type));
+}
+
+/* Report @st once, in order: states only move forward, FAILED is final. */
+static void state_report(struct gw_ice_agent *ice, enum gw_ice_state st, const char *reason)
+{
+	if (st <= ice->state || ice->state >= GW_ICE_FAILED)
+		return;
+	ice->state = st;
+	if (st == GW_ICE_CONNECTED) {
+		struct gw_ice_stats s;
+
+		ice->connected_us = g_get_monotonic_time();
+		timer_stop(ice);
+		gw_ice_agent_stats(ice, &s);
+		gw_info(ice->name, "ice connected in %lld ms: %s -> %s", (long long)s.connect_ms,
+			s.local, s.remote);
+	} else if (st == GW_ICE_FAILED) {
+		timer_stop(ice);
+		gw_warn(ice->name, "%s", reason);
+	} else {
+		gw_debug(ice->name, "ice %s", gw_ice_state_name(st));
+	}
+	if (ice->stateh) {
+		/* The callback may close and release the agent: keep it alive. */
+		gw_obj_ref(ice);
+		ice->stateh(st, reason, ice->arg);
+		gw_obj_deref(ice);
+	}
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint component, guint state,
+			       gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+
+	if (stream != ice->stream || component != COMPONENT)
+		return;
+	gw_trace(ice->name, "libnice component %s", nice_component_state_to_string(state));
+	switch (state) {
+	case NICE_COMPONENT_STATE_GATHERING:
+		state_report(ice, GW_ICE_GATHERING, NULL);
+		break;
+	case NICE_COMPONENT_STATE_CONNECTING:
+		state_report(ice, GW_ICE_CONNECTING, NULL);
+		break;
+	case NICE_COMPONENT_STATE_READY:
+		ice->nice_ready = true;
+		/* fall through */
+	case NICE_COMPONENT_STATE_CONNECTED:
+		state_report(ice, GW_ICE_CONNECTED, NULL);
+		break;
+	case NICE_COMPONENT_STATE_FAILED:
+		/* Once nominated (READY), libnice fails a component only when
+		 * the selected pair stops answering consent checks (RFC 7675). */
+		state_report(ice, GW_ICE_FAILED,
+			     ice->nice_ready ? "consent lost" :
+			     ice->state == GW_ICE_CONNECTED ? "ice failed: no pair nominated" :
+			     "ice failed: no candidate pair succeeded");
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *cand, gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+	char *line;
+
+	if (cand->stream_id != ice->stream || cand->component_id != COMPONENT || !ice->candh)
+		return;
+	line = gw_ice_cand_print(ice, cand);
+	if (!line)
+		return;
+	gw_obj_ref(ice);
+	ice->candh(line, ice->arg);
+	gw_obj_deref(ice);
+	g_free(line);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+
+	if (stream != ice->stream)
+		return;
+	gw_debug(ice->name, "ice gathering done");
+	if (ice->candh) {
+		gw_obj_ref(ice);
+		ice->candh(NULL, ice->arg);
+		gw_obj_deref(ice);
+	}
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
+			     NiceCandidate *local, NiceCandidate *remote, gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+	char l[80], r[80];
+
+	pair_describe(local, l, sizeof(l));
+	pair_describe(remote, r, sizeof(r));
+	gw_debug(ice->name, "ice selected pair %s -> %s", l, r);
+}
+
+/* Hot path.  The callback may close the agent: nothing touches @ice after it. */
+static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
+		    gpointer data)
+{
+	struct gw_ice_agent *ice = data;
+
+	ice->rx_packets++;
+	ice->rx_bytes += len;
+	if (ice->recvh)
+		ice->recvh((const uint8_t *)buf, len, ice->arg);
+}
+
+/* libnice's STUN code calls its own exported stun_* functions through the
+ * PLT, so a library loaded before libnice that exports the same name takes
+ * over.  Sofia-SIP exports stun_message_length(): linked ahead of libnice,
+ * every connectivity check comes out empty and ICE fails with no other
+ * clue.  Checked once; the fix is link order (libnice before Sofia). */
+static gpointer check_libnice_symbols(gpointer unused)
+{
+	static const char *const names[] = {"stun_message_length", "stun_agent_finish_message"};
+	Dl_info info;
+	void *self;
+	gpointer ok = GINT_TO_POINTER(1);
+
+	if (!dladdr((void *)nice_agent_new, &info) || !info.dli_fname)
+		return ok;
+	self = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+	if (!self)
+		return ok;
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		void *own = dlsym(self, names[i]), *global = dlsym(RTLD_DEFAULT, names[i]);
+		Dl_info who;
+
+		if (own && global && own != global) {
+			gw_error(NULL, "ice: libnice's %s() is overridden by %s: ICE cannot work; "
+				 "link libnice before that library (Makefile.am DEPS_LIBS)",
+				 names[i], dladdr(global, &who) && who.dli_fname ? who.dli_fname : "?");
+			ok = GINT_TO_POINTER(0);
+		}
+	}
+	dlclose(self);
+	return ok;
+}
+
+static void ice_destroy(void *obj)
+{
+	struct gw_ice_agent *ice = obj;
+
+	/* Only reached with an agent still set when alloc failed half-way. */
+	if (ice->agent)
+		g_object_unref(ice->agent);
+	if (ice->ctx)
+		g_main_context_unref(ice->ctx);
+	gw_ice_networks_free(ice->nets);
+	g_free(ice->name);
+	g_free(ice->ufrag);
+	g_free(ice->pwd);
+}
+
+/* Refuse settings libnice would take silently and misbehave on. */
+static int config_check(const struct gw_ice_config *cfg, const char *name, NiceAddress *public_addr,
+			struct gw_ice_networks **nets)
+{
+	char *why = NULL;
+	int err;
+
+	if (cfg->lite && cfg->controlling) {
+		gw_error(name, "ice: a lite agent cannot be controlling (RFC 8445 6.1.1)");
+		return EINVAL;
+	}
+	if ((cfg->port_min || cfg->port_max) &&
+	    (cfg->port_min == 0 || cfg->port_max < cfg->port_min)) {
+		gw_error(name, "ice: bad port range %u-%u", cfg->port_min, cfg->port_max);
+		return EINVAL;
+	}
+	if (cfg->turn_server && (!cfg->turn_user || !cfg->turn_password)) {
+		gw_error(name, "ice: TURN server %s needs a user and a password", cfg->turn_server);
+		return EINVAL;
+	}
+	nice_address_init(public_addr);
+	if (cfg->public_ip && *cfg->public_ip &&
+	    !nice_address_set_from_string(public_addr, cfg->public_ip)) {
+		gw_error(name, "ice: public_ip '%s' is not an IP address", cfg->public_ip);
+		return EINVAL;
+	}
+	for (size_t i = 0; cfg->local_addrs && cfg->local_addrs[i]; i++) {
+		NiceAddress a;
+
+		if (!nice_address_set_from_string(&a, cfg->local_addrs[i])) {
+			gw_error(name, "ice: local address '%s' is not an IP address",
+				 cfg->local_addrs[i]);
+			return EINVAL;
+		}
+	}
+	err = gw_ice_networks_parse(cfg->remote_networks, nets, &why);
+	if (err) {
+		gw_error(name, "ice: remote_networks: %s", why);
+		g_free(why);
+	}
+	return err;
+}
+
+static NiceAgent *agent_new(const struct gw_ice_config *cfg, GMainContext *ctx)
+{
+	/* Consent freshness (RFC 7675) also turns keepalives into checks. */
+	NiceAgentOption opts = NICE_AGENT_OPTION_ICE_TRICKLE | NICE_AGENT_OPTION_CONSENT_FRESHNESS |
+			       NICE_AGENT_OPTION_REGULAR_NOMINATION;
+	NiceAgent *agent;
+
+	if (cfg->lite)
+		opts |= NICE_AGENT_OPTION_LITE_MODE;
+	agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, opts);
+	if (!agent)
+		return NULL;
+	/* UDP only; no UPnP port mapping behind the operator's back. */
+	g_object_set(agent, "controlling-mode", (gboolean)cfg->controlling, "ice-udp", TRUE,
+		     "ice-tcp", FALSE, "upnp", FALSE, NULL);
+	if (cfg->stun_server && *cfg->stun_server)
+		g_object_set(agent, "stun-server", cfg->stun_server, "stun-server-port",
+			     (guint)(cfg->stun_port ? cfg->stun_port : DEFAULT_STUN_PORT), NULL);
+	for (size_t i = 0; cfg->local_addrs && cfg->local_addrs[i]; i++) {
+		NiceAddress a;
+
+		if (nice_address_set_from_string(&a, cfg->local_addrs[i]))
+			nice_agent_add_local_address(agent, &a);
+	}
+	return agent;
+}
+
+int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
+		       const struct gw_ice_config *cfg, gw_ice_recv_h *recvh,
+		       gw_ice_state_h *stateh, gw_ice_candidate_h *candh, void *arg)
+{
+	static GOnce symbols_once = G_ONCE_INIT;
+	const char *name = cfg->name ? cfg->name : "ice";
+	struct gw_ice_agent *ice = NULL;
+	struct gw_ice_networks *nets = NULL;
+	NiceAddress public_addr;
+	int err;
+
+	if (!GPOINTER_TO_INT(g_once(&symbols_once, check_libnice_symbols, NULL)))
+		return EIO;
+	err = config_check(cfg, name, &public_addr, &nets);
+	if (err)
+		return err;
+	ice = gw_obj_alloc(sizeof(*ice), ice_destroy);
+	ice->ctx = g_main_context_ref(ctx);
+	ice->name = g_strdup(name);
+	ice->nets = nets;
+	ice->public_addr = public_addr;
+	ice->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
+							  : DEFAULT_CONNECT_TIMEOUT_MS;
+	ice->recvh = recvh;
+	ice->stateh = stateh;
+	ice->candh = candh;
+	ice->arg = arg;
+
+	ice->agent = agent_new(cfg, ctx);
+	if (!ice->agent) {
+		gw_error(name, "ice: libnice could not create an agent");
+		err = EIO;
+		goto out;
+	}
+	ice->stream = nice_agent_add_stream(ice->agent, 1);
+	if (ice->stream == 0 ||
+	    !nice_agent_get_local_credentials(ice->agent, ice->stream, &ice->ufrag, &ice->pwd)) {
+		gw_error(name, "ice: libnice could not add a stream");
+		err = EIO;
+		goto out;
+	}
+	if (cfg->port_min)
+		nice_agent_set_port_range(ice->agent, ice->stream, COMPONENT, cfg->port_min,
+					  cfg->port_max);
+	if (cfg->turn_server && *cfg->turn_server) {
+		if (!nice_agent_set_relay_info(ice->agent, ice->stream, COMPONENT, cfg->turn_server,
+					       cfg->turn_port ? cfg->turn_port : DEFAULT_STUN_PORT,
+					       cfg->turn_user, cfg->turn_password,
+					       NICE_RELAY_TYPE_TURN_UDP)) {
+			gw_error(name, "ice: libnice refused TURN server %s", cfg->turn_server);
+			err = EIO;
+			goto out;
+		}
+		ice->turn = true;
+	}
+
+	/* One reference for every handle libnice holds (STYLE.md). */
+	gw_obj_ref(ice);
+	g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+	g_signal_connect(ice->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), ice);
+	g_signal_connect(ice->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), ice);
+	g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), ice);
+	nice_agent_attach_recv(ice->agent, ice->stream, COMPONENT, ctx, on_recv, ice);
+	*out = ice;
+	ice = NULL;
+out:
+	gw_obj_deref(ice);
+	return err;
+}
+
+int gw_ice_agent_gather(struct gw_ice_agent *ice)
+{
+	if (!OPEN(ice))
+		return ENOTCONN;
+	if (ice->gather_start_us)
+		return EALREADY;
+	ice->gather_start_us = g_get_monotonic_time();
+	timer_start(ice);
+	state_report(ice, GW_ICE_GATHERING, NULL);
+	if (!OPEN(ice))
+		return 0; /* closed by the state callback */
+	if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
+		gw_error(ice->name, "ice: libnice could not gather candidates "
+			 "(no usable local address or port range exhausted)");
+		return EIO;
+	}
+	return 0;
+}
+
+const char *gw_ice_agent_ufrag(const struct gw_ice_agent *ice)
+{
+	return ice->ufrag;
+}
+
+const char *gw_ice_agent_pwd(const struct gw_ice_agent *ice)
+{
+	return ice->pwd;
+}
+
+char **gw_ice_agent_local_candidates(struct gw_ice_agent *ice)
+{
+	GPtrArray *lines = g_ptr_array_new();
+	GSList *cands = NULL;
+
+	if (OPEN(ice))
+		cands = nice_agent_get_local_candidates(ice->agent, ice->stream, COMPONENT);
+	for (GSList *i = cands; i; i = i->next) {
+		char *line = gw_ice_cand_print(ice, i->data);
+
+		if (line)
+			g_ptr_array_add(lines, line);
+	}
+	g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+	g_ptr_array_add(lines, NULL);
+	return (char **)g_ptr_array_free(lines, FALSE);
+}
+
+int gw_ice_agent_set_remote_credentials(struct gw_ice_agent *ice, const char *ufrag,
+					const char *pwd)
+{
+	if (!OPEN(ice))
+		return ENOTCONN;
+	/* RFC 8839 5.4: ice-ufrag 4-256 and ice-pwd 22-256 ice-chars. */
+	if (!gw_ice_cand_is_ice_chars(ufrag, 4, 256) || !gw_ice_cand_is_ice_chars(pwd, 22, 256)) {
+		gw_warn(ice->name, "ice: refused remote credentials: ufrag must be 4-256 and "
+			"pwd 22-256 of [A-Za-z0-9+/]");
+		return EINVAL;
+	}
+	if (!nice_agent_set_remote_credentials(ice->agent, ice->stream, ufrag, pwd)) {
+		gw_error(ice->name, "ice: libnice refused the remote credentials");
+		return EIO;
+	}
+	return 0;
+}
+
+int gw_ice_agent_add_remote_candidate(struct gw_ice_agent *ice, const char *candidate)
+{
+	NiceCandidate *cand = NULL;
+	GSList one = {0};
+	int err;
+
+	if (!OPEN(ice))
+		return ENOTCONN;
+	err = gw_ice_cand_parse(ice, candidate, &cand);
+	if (err)
+		return err;
+	one.data = cand;
+	if (nice_agent_set_remote_candidates(ice->agent, ice->stream, COMPONENT, &one) < 0) {
+		gw_error(ice->name, "ice: libnice refused remote candidate '%s'", candidate);
+		err = EIO;
+		goto out;
+	}
+	ice->remote_cands++;
+out:
+	nice_candidate_free(cand);
+	return err;
+}
+
+int gw_ice_agent_end_of_candidates(struct gw_ice_agent *ice)
+{
+	if (!OPEN(ice))
+		return ENOTCONN;
+	if (!nice_agent_peer_candidate_gathering_done(ice->agent, ice->stream))
+		return EIO;
+	gw_debug(ice->name, "ice: end of remote candidates (%u added)", ice->remote_cands);
+	return 0;
+}
+
+int gw_ice_agent_send(struct gw_ice_agent *ice, const uint8_t *buf, size_t len)
+{
+	gint n;
+
+	if (!OPEN(ice) || ice->state != GW_ICE_CONNECTED)
+		return ENOTCONN;
+	if (len > G_MAXUINT16)
+		return EMSGSIZE;
+	n = nice_agent_send(ice->agent, ice->stream, COMPONENT, (guint)len, (const gchar *)buf);
+	if (n < 0 || (size_t)n != len)
+		return EIO;
+	ice->tx_packets++;
+	ice->tx_bytes += len;
+	return 0;
+}
+
+void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
+{
+	NiceCandidate *l = NULL, *r = NULL;
+
+	memset(out, 0, sizeof(*out));
+	out->state = ice->state;
+	out->connect_ms = ice->connected_us ? (ice->connected_us - ice->gather_start_us) / 1000 : -1;
+	out->remote_candidates = ice->remote_cands;
+	out->rx_packets = ice->rx_packets;
+	out->rx_bytes = ice->rx_bytes;
+	out->tx_packets = ice->tx_packets;
+	out->tx_bytes = ice->tx_bytes;
+	if (OPEN(ice) &&
+	    nice_agent_get_selected_pair(ice->agent, ice->stream, COMPONENT, &l, &r)) {
+		out->have_pair = true;
+		pair_describe(l, out->local, sizeof(out->local));
+		pair_describe(r, out->remote, sizeof(out->remote));
+	}
+}
+
+enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice)
+{
+	return ice->state;
+}
+
+static void on_nice_closed(GObject *agent, GAsyncResult *res, gpointer data)
+{
+	g_object_unref(agent);
+}
+
+void gw_ice_agent_close(struct gw_ice_agent *ice)
+{
+	NiceAgent *agent;
+
+	if (!ice || !OPEN(ice))
+		return;
+	agent = ice->agent;
+	ice->agent = NULL;
+	ice->state = GW_ICE_CLOSED;
+	timer_stop(ice);
+	g_signal_handlers_disconnect_by_data(agent, ice);
+	nice_agent_attach_recv(agent, ice->stream, COMPONENT, ice->ctx, NULL, NULL);
+	if (ice->turn) {
+		/* Release the TURN allocations (refresh with lifetime 0); the
+		 * completion is delivered on the media loop, which drops the
+		 * last NiceAgent reference. */
+		g_main_context_push_thread_default(ice->ctx);
+		nice_agent_close_async(agent, on_nice_closed, NULL);
+		g_main_context_pop_thread_default(ice->ctx);
+	} else {
+		g_object_unref(agent);
+	}
+	gw_debug(ice->name, "ice closed");
+	gw_obj_deref(ice); /* libnice's reference */
+}
+
+const char *gw_ice_state_name(enum gw_ice_state st)
+{
+	switch (st) {
+	case GW_ICE_NEW: return "new";
+	case GW_ICE_GATHERING: return "gathering";
+	case GW_ICE_CONNECTING: return "connecting";
+	case GW_ICE_CONNECTED: return "connected";
+	case GW_ICE_FAILED: return "failed";
+	case GW_ICE_CLOSED: return "closed";
+	}
+	return "?";
+}

@@ -1,0 +1,47 @@
+/* webrtc/ice_priv.h — what ice.c and ice_cand.c share; libnice types inside,
+ * so only src/webrtc/ice*.c include it. */
+#ifndef GW_WEBRTC_ICE_PRIV_H
+#define GW_WEBRTC_ICE_PRIV_H
+
+#include <stdbool.h>
+#include <nice/agent.h>
+#include "gw/ice.h"
+
+/* One WebRTC leg's ICE agent.  Owned by the call's media loop (@ctx): no
+ * field is touched from another thread.  A gw_obj; see ice.c for who holds
+ * references. */
+struct gw_ice_agent {
+	GMainContext *ctx;              /* the media loop (ref) */
+	NiceAgent *agent;               /* NULL once closed */
+	guint stream;                   /* the one stream; component 1 */
+	char *name;                     /* log context */
+	char *ufrag, *pwd;              /* local credentials */
+	NiceAddress public_addr;        /* 1:1 NAT address, or invalid */
+	struct gw_ice_networks *nets;   /* remote-candidate filter */
+	bool turn;                      /* a TURN server was configured */
+	unsigned connect_timeout_ms;
+	GSource *timer;                 /* connect timeout (holds a ref) */
+	enum gw_ice_state state;
+	bool nice_ready;                /* libnice nominated a pair (READY) */
+	gint64 gather_start_us, connected_us;
+	unsigned remote_cands;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	gw_ice_recv_h *recvh;
+	gw_ice_state_h *stateh;
+	gw_ice_candidate_h *candh;
+	void *arg;
+};
+
+/* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to
+ * host candidates; g_free it.  NULL for candidates we never advertise. */
+char *gw_ice_cand_print(const struct gw_ice_agent *ice, const NiceCandidate *c);
+
+/* Check, parse and filter one remote candidate line (see
+ * gw_ice_agent_add_remote_candidate for the errors); *@out is a libnice
+ * candidate for the agent's stream, nice_candidate_free it. */
+int gw_ice_cand_parse(const struct gw_ice_agent *ice, const char *line, NiceCandidate **out);
+
+/* @s is min..max ice-chars (RFC 8839: ALPHA / DIGIT / "+" / "/"). */
+bool gw_ice_cand_is_ice_chars(const char *s, size_t min, size_t max);
+
+#endif

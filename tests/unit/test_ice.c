@@ -1,0 +1,625 @@
+/* test_ice.c — ICE agent (real libnice) and the remote-network filter.
+ *
+ * Two gw_ice_agents in one process talk over 127.0.0.0/8 on a private
+ * GMainContext driven by run_until() with generous deadlines.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <check.h>
+#include <glib.h>
+#include "gw/ice.h"
+#include "gw/log.h"
+#include "gw/obj.h"
+
+static const char *const loopback[] = {"127.0.0.1", "127.0.0.2", NULL};
+
+struct peer {
+	struct gw_ice_agent *ice;
+	GPtrArray *cands;          /* trickled local candidates */
+	bool gathered;
+	enum gw_ice_state state;
+	int n_state_calls;
+	char reason[128];
+	GByteArray *rx;            /* last datagram */
+	int n_rx;
+	bool close_on_failure;     /* close + release from the callback */
+};
+
+static GMainContext *ctx;
+static long live_at_start;
+
+static void on_recv(const uint8_t *buf, size_t len, void *arg)
+{
+	struct peer *p = arg;
+
+	g_byte_array_set_size(p->rx, 0);
+	g_byte_array_append(p->rx, buf, (guint)len);
+	p->n_rx++;
+}
+
+static void on_state(enum gw_ice_state st, const char *reason, void *arg)
+{
+	struct peer *p = arg;
+
+	p->state = st;
+	p->n_state_calls++;
+	g_strlcpy(p->reason, reason ? reason : "", sizeof(p->reason));
+	if (st == GW_ICE_FAILED && p->close_on_failure) {
+		gw_ice_agent_close(p->ice);
+		p->ice = gw_obj_deref(p->ice);
+	}
+}
+
+static void on_candidate(const char *cand, void *arg)
+{
+	struct peer *p = arg;
+
+	if (cand)
+		g_ptr_array_add(p->cands, g_strdup(cand));
+	else
+		p->gathered = true;
+}
+
+static struct gw_ice_config base_config(bool controlling)
+{
+	struct gw_ice_config cfg = {
+		.name = controlling ? "ice A" : "ice B",
+		.controlling = controlling,
+		.local_addrs = loopback,
+		.remote_networks = "127.0.0.0/8",
+	};
+	return cfg;
+}
+
+static void peer_init(struct peer *p, const struct gw_ice_config *cfg)
+{
+	memset(p, 0, sizeof(*p));
+	p->cands = g_ptr_array_new_with_free_func(g_free);
+	p->rx = g_byte_array_new();
+	ck_assert_int_eq(gw_ice_agent_alloc(&p->ice, ctx, cfg, on_recv, on_state, on_candidate, p), 0);
+}
+
+static void peer_done(struct peer *p)
+{
+	gw_ice_agent_close(p->ice);
+	gw_ice_agent_close(p->ice); /* idempotent */
+	p->ice = gw_obj_deref(p->ice);
+	g_ptr_array_unref(p->cands);
+	g_byte_array_unref(p->rx);
+}
+
+static gboolean wake(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+/* Iterate the private loop until @cond holds or @timeout_ms passes. */
+static bool run_until(bool (*cond)(void *), void *data, int timeout_ms)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	GSource *tick = g_timeout_source_new(20);
+	bool ok;
+
+	g_source_set_callback(tick, wake, NULL, NULL);
+	g_source_attach(tick, ctx);
+	while (!(ok = cond(data)) && g_get_monotonic_time() < deadline)
+		g_main_context_iteration(ctx, TRUE);
+	g_source_destroy(tick);
+	g_source_unref(tick);
+	return ok;
+}
+
+static bool both_gathered(void *d)
+{
+	struct peer *p = d;
+
+	return p[0].gathered && p[1].gathered;
+}
+
+static bool is_gathered(void *d)
+{
+	return ((struct peer *)d)->gathered;
+}
+
+static bool both_connected(void *d)
+{
+	struct peer *p = d;
+
+	return p[0].state == GW_ICE_CONNECTED && p[1].state == GW_ICE_CONNECTED;
+}
+
+static bool has_failed(void *d)
+{
+	return ((struct peer *)d)->state == GW_ICE_FAILED;
+}
+
+static bool got_packet(void *d)
+{
+	return ((struct peer *)d)->n_rx > 0;
+}
+
+/* @to learns @from's credentials and trickled candidates one by one. */
+static void trickle(struct peer *from, struct peer *to)
+{
+	ck_assert_int_eq(gw_ice_agent_set_remote_credentials(to->ice, gw_ice_agent_ufrag(from->ice),
+							     gw_ice_agent_pwd(from->ice)), 0);
+	ck_assert_uint_ge(from->cands->len, 1);
+	for (guint i = 0; i < from->cands->len; i++)
+		ck_assert_int_eq(gw_ice_agent_add_remote_candidate(to->ice, from->cands->pdata[i]), 0);
+	ck_assert_int_eq(gw_ice_agent_end_of_candidates(to->ice), 0);
+}
+
+static void connect_pair(struct peer *p)
+{
+	ck_assert_int_eq(gw_ice_agent_gather(p[0].ice), 0);
+	ck_assert_int_eq(gw_ice_agent_gather(p[1].ice), 0);
+	ck_assert_int_eq(gw_ice_agent_gather(p[0].ice), EALREADY);
+	ck_assert_msg(run_until(both_gathered, p, 10000), "gathering did not finish");
+	trickle(&p[0], &p[1]);
+	trickle(&p[1], &p[0]);
+	ck_assert_msg(run_until(both_connected, p, 20000), "not connected: A %s (%s), B %s (%s)",
+		      gw_ice_state_name(p[0].state), p[0].reason, gw_ice_state_name(p[1].state),
+		      p[1].reason);
+}
+
+/* One datagram from @a arrives byte-exact at @b. */
+static void check_datagram(struct peer *a, struct peer *b, const uint8_t *msg, size_t len)
+{
+	b->n_rx = 0;
+	ck_assert_int_eq(gw_ice_agent_send(a->ice, msg, len), 0);
+	ck_assert_msg(run_until(got_packet, b, 5000), "datagram lost");
+	ck_assert_uint_eq(b->rx->len, len);
+	ck_assert_mem_eq(b->rx->data, msg, len);
+}
+
+static void check_pair_on_loopback(struct peer *p)
+{
+	struct gw_ice_stats s;
+
+	gw_ice_agent_stats(p->ice, &s);
+	ck_assert_int_eq(s.state, GW_ICE_CONNECTED);
+	ck_assert(s.have_pair);
+	ck_assert_msg(g_str_has_prefix(s.local, "127.0.0."), "local %s", s.local);
+	ck_assert_msg(g_str_has_prefix(s.remote, "127.0.0."), "remote %s", s.remote);
+	ck_assert_int_ge(s.connect_ms, 0);
+	ck_assert_int_lt(s.connect_ms, 20000);
+}
+
+static void setup(void)
+{
+	ctx = g_main_context_new();
+	g_main_context_push_thread_default(ctx);
+	live_at_start = gw_obj_live();
+}
+
+static void teardown(void)
+{
+	/* let libnice finish anything it posted, then check for leaks */
+	for (int i = 0; i < 50 && g_main_context_iteration(ctx, FALSE); i++)
+		;
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+	ck_assert_int_eq(gw_obj_live(), live_at_start);
+}
+
+START_TEST(test_ice_full_agents_connect_by_trickle_and_exchange_datagrams)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t a2b[] = {0x80, 0x6f, 0x00, 0x01, 0x00, 0x00, 0x00, 0xa0, 'h', 'i', 0};
+	static const uint8_t b2a[] = {0x16, 0xfe, 0xfd, 0x00, 0x00, 0xff, 0x7f, 0x01};
+	struct peer p[2];
+	struct gw_ice_stats s;
+
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	ck_assert_int_eq(gw_ice_agent_send(p[0].ice, a2b, sizeof(a2b)), ENOTCONN);
+	/* a browser candidate on a private LAN is dropped, the call still works */
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p[1].ice,
+		"candidate:9 1 udp 2122260223 10.0.0.1 50000 typ host"), EPERM);
+	connect_pair(p);
+	check_pair_on_loopback(&p[0]);
+	check_pair_on_loopback(&p[1]);
+	run_until(has_failed, &p[1], 25000);
+	ck_assert_str_eq(gw_ice_state_name(p[1].state), "connected");
+	ck_assert_str_eq(gw_ice_state_name(p[0].state), "connected");
+	check_datagram(&p[0], &p[1], a2b, sizeof(a2b));
+	check_datagram(&p[1], &p[0], b2a, sizeof(b2a));
+
+	gw_ice_agent_stats(p[0].ice, &s);
+	ck_assert_uint_eq(s.tx_packets, 1);
+	ck_assert_uint_eq(s.tx_bytes, sizeof(a2b));
+	ck_assert_uint_eq(s.rx_packets, 1);
+	ck_assert_uint_eq(s.rx_bytes, sizeof(b2a));
+	ck_assert_uint_eq(s.remote_candidates, p[1].cands->len);
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.remote_candidates, p[0].cands->len); /* 10.0.0.1 not counted */
+
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
+START_TEST(test_ice_lite_controlled_agent_connects_to_full_controlling_agent)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t a2b[] = "from the browser side";
+	static const uint8_t b2a[] = "from the lite gateway";
+	struct peer p[2];
+
+	cb.lite = true;
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	check_pair_on_loopback(&p[1]);
+	run_until(has_failed, &p[1], 25000);
+	ck_assert_str_eq(gw_ice_state_name(p[1].state), "connected");
+	ck_assert_str_eq(gw_ice_state_name(p[0].state), "connected");
+	check_datagram(&p[0], &p[1], a2b, sizeof(a2b));
+	check_datagram(&p[1], &p[0], b2a, sizeof(b2a));
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
+START_TEST(test_ice_candidate_outside_remote_networks_is_refused_before_libnice)
+{
+	struct gw_ice_config cfg = base_config(false);
+	struct gw_ice_stats s;
+	struct peer p;
+
+	peer_init(&p, &cfg);
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice,
+		"candidate:1 1 UDP 2122260223 10.0.0.1 5000 typ host"), EPERM);
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice,
+		"a=candidate:1 1 UDP 2122260223 ::1 5000 typ host"), EPERM);
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice,
+		"candidate:2 1 UDP 1686052607 192.0.2.9 5000 typ srflx raddr 127.0.0.1 rport 5000"),
+		EPERM);
+	gw_ice_agent_stats(p.ice, &s);
+	ck_assert_uint_eq(s.remote_candidates, 0);
+
+	/* inside the filter, with "a=", CRLF and browser extensions */
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice,
+		"a=candidate:3 1 udp 2122260223 127.0.0.1 5000 typ host generation 0 "
+		"ufrag Ab12 network-id 1\r\n"), 0);
+	gw_ice_agent_stats(p.ice, &s);
+	ck_assert_uint_eq(s.remote_candidates, 1);
+	peer_done(&p);
+}
+END_TEST
+
+START_TEST(test_ice_malformed_candidates_are_refused_with_a_reason)
+{
+	static const struct { const char *line; int err; } cases[] = {
+		{"", EINVAL},
+		{"candidate:", EINVAL},
+		{"hello world", EINVAL},
+		{"1 1 UDP 2122260223 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:1 1 UDP abc 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:1 1 UDP 99999999999 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:1 0 UDP 2122260223 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 0 typ host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 70000 typ host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000 host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ bogus", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ host raddr", EINVAL},
+		{"candidate:1 1 UDP 2122260223 999.1.1.1 5000 typ host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000  typ host", EINVAL},
+		{"candidate:1 1 SCTP 2122260223 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:f#o 1 UDP 2122260223 127.0.0.1 5000 typ host", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ host\x01", EINVAL},
+		{"candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ srflx raddr x rport 9", EINVAL},
+		{"candidate:1 1 TCP 1518280447 127.0.0.1 9 typ host tcptype active", ENOTSUP},
+		{"candidate:1 2 UDP 2122260222 127.0.0.1 5001 typ host", ENOTSUP},
+		{"candidate:1 1 udp 2122260223 3f1c2a7e-9d1b-4c3a.local 5000 typ host", ENOTSUP},
+		{"candidate:1 1 UDP 2122260223 0.0.0.0 5000 typ host", EPERM},
+		{"candidate:1 1 UDP 2122260223 224.0.0.1 5000 typ host", EPERM},
+	};
+	struct gw_ice_config cfg = base_config(false);
+	struct gw_ice_stats s;
+	char *huge;
+	struct peer p;
+
+	cfg.remote_networks = NULL; /* any: only syntax can refuse these */
+	peer_init(&p, &cfg);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		ck_assert_msg(gw_ice_agent_add_remote_candidate(p.ice, cases[i].line) == cases[i].err,
+			      "'%s' not refused with %d", cases[i].line, cases[i].err);
+	}
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice, NULL), EINVAL);
+	huge = g_strnfill(4000, '1');
+	memcpy(huge, "candidate:", 10);
+	ck_assert_int_eq(gw_ice_agent_add_remote_candidate(p.ice, huge), EINVAL);
+	g_free(huge);
+	gw_ice_agent_stats(p.ice, &s);
+	ck_assert_uint_eq(s.remote_candidates, 0);
+
+	ck_assert_int_eq(gw_ice_agent_set_remote_credentials(p.ice, "ab", "0123456789012345678901"),
+			 EINVAL);
+	ck_assert_int_eq(gw_ice_agent_set_remote_credentials(p.ice, "abcd", "short"), EINVAL);
+	ck_assert_int_eq(gw_ice_agent_set_remote_credentials(p.ice, "ab d", "0123456789012345678901"),
+			 EINVAL);
+	ck_assert_int_eq(gw_ice_agent_set_remote_credentials(p.ice, "ab+/", "0123456789012345678901"),
+			 0);
+	peer_done(&p);
+}
+END_TEST
+
+START_TEST(test_ice_agent_fails_when_the_peer_never_answers)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	struct peer p[2];
+	gint64 t0;
+
+	ca.connect_timeout_ms = 30000; /* libnice must give up first */
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	ck_assert_int_eq(gw_ice_agent_gather(p[1].ice), 0);
+	ck_assert(run_until(is_gathered, &p[1], 10000));
+	/* B's sockets close before A checks them: nobody will ever answer */
+	trickle(&p[1], &p[0]);
+	peer_done(&p[1]);
+
+	p[0].close_on_failure = true;
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(gw_ice_agent_gather(p[0].ice), 0);
+	/* libnice 0.1.21 gives up after its STUN retransmissions (~7 s) */
+	ck_assert_msg(run_until(has_failed, &p[0], 25000), "still %s",
+		      gw_ice_state_name(p[0].state));
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 25 * G_USEC_PER_SEC);
+	ck_assert_str_eq(p[0].reason, "ice failed: no candidate pair succeeded");
+	ck_assert_ptr_null(p[0].ice); /* closed and released inside the callback */
+	g_ptr_array_unref(p[0].cands);
+	g_byte_array_unref(p[0].rx);
+}
+END_TEST
+
+START_TEST(test_ice_agent_without_remote_candidates_times_out)
+{
+	struct gw_ice_config cfg = base_config(true);
+	struct peer p;
+
+	cfg.connect_timeout_ms = 500;
+	peer_init(&p, &cfg);
+	ck_assert_int_eq(gw_ice_agent_gather(p.ice), 0);
+	ck_assert(run_until(has_failed, &p, 10000));
+	ck_assert_str_eq(p.reason, "ice failed: timeout after 500 ms");
+	ck_assert_int_eq(gw_ice_agent_send(p.ice, (const uint8_t *)"x", 1), ENOTCONN);
+	peer_done(&p);
+}
+END_TEST
+
+START_TEST(test_ice_consent_lost_when_the_peer_disappears)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	struct peer p[2];
+	int calls;
+
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	calls = p[0].n_state_calls;
+	peer_done(&p[1]);
+	/* RFC 7675: libnice 0.1.21 checks every ~5 s and gives up after 10 s */
+	ck_assert_msg(run_until(has_failed, &p[0], 40000), "still %s",
+		      gw_ice_state_name(p[0].state));
+	ck_assert_str_eq(p[0].reason, "consent lost");
+	ck_assert_int_eq(p[0].n_state_calls, calls + 1);
+	peer_done(&p[0]);
+}
+END_TEST
+
+START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
+{
+	struct gw_ice_config cfg = base_config(false);
+	struct peer p;
+	char **local;
+
+	cfg.public_ip = "203.0.113.7";
+	peer_init(&p, &cfg);
+	ck_assert_int_eq(gw_ice_agent_gather(p.ice), 0);
+	ck_assert(run_until(is_gathered, &p, 10000));
+	ck_assert_uint_eq(p.cands->len, 2);
+	local = gw_ice_agent_local_candidates(p.ice);
+	ck_assert_uint_eq(g_strv_length(local), 2);
+	for (guint i = 0; i < 2; i++) {
+		const char *c = p.cands->pdata[i];
+
+		ck_assert_msg(g_str_has_prefix(c, "candidate:"), "%s", c);
+		ck_assert_msg(strstr(c, " 203.0.113.7 ") && strstr(c, "typ host"), "%s", c);
+		ck_assert_msg(!strstr(c, "127.0.0.") && !strstr(c, "raddr"), "%s", c);
+		ck_assert_msg(strstr(local[i], " 203.0.113.7 ") && !strstr(local[i], "127.0.0."),
+			      "%s", local[i]);
+	}
+	g_strfreev(local);
+	peer_done(&p);
+}
+END_TEST
+
+START_TEST(test_ice_port_range_is_honoured)
+{
+	struct gw_ice_config cfg = base_config(false);
+	struct peer p;
+	char **local;
+
+	cfg.port_min = 41000;
+	cfg.port_max = 41199;
+	peer_init(&p, &cfg);
+	ck_assert_int_eq(gw_ice_agent_gather(p.ice), 0);
+	ck_assert(run_until(is_gathered, &p, 10000));
+	local = gw_ice_agent_local_candidates(p.ice);
+	ck_assert_uint_ge(g_strv_length(local), 1);
+	for (guint i = 0; local[i]; i++) {
+		gchar **tok = g_strsplit(local[i], " ", -1);
+		long port = strtol(tok[5], NULL, 10);
+
+		ck_assert_msg(port >= 41000 && port <= 41199, "%s", local[i]);
+		g_strfreev(tok);
+	}
+	g_strfreev(local);
+	peer_done(&p);
+}
+END_TEST
+
+START_TEST(test_ice_bad_config_is_refused)
+{
+	static const char *const bad_local[] = {"127.0.0.1", "localhost", NULL};
+	struct gw_ice_config good = base_config(false), cfg;
+	struct gw_ice_agent *ice = (struct gw_ice_agent *)&good; /* sentinel */
+
+	cfg = good, cfg.lite = true, cfg.controlling = true;
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.port_min = 6000, cfg.port_max = 5000;
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.port_max = 5000;
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.public_ip = "my.public.host";
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.local_addrs = bad_local;
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.remote_networks = "127.0.0.0/33";
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	cfg = good, cfg.turn_server = "127.0.0.1", cfg.turn_user = "u";
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), EINVAL);
+	ck_assert_ptr_eq(ice, (struct gw_ice_agent *)&good);
+
+	/* TURN and STUN settings are accepted (nothing is sent before gather) */
+	cfg = good, cfg.turn_server = "127.0.0.1", cfg.turn_user = "u", cfg.turn_password = "p";
+	cfg.stun_server = "127.0.0.1";
+	ck_assert_int_eq(gw_ice_agent_alloc(&ice, ctx, &cfg, NULL, NULL, NULL, NULL), 0);
+	gw_ice_agent_close(ice);
+	ck_assert_int_eq(gw_ice_agent_gather(ice), ENOTCONN);
+	ck_assert_int_eq(gw_ice_agent_state(ice), GW_ICE_CLOSED);
+	ice = gw_obj_deref(ice);
+}
+END_TEST
+
+/* ---- remote_networks parser --------------------------------------------- */
+
+static struct gw_ice_networks *nets_ok(const char *list)
+{
+	struct gw_ice_networks *nets = NULL;
+	char *err = NULL;
+
+	ck_assert_msg(gw_ice_networks_parse(list, &nets, &err) == 0, "'%s': %s", list, err);
+	ck_assert_ptr_null(err);
+	return nets;
+}
+
+START_TEST(test_ice_networks_match_ipv4_and_ipv6_prefixes)
+{
+	struct gw_ice_networks *n = nets_ok(" 127.0.0.0/8, ::1/128 ");
+
+	ck_assert(gw_ice_networks_match_ip(n, "127.0.0.1"));
+	ck_assert(gw_ice_networks_match_ip(n, "127.255.1.2"));
+	ck_assert(!gw_ice_networks_match_ip(n, "128.0.0.1"));
+	ck_assert(!gw_ice_networks_match_ip(n, "10.0.0.1"));
+	ck_assert(gw_ice_networks_match_ip(n, "::1"));
+	ck_assert(!gw_ice_networks_match_ip(n, "::2"));
+	ck_assert(gw_ice_networks_match_ip(n, "::ffff:127.0.0.1")); /* v4-mapped */
+	ck_assert(!gw_ice_networks_match_ip(n, "not-an-ip"));
+	gw_ice_networks_free(n);
+
+	n = nets_ok("192.168.0.0/23 2001:db8::/33,10.1.2.3");
+	ck_assert(gw_ice_networks_match_ip(n, "192.168.1.255"));
+	ck_assert(!gw_ice_networks_match_ip(n, "192.168.2.0"));
+	ck_assert(gw_ice_networks_match_ip(n, "2001:db8:7fff::1"));
+	ck_assert(!gw_ice_networks_match_ip(n, "2001:db8:8000::1"));
+	ck_assert(gw_ice_networks_match_ip(n, "10.1.2.3"));
+	ck_assert(!gw_ice_networks_match_ip(n, "10.1.2.4"));
+	gw_ice_networks_free(n);
+
+	n = nets_ok("0.0.0.0/0");
+	ck_assert(gw_ice_networks_match_ip(n, "8.8.8.8"));
+	ck_assert(!gw_ice_networks_match_ip(n, "2001:db8::1"));
+	gw_ice_networks_free(n);
+}
+END_TEST
+
+START_TEST(test_ice_networks_empty_list_matches_any_address)
+{
+	const char *lists[] = {NULL, "", "  \t "};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
+		struct gw_ice_networks *n = nets_ok(lists[i]);
+
+		ck_assert(gw_ice_networks_match_ip(n, "10.0.0.1"));
+		ck_assert(gw_ice_networks_match_ip(n, "2001:db8::1"));
+		gw_ice_networks_free(n);
+	}
+	ck_assert(gw_ice_networks_match_ip(NULL, "192.0.2.1"));
+}
+END_TEST
+
+START_TEST(test_ice_networks_bad_syntax_is_refused_with_a_reason)
+{
+	static const struct { const char *list, *says; } cases[] = {
+		{"10.0.0.0/33", "0-32"},
+		{"fe80::/129", "0-128"},
+		{"10.0.0.1/8", "host bits"},
+		{"2001:db8::1/32", "host bits"},
+		{"banana", "'banana'"},
+		{"10.0.0.0/", "prefix length"},
+		{"10.0.0.0/-1", "prefix length"},
+		{"10.0.0.0/8x", "prefix length"},
+		{"10.0.0.0/08000", "prefix length"},
+		{"/8", "not an IPv4 or IPv6"},
+		{"10.0.0.0/8,,127.0.0.0/8", "empty entry"},
+		{"127.0.0.0/8,", "empty entry"},
+		{"10.0.0.0/8; 127.0.0.0/8", "'10.0.0.0/8;'"},
+		{"1.2.3.4.5", "not an IPv4 or IPv6"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct gw_ice_networks *n = (struct gw_ice_networks *)cases; /* sentinel */
+		char *err = NULL;
+
+		ck_assert_msg(gw_ice_networks_parse(cases[i].list, &n, &err) == EINVAL,
+			      "'%s' accepted", cases[i].list);
+		ck_assert_ptr_eq(n, (struct gw_ice_networks *)cases);
+		ck_assert_msg(err && strstr(err, cases[i].says), "'%s': reason '%s'",
+			      cases[i].list, err);
+		g_free(err);
+	}
+}
+END_TEST
+
+static Suite *ice_suite(void)
+{
+	Suite *s = suite_create("ice");
+	TCase *agent = tcase_create("agent"), *nets = tcase_create("networks");
+
+	tcase_add_checked_fixture(agent, setup, teardown);
+	tcase_set_timeout(agent, 120);
+	tcase_add_test(agent, test_ice_full_agents_connect_by_trickle_and_exchange_datagrams);
+	tcase_add_test(agent, test_ice_lite_controlled_agent_connects_to_full_controlling_agent);
+	tcase_add_test(agent, test_ice_candidate_outside_remote_networks_is_refused_before_libnice);
+	tcase_add_test(agent, test_ice_malformed_candidates_are_refused_with_a_reason);
+	tcase_add_test(agent, test_ice_agent_fails_when_the_peer_never_answers);
+	tcase_add_test(agent, test_ice_agent_without_remote_candidates_times_out);
+	tcase_add_test(agent, test_ice_consent_lost_when_the_peer_disappears);
+	tcase_add_test(agent, test_ice_public_ip_replaces_host_address_in_advertised_candidates);
+	tcase_add_test(agent, test_ice_port_range_is_honoured);
+	tcase_add_test(agent, test_ice_bad_config_is_refused);
+	suite_add_tcase(s, agent);
+	tcase_add_test(nets, test_ice_networks_match_ipv4_and_ipv6_prefixes);
+	tcase_add_test(nets, test_ice_networks_empty_list_matches_any_address);
+	tcase_add_test(nets, test_ice_networks_bad_syntax_is_refused_with_a_reason);
+	suite_add_tcase(s, nets);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ice_suite());
+	int failed;
+
+	gw_log_capture_glib();
+	if (getenv("GW_TEST_VERBOSE"))
+		gw_log_set_level(GW_LOG_TRACE);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
