@@ -274,7 +274,14 @@ int gw_config_load(const char *file, struct gw_config **out, char ***errors)
 	}
 	cfg = gw_config_defaults();
 	cfg->file = g_strdup(file);
-	dir = g_path_get_dirname(file);
+	{
+		/* Relative paths in the file are relative to its folder; that
+		 * folder itself may be given relative to the working directory. */
+		char *rel = g_path_get_dirname(file);
+
+		dir = g_canonicalize_filename(rel, NULL);
+		g_free(rel);
+	}
 	groups = g_key_file_get_groups(kf, NULL);
 	for (char **g = groups; *g; g++) {
 		char **keys;

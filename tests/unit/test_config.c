@@ -164,6 +164,32 @@ START_TEST(test_config_readme_reference_matches_the_table)
 }
 END_TEST
 
+START_TEST(test_config_relative_file_name_resolves_paths)
+{
+	char *dir = g_dir_make_tmp("rtcsip-cfg-XXXXXX", NULL), *cwd = g_get_current_dir();
+	char *conf = g_build_filename(dir, "sub", NULL), **errors = NULL;
+	struct gw_config *cfg = NULL;
+	int rc;
+
+	g_mkdir(conf, 0700);
+	g_free(conf);
+	conf = g_build_filename(dir, "sub", "r.conf", NULL);
+	ck_assert(g_file_set_contents(conf, "[general]\nstate_dir = ../state\n", -1, NULL));
+	ck_assert_int_eq(chdir(dir), 0);
+	rc = gw_config_load("sub/r.conf", &cfg, &errors);
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(rc == 0, "%s", errors ? errors[0] : "");
+	ck_assert(g_str_has_prefix(cfg->state_dir, "/"));
+	ck_assert_msg(g_str_has_suffix(cfg->state_dir, "/state") && !strstr(cfg->state_dir, ".."),
+		      "%s", cfg->state_dir);
+	gw_config_free(cfg);
+	g_unlink(conf);
+	g_free(conf);
+	g_free(cwd);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_config_shipped_file_is_valid)
 {
 	char *path = g_build_filename(g_getenv("GW_TEST_SRCDIR"), "conf", "rtcsipd.conf", NULL);
@@ -192,6 +218,7 @@ int main(void)
 	tcase_add_test(tc, test_config_insecure_listen_allowed_when_said_so);
 	tcase_add_test(tc, test_config_sample_file_matches_the_table);
 	tcase_add_test(tc, test_config_readme_reference_matches_the_table);
+	tcase_add_test(tc, test_config_relative_file_name_resolves_paths);
 	tcase_add_test(tc, test_config_shipped_file_is_valid);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
