@@ -1,23 +1,379 @@
-/* call.c — the call registry and the browser API handlers for calls.
- * Control loop only. */
+/* call.c — the call registry and the browser API handlers for calls
+ * (`call`, `candidate`, `hangup`), and the glue between a call's WebRTC leg
+ * on its media loop and the browser session on the control loop.
+ * Control loop, except the leg callbacks (media loop) which only post. */
+#include <errno.h>
+#include <string.h>
 #include <glib.h>
 #include <jansson.h>
+#include "call_priv.h"
 #include "gw/call.h"
+#include "gw/cert.h"
 #include "gw/config.h"
+#include "gw/loop.h"
+#include "gw/obj.h"
+#include "gw/log.h"
 #include "gw/signal.h"
 
-static GHashTable *calls; /* "session/call-id" -> struct gw_call * */
+static GHashTable *calls;               /* key -> struct gw_call * (one reference) */
+static const struct gw_config *config;  /* the daemon's, outlives every call */
+static struct gw_cert *dtls_cert;       /* reference */
+
+/* A leg event carried from the media loop to the control loop. */
+struct call_event {
+	struct gw_call *call;              /* reference */
+	enum gw_webrtc_event ev;
+	char *reason;
+};
+
+static void call_destroy(void *obj)
+{
+	struct gw_call *call = obj;
+
+	gw_obj_deref(call->leg);
+	if (call->loop)
+		gw_loop_unpin(call->loop);
+	gw_obj_deref(call->loop);
+	gw_obj_deref(call->session);
+	gw_sdp_answer_result_clear(&call->res);
+	gw_obj_deref(call->offer);
+	g_free(call->key);
+	g_free(call->id);
+}
+
+static char *call_key(struct gw_ws_session *s, const char *id)
+{
+	return g_strdup_printf("%s/%s", gw_ws_session_id(s), id);
+}
+
+static void send_to_browser(struct gw_call *call, json_t *msg)
+{
+	json_object_set_new(msg, "call", json_string(call->id));
+	gw_ws_session_send(call->session, msg);
+}
+
+/* End @call: stop its media, tell the browser unless it asked, forget it. */
+static void call_end(struct gw_call *call, int code, const char *reason, bool tell_browser)
+{
+	if (call->state == GW_CALL_ENDED)
+		return;
+	call->state = GW_CALL_ENDED;
+	gw_info(call->log, "ended: %d %s", code, reason);
+	if (tell_browser && gw_ws_session_open(call->session))
+		send_to_browser(call, json_pack("{s:s, s:i, s:s}", "type", "hangup", "code", code,
+						"reason", reason));
+	gw_webrtc_leg_close(call->leg);
+	g_hash_table_remove(calls, call->key); /* drops the registry's reference */
+}
+
+static void send_answer(struct gw_call *call)
+{
+	struct gw_sdp_jsep_params p = { 0 };
+	struct gw_sdp_answer_result res = { 0 };
+	char *sdp = NULL, *reason = NULL;
+
+	p.local_addr = "0.0.0.0"; /* RFC 8839: candidates carry the addresses */
+	p.ice_ufrag = gw_webrtc_leg_ufrag(call->leg);
+	p.ice_pwd = gw_webrtc_leg_pwd(call->leg);
+	p.ice_lite = config->ice_lite;
+	p.fingerprint = gw_webrtc_leg_fingerprint(call->leg);
+	p.candidates = gw_webrtc_leg_candidates(call->leg);
+	p.end_of_candidates = true;
+	p.setup = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? "active" : "passive";
+	if (gw_sdp_answer_build(call->offer, &p, &res, &sdp, &reason)) {
+		gw_error(call->log, "cannot build the answer: %s", reason);
+		call_end(call, 500, "cannot build the answer", true);
+		goto out;
+	}
+	call->state = GW_CALL_ACTIVE;
+	gw_info(call->log, "answer sent %" G_GINT64_FORMAT " ms after the offer",
+		(g_get_monotonic_time() - call->t_created) / 1000);
+	send_to_browser(call, json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
+out:
+	gw_sdp_answer_result_clear(&res);
+	g_free(sdp);
+	g_free(reason);
+}
+
+static void on_event_control(void *obj)
+{
+	struct call_event *e = obj;
+	struct gw_call *call = e->call;
+
+	if (call->state == GW_CALL_ENDED)
+		return;
+	switch (e->ev) {
+	case GW_WEBRTC_GATHERED:
+		send_answer(call);
+		break;
+	case GW_WEBRTC_DTLS_CONNECTED:
+		if (call->echo)
+			send_to_browser(call, json_pack("{s:s, s:s}", "type", "state", "state",
+							"connected"));
+		break;
+	case GW_WEBRTC_FAILED:
+		call_end(call, 480, e->reason ? e->reason : "media failed", true);
+		break;
+	case GW_WEBRTC_ICE_CONNECTED:
+		break;
+	}
+}
+
+static void call_event_destroy(void *obj)
+{
+	struct call_event *e = obj;
+
+	gw_obj_deref(e->call);
+	g_free(e->reason);
+}
+
+/* Media loop: hand the event to the control loop, which owns call state. */
+static void on_leg_event(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev, const char *reason,
+			 void *arg)
+{
+	struct call_event *e = gw_obj_alloc(sizeof(*e), call_event_destroy);
+
+	e->call = gw_obj_ref(arg);
+	e->ev = ev;
+	e->reason = g_strdup(reason);
+	gw_loop_post(gw_loop_control(), on_event_control, e);
+	gw_obj_deref(e);
+}
+
+/* Media loop: one decrypted RTP packet from the browser. */
+static void on_leg_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *arg)
+{
+	struct gw_call *call = arg;
+
+	if (call->echo)
+		gw_call_echo_rtp(call, buf, len);
+}
+
+static bool destination_allowed(struct gw_ws_session *s, const char *to)
+{
+	const char *const *allowed = gw_ws_session_allowed(s);
+
+	if (!allowed)
+		return true;
+	for (; *allowed; allowed++)
+		if (g_str_has_prefix(to, *allowed))
+			return true;
+	return false;
+}
+
+static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	const char *id, *to, *sdp;
+	struct gw_sdp *offer = NULL;
+	struct gw_sdp_jsep_params probe = { 0 };
+	struct gw_sdp_answer_result res = { 0 };
+	struct gw_webrtc_params wp = { 0 };
+	struct gw_call *call = NULL;
+	char *reason = NULL, *key = NULL, *probe_sdp = NULL;
+	GPtrArray *cands = NULL;
+
+	if (!(id = gw_api_require_string(s, msg, tid, "call")) ||
+	    !(to = gw_api_require_string(s, msg, tid, "to")) ||
+	    !(sdp = gw_api_require_string(s, msg, tid, "sdp")))
+		return;
+	if (strlen(id) > 64) {
+		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST, "call id longer than 64 bytes");
+		return;
+	}
+	key = call_key(s, id);
+	if (g_hash_table_contains(calls, key)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "call '%s' already exists", id);
+		goto out;
+	}
+	if (!destination_allowed(s, to)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_UNAUTHORIZED, "not allowed to call '%s'", to);
+		goto out;
+	}
+	if (!(config->echo_enabled && !strcmp(to, config->echo_destination))) {
+		gw_ws_session_error(s, tid, id, GW_ERR_NOT_FOUND, "no route to '%s'", to);
+		goto out;
+	}
+	if (gw_call_count() >= (unsigned)config->media_max_calls) {
+		gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "too many calls (limit %d)",
+				    config->media_max_calls);
+		goto out;
+	}
+	if (gw_sdp_parse(sdp, strlen(sdp), &offer, &reason)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "bad offer: %s", reason);
+		goto out;
+	}
+	/* First pass: validate the offer and learn the remote ICE/DTLS data;
+	 * the real answer is built once our candidates are gathered. */
+	probe.local_addr = "0.0.0.0";
+	probe.ice_ufrag = "probe";
+	probe.ice_pwd = "probeprobeprobeprobeprobe";
+	probe.fingerprint = gw_cert_fingerprint(dtls_cert);
+	if (gw_sdp_answer_build(offer, &probe, &res, &probe_sdp, &reason)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: %s", reason);
+		goto out;
+	}
+
+	call = gw_obj_alloc(sizeof(*call), call_destroy);
+	call->key = g_steal_pointer(&key);
+	call->id = g_strdup(id);
+	g_snprintf(call->log, sizeof(call->log), "call %s (%s)", id, gw_ws_session_user(s));
+	call->session = gw_obj_ref(s);
+	call->offer = g_steal_pointer(&offer);
+	call->res = res;
+	memset(&res, 0, sizeof(res));
+	call->echo = true;
+	call->t_created = g_get_monotonic_time();
+	call->loop = gw_loop_pin();
+	gw_call_echo_init(call);
+
+	cands = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; call->res.remote_candidates && i < call->res.remote_candidates->len; i++)
+		g_ptr_array_add(cands, gw_sdp_candidate_print(call->res.remote_candidates->pdata[i]));
+	g_ptr_array_add(cands, NULL);
+	wp.name = call->log;
+	wp.loop = call->loop;
+	wp.cfg = config;
+	wp.controlling = false;
+	wp.dtls_role = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? GW_DTLS_ROLE_CLIENT
+								    : GW_DTLS_ROLE_SERVER;
+	wp.cert = dtls_cert;
+	reason = g_strdup_printf("%s %s", call->res.remote_fp_hash, call->res.remote_fp_value);
+	wp.remote_fingerprint = reason;
+	wp.remote_ufrag = call->res.remote_ufrag;
+	wp.remote_pwd = call->res.remote_pwd;
+	wp.remote_candidates = (const char *const *)cands->pdata;
+	wp.remote_end_of_candidates = call->res.remote_end_of_candidates;
+	if (gw_webrtc_leg_alloc(&call->leg, &wp, on_leg_event, on_leg_rtp, call)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_INTERNAL, "cannot start media");
+		goto out;
+	}
+	gw_info(call->log, "call to %s (echo) on %s", to, gw_loop_name(call->loop));
+	g_hash_table_insert(calls, call->key, call);
+	call = NULL; /* the registry owns our reference now */
+out:
+	if (cands)
+		g_ptr_array_free(cands, TRUE);
+	gw_obj_deref(call);
+	gw_obj_deref(offer);
+	gw_sdp_answer_result_clear(&res);
+	g_free(probe_sdp);
+	g_free(reason);
+	g_free(key);
+}
+
+static struct gw_call *find_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	const char *id = gw_api_require_string(s, msg, tid, "call");
+	char *key;
+	struct gw_call *call;
+
+	if (!id)
+		return NULL;
+	key = call_key(s, id);
+	call = g_hash_table_lookup(calls, key);
+	g_free(key);
+	if (!call)
+		gw_ws_session_error(s, tid, id, GW_ERR_NOT_FOUND, "no call '%.64s'", id);
+	return call;
+}
+
+static void on_candidate(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	struct gw_call *call = find_call(s, msg, tid);
+	json_t *c;
+
+	if (!call)
+		return;
+	c = json_object_get(msg, "candidate");
+	if (json_is_null(c) || (json_is_string(c) && json_string_length(c) == 0)) {
+		gw_webrtc_leg_end_of_candidates(call->leg);
+	} else if (json_is_string(c)) {
+		gw_webrtc_leg_add_candidate(call->leg, json_string_value(c));
+	} else if (json_is_object(c) && json_is_string(json_object_get(c, "candidate"))) {
+		/* RTCIceCandidate.toJSON() form */
+		const char *v = json_string_value(json_object_get(c, "candidate"));
+
+		if (*v)
+			gw_webrtc_leg_add_candidate(call->leg, v);
+		else
+			gw_webrtc_leg_end_of_candidates(call->leg);
+	} else {
+		gw_ws_session_error(s, tid, call->id, GW_ERR_BAD_REQUEST,
+				    c ? "field 'candidate' must be a string or null"
+				      : "missing field 'candidate'");
+	}
+}
+
+static void on_hangup(struct gw_ws_session *s, json_t *msg, json_t *tid)
+{
+	struct gw_call *call = find_call(s, msg, tid);
+	json_t *reply;
+
+	if (!call)
+		return;
+	reply = json_pack("{s:s, s:s, s:i, s:s}", "type", "hangup", "call", call->id, "code", 200,
+			  "reason", "ended by the browser");
+	if (tid)
+		json_object_set(reply, "tid", tid);
+	call_end(call, 200, "ended by the browser", false);
+	gw_ws_session_send(s, reply);
+}
+
+static void on_session_close(struct gw_ws_session *s, void *arg)
+{
+	GHashTableIter it;
+	gpointer value;
+	GPtrArray *mine = g_ptr_array_new();
+
+	g_hash_table_iter_init(&it, calls);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		if (((struct gw_call *)value)->session == s)
+			g_ptr_array_add(mine, value);
+	for (guint i = 0; i < mine->len; i++)
+		call_end(mine->pdata[i], 487, "browser session closed", false);
+	g_ptr_array_free(mine, TRUE);
+}
 
 static json_t *health(void *arg)
 {
 	return json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
 }
 
+static void registry_release(gpointer obj)
+{
+	gw_obj_deref(obj);
+}
+
 int gw_call_init(const struct gw_config *cfg)
 {
-	calls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	char *cert = NULL, *key = NULL, *err = NULL;
+	int rc;
+
+	config = cfg;
+	if (*cfg->dtls_cert) {
+		cert = g_strdup(cfg->dtls_cert);
+		key = g_strdup(cfg->dtls_key);
+	} else {
+		cert = g_build_filename(cfg->state_dir, "dtls-cert.pem", NULL);
+		key = g_build_filename(cfg->state_dir, "dtls-key.pem", NULL);
+	}
+	rc = gw_cert_load_or_generate(cert, key, "rtcsip", &dtls_cert, &err);
+	if (rc) {
+		gw_error(NULL, "DTLS certificate: %s", err);
+		goto out;
+	}
+	gw_info(NULL, "DTLS certificate %s (%s)", cert, gw_cert_fingerprint(dtls_cert));
+	calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, registry_release);
 	gw_signal_set_health(health, NULL);
-	return 0;
+	gw_signal_on_session_close(on_session_close, NULL);
+	gw_signal_register("call", on_call);
+	gw_signal_register("candidate", on_candidate);
+	gw_signal_register("hangup", on_hangup);
+out:
+	g_free(cert);
+	g_free(key);
+	g_free(err);
+	return rc;
 }
 
 void gw_call_cleanup(void)
@@ -25,6 +381,7 @@ void gw_call_cleanup(void)
 	if (calls)
 		g_hash_table_destroy(calls);
 	calls = NULL;
+	dtls_cert = gw_obj_deref(dtls_cert);
 }
 
 unsigned gw_call_count(void)
@@ -34,4 +391,12 @@ unsigned gw_call_count(void)
 
 void gw_call_hangup_all(int code, const char *reason)
 {
+	GList *all;
+
+	if (!calls)
+		return;
+	all = g_hash_table_get_values(calls);
+	for (GList *l = all; l; l = l->next)
+		call_end(l->data, code, reason, true);
+	g_list_free(all);
 }

@@ -38,6 +38,8 @@ const struct gw_conf_key gw_conf_keys[] = {
 
 	{ "media", "threads", GW_CONF_INT, "0", 0, 64, NULL,
 	  "media loops (threads); 0 = one per CPU core", F(media_threads) },
+	{ "media", "max_calls", GW_CONF_INT, "1000", 1, 100000, NULL,
+	  "calls in progress at once; more are refused (error limit)", F(media_max_calls) },
 	{ "media", "passthrough", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "relay without transcoding when both legs negotiated the same codec", F(media_passthrough) },
 	{ "media", "jitter_max_ms", GW_CONF_INT, "200", 20, 1000, NULL,
@@ -48,7 +50,7 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "Opus encoder bitrate toward the browser, bit/s", F(media_opus_bitrate) },
 	{ "media", "opus_fec", GW_CONF_BOOL, "true", 0, 0, NULL,
 	  "Opus in-band FEC toward the browser", F(media_opus_fec) },
-	{ "media", "opus_expected_loss", GW_CONF_INT, "10", 0, 100, NULL,
+	{ "media", "opus_expected_loss", GW_CONF_INT, "5", 0, 100, NULL,
 	  "packet loss (percent) the Opus encoder plans FEC for", F(media_opus_expected_loss) },
 
 	{ "ice", "lite", GW_CONF_BOOL, "false", 0, 0, NULL,

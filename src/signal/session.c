@@ -102,6 +102,11 @@ const char *gw_ws_session_log(const struct gw_ws_session *s)
 	return s->log;
 }
 
+const char *const *gw_ws_session_allowed(const struct gw_ws_session *s)
+{
+	return (const char *const *)s->allowed;
+}
+
 bool gw_ws_session_open(const struct gw_ws_session *s)
 {
 	return (s->wsi || s->sink) && !s->closing;
