@@ -34,6 +34,10 @@ deps() {
 	if [ "${1:-}" = test ] && ! command -v node >/dev/null; then
 		apt-get install -y -q --no-install-recommends nodejs npm
 	fi
+	if [ "${1:-}" = test ]; then
+		say "installing the e2e test driver (playwright-core from npm; Chromium is Debian's)"
+		( cd tests/e2e && npm ci --no-audit --no-fund )
+	fi
 }
 
 build() { # build [DIR [configure args...]]

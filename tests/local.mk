@@ -20,5 +20,9 @@ TESTS += tests/unit/test_core tests/unit/test_config tests/unit/test_api
 TEST_EXTENSIONS = .py .sh
 PY_LOG_COMPILER = /usr/bin/python3
 SH_LOG_COMPILER = /bin/bash
-TESTS += tests/integration/test_daemon.py
-EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py
+TESTS += tests/integration/test_daemon.py tests/integration/test_echo.py
+EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py tests/integration/test_echo.py
+
+# End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
+TESTS += tests/e2e/run.sh
+EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/package.json tests/e2e/package-lock.json

@@ -18,9 +18,9 @@ BUILDDIR = os.environ.get("GW_TEST_BUILDDIR", os.path.join(SRCDIR, "build"))
 RTCSIPD = os.path.join(BUILDDIR, "rtcsipd")
 
 
-def free_port(kind=socket.SOCK_STREAM):
+def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
     with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -34,15 +34,18 @@ def tls_context():
 class Daemon:
     """The real rtcsipd on a free loopback port, with extra config lines."""
 
-    def __init__(self, extra=None, log_level="info"):
+    def __init__(self, extra=None, log_level="info", host="127.0.0.1"):
+        # Each test file runs its daemon on its own loopback address, so
+        # files running in parallel cannot race for the same free port.
+        self.host = host
         self.tmp = tempfile.mkdtemp(prefix="rtcsip-it-")
-        self.port = free_port()
+        self.port = free_port(host)
         self.conf = os.path.join(self.tmp, "rtcsipd.conf")
         groups = {
             "general": {"state_dir": os.path.join(self.tmp, "state"), "log_level": log_level},
-            "signal": {"listen": f"127.0.0.1:{self.port}", "web_root": os.path.join(SRCDIR, "contrib", "web")},
+            "signal": {"listen": f"{host}:{self.port}", "web_root": os.path.join(SRCDIR, "contrib", "web")},
             "media": {"threads": "2"},
-            "ice": {"local_addresses": "127.0.0.1", "remote_networks": "127.0.0.0/8"},
+            "ice": {"local_addresses": host, "remote_networks": "127.0.0.0/8"},
             "echo": {"enabled": "true"},
         }
         for g, kv in (extra or {}).items():
@@ -55,8 +58,8 @@ class Daemon:
         self.log = open(os.path.join(self.tmp, "rtcsipd.log"), "w+")
         self.proc = subprocess.Popen([RTCSIPD, "--config", self.conf], stdout=subprocess.PIPE,
                                      stderr=self.log)
-        self.url = f"https://127.0.0.1:{self.port}"
-        self.ws_url = f"wss://127.0.0.1:{self.port}/ws"
+        self.url = f"https://{host}:{self.port}"
+        self.ws_url = f"wss://{host}:{self.port}/ws"
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -112,7 +115,7 @@ class Daemon:
 
 async def ws_connect(d, path="/ws"):
     import websockets
-    return await websockets.connect(f"wss://127.0.0.1:{d.port}{path}", ssl=tls_context(),
+    return await websockets.connect(f"wss://{d.host}:{d.port}{path}", ssl=tls_context(),
                                     subprotocols=["rtcsip.v1"], max_size=None, open_timeout=10)
 
 

@@ -150,7 +150,8 @@ def check_cli():
 def main():
     res = Results()
     res.run("cli", check_cli)
-    with Daemon({"signal": {"max_frame": "4096", "max_sessions": "3", "hello_timeout": "2"}}) as d:
+    with Daemon({"signal": {"max_frame": "4096", "max_sessions": "3", "hello_timeout": "2"}},
+                host="127.0.0.2") as d:
         res.run("https_and_healthz", check_http, d)
         res.run("wss_hello_ping", check_hello_ping, d)
         res.run("malformed_flood_keeps_daemon_small", check_malformed_flood, d)

@@ -1,0 +1,107 @@
+"""test_echo.py — the WebRTC leg end to end with the real daemon and the
+rtcsip-call client: a 1 kHz tone to `echo` comes back at 1 kHz with no
+loss, garbage on the media path is dropped and counted without harming the
+call, and bad call requests get clear errors."""
+import asyncio
+import json
+import os
+import re
+import subprocess
+import time
+
+from gwtest import BUILDDIR, Daemon, Results, request, ws_connect
+
+RTCSIP_CALL = os.path.join(BUILDDIR, "rtcsip-call")
+
+
+def run_client(d, *args, timeout=90):
+    cmd = [RTCSIP_CALL, "--url", d.ws_url, "--json", *args]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    try:
+        rep = json.loads(out.stdout)
+    except ValueError:
+        raise AssertionError(f"no JSON report (rc {out.returncode}): {out.stdout[-500:]} {out.stderr[-2000:]}")
+    return out.returncode, rep, out.stderr
+
+
+def check_echo_tone(d):
+    rc, rep, err = run_client(d, "--to", "echo", "--tone", "1000", "--seconds", "5")
+    c = rep["calls"][0]
+    print(f"   echo: {c['frequency_hz']:.1f} Hz at {c['level_dbfs']:.1f} dBFS, sent {c['sent']} "
+          f"received {c['received']} lost {c['lost']}, setup {c['setup_ms']:.1f} ms, "
+          f"ICE {c['ice_ms']:.0f} ms, DTLS {c['dtls_ms']:.0f} ms, RTT {c['rtt_ms']} ms, pair {c['selected_pair']}")
+    assert rc == 0, (rc, err[-2000:])
+    assert c["connected"], c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert c["level_dbfs"] > -20, c["level_dbfs"]
+    assert c["lost"] == 0, c
+    assert c["received"] >= 200, c  # 5 s of 20 ms packets, minus start-up
+    assert "127.0.0.1" in c["selected_pair"], c["selected_pair"]
+    # the daemon saw the same call end and counted its packets
+    time.sleep(0.5)
+    assert d.health()["calls"] == 0
+
+
+def check_other_tone_and_concurrency(d):
+    rc, rep, err = run_client(d, "--tone", "440", "--seconds", "3", "--calls", "3", "--rate", "20")
+    assert rc == 0, (rc, err[-2000:])
+    assert rep["summary"]["ok"] == 3, rep["summary"]
+    for c in rep["calls"]:
+        assert abs(c["frequency_hz"] - 440) <= 10, c
+        assert c["lost"] == 0, c
+
+
+def check_garbage_on_media_path(d):
+    log_before = len(d.log_text())
+    rc, rep, err = run_client(d, "--tone", "1000", "--seconds", "4", "--inject-garbage")
+    c = rep["calls"][0]
+    assert rc == 0, (rc, err[-2000:])
+    assert abs(c["frequency_hz"] - 1000) <= 10, c
+    assert c["lost"] == 0, c
+    time.sleep(0.5)
+    log = d.log_text()[log_before:]
+    m = re.search(r"dropped: srtp_auth (\d+) replay (\d+) srtp_other (\d+) dtls_bad (\d+) unknown (\d+) rtcp_bad (\d+)", log)
+    assert m, log[-3000:]
+    auth, replay, other, dtls_bad, unknown, rtcp_bad = map(int, m.groups())
+    print(f"   daemon dropped: srtp_auth {auth}, srtp_other {other}, dtls_bad {dtls_bad}, unknown {unknown}")
+    assert auth >= 50, auth          # 50 SRTP packets with a wrong tag (+ SRTCP junk)
+    assert dtls_bad + unknown >= 50, (dtls_bad, unknown)
+    assert d.health()["status"] == "ok"
+
+
+def check_bad_calls(d):
+    offer_ok = None
+
+    async def go():
+        ws = await ws_connect(d)
+        await request(ws, {"type": "hello", "user": "carl"})
+        r = await request(ws, {"type": "call", "call": "x1", "to": "nowhere", "sdp": "v=0\r\n"})
+        assert r["type"] == "error" and r["code"] == "not_found" and r["call"] == "x1", r
+        r = await request(ws, {"type": "call", "call": "x2", "to": "echo", "sdp": "garbage"})
+        assert r["type"] == "error" and r["code"] == "bad_request" and "offer" in r["message"], r
+        r = await request(ws, {"type": "call", "call": "x3", "to": "echo",
+                               "sdp": "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"})
+        assert r["type"] == "error" and r["code"] == "bad_request", r
+        r = await request(ws, {"type": "call", "call": "x4", "to": "echo"})
+        assert r["type"] == "error" and "sdp" in r["message"], r
+        r = await request(ws, {"type": "hangup", "call": "ghost"})
+        assert r["type"] == "error" and r["code"] == "not_found", r
+        r = await request(ws, {"type": "candidate", "call": "ghost", "candidate": None})
+        assert r["type"] == "error" and r["code"] == "not_found", r
+        await ws.close()
+    asyncio.run(go())
+    assert d.health()["calls"] == 0
+
+
+def main():
+    res = Results()
+    with Daemon(host="127.0.0.3") as d:
+        res.run("echo_1khz_tone_comes_back_at_1khz", check_echo_tone, d)
+        res.run("echo_440hz_three_concurrent_calls", check_other_tone_and_concurrency, d)
+        res.run("garbage_on_media_path_dropped_and_counted", check_garbage_on_media_path, d)
+        res.run("bad_call_requests_get_errors", check_bad_calls, d)
+    res.exit()
+
+
+if __name__ == "__main__":
+    main()
