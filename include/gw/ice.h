@@ -111,13 +111,15 @@ struct gw_ice_stats {
 /* Create an agent on @ctx (the call's media loop) with one stream/component;
  * the callbacks (any may be NULL) get @arg.  Nothing is sent until
  * gw_ice_agent_gather().  0, EINVAL on a bad config (one log line says why),
- * or EIO if libnice refuses. */
+ * or EIO if libnice refuses or its STUN symbols are overridden by a library
+ * linked before it (Sofia-SIP exports stun_message_length: link order). */
 int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
 		       const struct gw_ice_config *cfg, gw_ice_recv_h *recvh,
 		       gw_ice_state_h *stateh, gw_ice_candidate_h *candh, void *arg);
 
 /* Start gathering local candidates and arm the connect timeout.  Host
- * candidates may be reported (candh) before this returns.  0, EALREADY, EIO. */
+ * candidates may be reported (candh) before this returns.  0, EALREADY, EIO.
+ * Like every call below except the getters, ENOTCONN after close. */
 int gw_ice_agent_gather(struct gw_ice_agent *ice);
 
 /* Local credentials for a=ice-ufrag / a=ice-pwd, valid while @ice lives. */
@@ -142,7 +144,8 @@ int gw_ice_agent_set_remote_credentials(struct gw_ice_agent *ice, const char *uf
 int gw_ice_agent_add_remote_candidate(struct gw_ice_agent *ice, const char *candidate);
 
 /* The peer has no more candidates (JSON candidate null, a=end-of-candidates,
- * or a non-trickle offer): lets ICE declare failure (trickle ICE).  0 or EIO. */
+ * or an offer without a=ice-options:trickle, after adding its candidates):
+ * lets ICE declare failure before connect_timeout_ms (trickle ICE).  0 or EIO. */
 int gw_ice_agent_end_of_candidates(struct gw_ice_agent *ice);
 
 /* Send one datagram on the selected pair.  Hot path: no allocation.

@@ -219,7 +219,10 @@ char *gw_ice_cand_print(const struct gw_ice_agent *ice, const NiceCandidate *c)
 	NiceCandidate *nat = NULL;
 	gchar *sdp, *line;
 
-	if (!ice->agent || c->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+	/* Peer-reflexive local candidates are learnt from checks, never
+	 * signalled (RFC 8445 7.2.5.3.1). */
+	if (!ice->agent || c->transport != NICE_CANDIDATE_TRANSPORT_UDP ||
+	    c->type == NICE_CANDIDATE_TYPE_PEER_REFLEXIVE)
 		return NULL;
 	/* ice.public_ip (nat-1-1): advertise the public address in place of
 	 * the private one, same port; no raddr, so the private address stays

@@ -27,54 +27,43 @@ static int prefix_parse(const char *entry, struct net_prefix *out, char **err)
 	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(entry, '/');
 	size_t alen = slash ? (size_t)(slash - entry) : strlen(entry);
-	unsigned max_bits, bits;
 	struct net_prefix p = {0};
+	unsigned max_bits;
 
-	if (alen == 0 || alen >= sizeof(addr))
-		goto bad_addr;
-	memcpy(addr, entry, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, p.addr) == 1) {
-		p.family = AF_INET;
-		max_bits = 32;
-	} else if (inet_pton(AF_INET6, addr, p.addr) == 1) {
-		p.family = AF_INET6;
-		max_bits = 128;
-	} else {
-		goto bad_addr;
+	if (alen > 0 && alen < sizeof(addr)) {
+		memcpy(addr, entry, alen);
+		addr[alen] = '\0';
+		if (inet_pton(AF_INET, addr, p.addr) == 1)
+			p.family = AF_INET;
+		else if (inet_pton(AF_INET6, addr, p.addr) == 1)
+			p.family = AF_INET6;
 	}
-
-	bits = max_bits;
+	if (!p.family) {
+		*err = g_strdup_printf("'%s': not an IPv4 or IPv6 address", entry);
+		return EINVAL;
+	}
+	max_bits = p.family == AF_INET ? 32 : 128;
+	p.bits = max_bits;
 	if (slash) {
 		const char *s = slash + 1;
-		char *end = NULL;
-		guint64 v;
+		size_t n = strspn(s, "0123456789");
 
-		if (!g_ascii_isdigit(*s) || strlen(s) > 3)
-			goto bad_bits;
-		v = g_ascii_strtoull(s, &end, 10);
-		if (*end != '\0' || v > max_bits)
-			goto bad_bits;
-		bits = (unsigned)v;
+		if (n == 0 || n > 3 || s[n] != '\0' || g_ascii_strtoull(s, NULL, 10) > max_bits) {
+			*err = g_strdup_printf("'%s': prefix length must be 0-%u", entry, max_bits);
+			return EINVAL;
+		}
+		p.bits = (unsigned)g_ascii_strtoull(s, NULL, 10);
 	}
 	/* "10.0.0.1/8" is almost always a typo for a host or for 10.0.0.0/8:
 	 * refuse it rather than guess. */
-	for (unsigned b = bits; b < max_bits; b++) {
+	for (unsigned b = p.bits; b < max_bits; b++) {
 		if (p.addr[b / 8] & (0x80u >> (b % 8))) {
-			*err = g_strdup_printf("'%s': host bits set after /%u", entry, bits);
+			*err = g_strdup_printf("'%s': host bits set after /%u", entry, p.bits);
 			return EINVAL;
 		}
 	}
-	p.bits = bits;
 	*out = p;
 	return 0;
-
-bad_addr:
-	*err = g_strdup_printf("'%s': not an IPv4 or IPv6 address", entry);
-	return EINVAL;
-bad_bits:
-	*err = g_strdup_printf("'%s': prefix length must be 0-%u", entry, max_bits);
-	return EINVAL;
 }
 
 int gw_ice_networks_parse(const char *list, struct gw_ice_networks **out, char **err)
