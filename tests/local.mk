@@ -26,3 +26,8 @@ EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py tests
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh
 EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/package.json tests/e2e/package-lock.json
+
+if ASAN
+# ASan keeps freed memory in quarantine: memory-growth bounds do not apply.
+AM_TESTS_ENVIRONMENT += export GW_ASAN=1;
+endif

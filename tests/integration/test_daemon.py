@@ -73,7 +73,10 @@ def check_malformed_flood(d, max_frame=4096):
     rss0, rss1, codes = asyncio.run(go())
     print(f"   1000 malformed frames: RSS {rss0} -> {rss1} KiB; error codes {codes}")
     assert set(codes) <= {"bad_request", "unauthorized"}, codes
-    assert rss1 - rss0 < 4096, f"RSS grew {rss1 - rss0} KiB"
+    if os.environ.get("GW_ASAN"):
+        print("   (ASan build: its quarantine keeps freed memory, RSS bound checked in the regular build)")
+    else:
+        assert rss1 - rss0 < 4096, f"RSS grew {rss1 - rss0} KiB"
     assert d.health()["status"] == "ok"
 
 
