@@ -24,6 +24,10 @@ void *gw_obj_ref(void *obj);
  * callers write `x = gw_obj_deref(x);`.  NULL-safe. */
 void *gw_obj_deref(void *obj);
 
+/* gw_obj_deref() with the shape of a GDestroyNotify, for handing a
+ * reference to GLib (timers, hash tables, pointer arrays). */
+void gw_obj_release(void *obj);
+
 /* Current count, for tests and assertions. */
 unsigned gw_obj_refs(const void *obj);
 

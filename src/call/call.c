@@ -339,11 +339,6 @@ static json_t *health(void *arg)
 	return json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
 }
 
-static void registry_release(gpointer obj)
-{
-	gw_obj_deref(obj);
-}
-
 int gw_call_init(const struct gw_config *cfg)
 {
 	char *cert = NULL, *key = NULL, *err = NULL;
@@ -363,7 +358,7 @@ int gw_call_init(const struct gw_config *cfg)
 		goto out;
 	}
 	gw_info(NULL, "DTLS certificate %s (%s)", cert, gw_cert_fingerprint(dtls_cert));
-	calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, registry_release);
+	calls = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, gw_obj_release);
 	gw_signal_set_health(health, NULL);
 	gw_signal_on_session_close(on_session_close, NULL);
 	gw_signal_register("call", on_call);

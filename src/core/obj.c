@@ -51,6 +51,11 @@ void *gw_obj_deref(void *obj)
 	return NULL;
 }
 
+void gw_obj_release(void *obj)
+{
+	gw_obj_deref(obj);
+}
+
 unsigned gw_obj_refs(const void *obj)
 {
 	return obj ? (unsigned)g_atomic_int_get(&hdr_of(obj)->refs) : 0;

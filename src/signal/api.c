@@ -205,11 +205,6 @@ void gw_api_session_removed(struct gw_ws_session *s)
 		close_hook.h(s, close_hook.arg);
 }
 
-static void release_ref(gpointer obj)
-{
-	gw_obj_deref(obj);
-}
-
 unsigned gw_signal_session_count(void)
 {
 	return sessions ? sessions->len : 0;
@@ -217,7 +212,7 @@ unsigned gw_signal_session_count(void)
 
 GPtrArray *gw_signal_sessions_of(const char *user)
 {
-	GPtrArray *out = g_ptr_array_new_with_free_func(release_ref);
+	GPtrArray *out = g_ptr_array_new_with_free_func(gw_obj_release);
 
 	for (guint i = 0; sessions && i < sessions->len; i++) {
 		struct gw_ws_session *s = sessions->pdata[i];

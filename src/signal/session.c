@@ -22,11 +22,6 @@ static void session_destroy(void *arg)
 	g_strfreev(s->allowed);
 }
 
-static void release_ref(gpointer obj)
-{
-	gw_obj_deref(obj);
-}
-
 static gboolean hello_timeout(gpointer arg)
 {
 	struct gw_ws_session *s = arg;
@@ -71,7 +66,7 @@ struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_
 	s->wsi = wsi;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, cfg->hello_timeout_s,
-						    hello_timeout, gw_obj_ref(s), release_ref);
+						    hello_timeout, gw_obj_ref(s), gw_obj_release);
 	gw_info(s->log, "connected from %s", peer);
 	return s;
 }

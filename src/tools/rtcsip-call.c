@@ -324,7 +324,7 @@ static void on_event_control(void *obj)
 		c->connected = true;
 		c->t_media = now_us();
 		g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)c->app->o.seconds * 1000, hangup_due,
-				   gw_obj_ref(c), (GDestroyNotify)(void (*)(void))gw_obj_deref);
+				   gw_obj_ref(c), gw_obj_release);
 		break;
 	case GW_WEBRTC_FAILED:
 		call_finish(c, 480, e->reason, true);
