@@ -89,8 +89,11 @@ static int run(struct daemon *d)
 	gw_info(NULL, "stopped");
 out:
 	gw_signal_free(d->sig);
-	gw_call_cleanup();
 	gw_loops_stop();
+	/* Events the media loops posted while stopping hold call references. */
+	while (g_main_context_pending(NULL))
+		g_main_context_iteration(NULL, FALSE);
+	gw_call_cleanup();
 	if (d->loop)
 		g_main_loop_unref(d->loop);
 	return err ? 1 : 0;

@@ -61,8 +61,10 @@ typedef void (gw_webrtc_event_h)(struct gw_webrtc_leg *leg, enum gw_webrtc_event
 typedef void (gw_webrtc_rtp_h)(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *arg);
 
 /* Create a leg and start it on @p->loop (gathering begins there).  Any
- * thread.  The leg holds no reference on @arg: the owner must call
- * gw_webrtc_leg_close() before @arg goes away.  0 or errno. */
+ * thread.  @arg must be a gw_obj: the leg holds a reference on it until
+ * gw_webrtc_leg_close() has run on the loop, so no callback can reach a
+ * freed owner; the owner must call close (the two references form a cycle
+ * until then).  0 or errno. */
 int gw_webrtc_leg_alloc(struct gw_webrtc_leg **out, const struct gw_webrtc_params *p,
 			gw_webrtc_event_h *eventh, gw_webrtc_rtp_h *rtph, void *arg);
 

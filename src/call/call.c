@@ -146,7 +146,7 @@ static void on_leg_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void
 	struct gw_call *call = arg;
 
 	if (call->echo)
-		gw_call_echo_rtp(call, buf, len);
+		gw_call_echo_rtp(call, leg, buf, len);
 }
 
 static bool destination_allowed(struct gw_ws_session *s, const char *to)

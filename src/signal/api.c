@@ -107,11 +107,16 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 		const char *token = json_string_value(json_object_get(msg, "token"));
 
 		if (!token || gw_auth_jwt_verify(token, cfg->jwt_secret, g_get_real_time() / G_USEC_PER_SEC,
-						 &user, &allowed, &why)) {
+						 &user, &allowed, &why) ||
+		    !valid_user(user)) {
+			if (!why)
+				why = g_strdup("token sub is not a valid user name");
 			gw_info(s->log, "hello refused: %s", token ? why : "no token");
 			gw_ws_session_error(s, tid, NULL, GW_ERR_UNAUTHORIZED, "%s",
 					    token ? why : "missing field 'token'");
 			g_free(why);
+			g_free(user);
+			g_strfreev(allowed);
 			return;
 		}
 	}

@@ -81,6 +81,11 @@ int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
 		*why = g_strdup("token header must say alg HS256");
 		goto out;
 	}
+	if (json_object_get(hdr, "crit")) {
+		/* RFC 7515 4.1.11: we understand no extension, so refuse. */
+		*why = g_strdup("token header has critical extensions");
+		goto out;
+	}
 	sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &sig_len);
 	if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)token,
 		  (size_t)(dot2 - token), mac, &mac_len) ||
@@ -98,12 +103,13 @@ int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
 		*why = g_strdup("token has no exp claim");
 		goto out;
 	}
-	if ((gint64)json_number_value(v) <= now_s) {
+	/* Compared as doubles: a huge exp must not overflow a cast. */
+	if (!(json_number_value(v) > (double)now_s)) {
 		*why = g_strdup("token expired");
 		goto out;
 	}
 	v = json_object_get(claims, "nbf");
-	if (json_is_number(v) && (gint64)json_number_value(v) > now_s + 60) {
+	if (json_is_number(v) && json_number_value(v) > (double)(now_s + 60)) {
 		*why = g_strdup("token not valid yet");
 		goto out;
 	}

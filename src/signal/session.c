@@ -163,7 +163,8 @@ void gw_ws_session_error(struct gw_ws_session *s, json_t *tid, const char *call,
 	if (call)
 		json_object_set_new(msg, "call", json_string(call));
 	json_object_set_new(msg, "code", json_string(code));
-	json_object_set_new(msg, "message", json_string(text));
+	/* A %.64s cut can split a UTF-8 sequence: never drop the message. */
+	json_object_set_new(msg, "message", json_string(text) ?: json_string("(unprintable detail)"));
 	gw_debug(s->log, "error %s: %s", code, text);
 	g_free(text);
 	gw_ws_session_send(s, msg);

@@ -640,6 +640,8 @@ int main(int argc, char **argv)
 	g_main_loop_run(a.loop);
 	/* Media threads joined: what they owned is ours to read now. */
 	gw_loops_stop();
+	while (g_main_context_pending(NULL))
+		g_main_context_iteration(NULL, FALSE);
 	for (unsigned i = 0; i < a.started; i++)
 		media_stop(a.calls[i]);
 	a.rc = report(&a);

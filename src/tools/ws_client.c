@@ -35,6 +35,8 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		c->stateh(false, in ? (const char *)in : "connection error", c->arg);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
+		if (c->rx->len + len > 1024 * 1024)
+			return -1; /* no sane gateway message is that big */
 		g_string_append_len(c->rx, in, (gssize)len);
 		if (lws_is_final_fragment(wsi)) {
 			json_t *j = json_loadb(c->rx->str, c->rx->len, 0, NULL);
@@ -142,9 +144,17 @@ int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_s
 
 void ws_client_send(struct ws_client *c, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
-	size_t n = strlen(text);
-	char *buf = g_malloc(LWS_PRE + n + 1);
+	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	size_t n;
+	char *buf;
+
+	if (!text) {
+		gw_error(NULL, "cannot encode a message (invalid UTF-8 in an option?)");
+		json_decref(msg);
+		return;
+	}
+	n = strlen(text);
+	buf = g_malloc(LWS_PRE + n + 1);
 
 	memcpy(buf + LWS_PRE, text, n + 1);
 	free(text);

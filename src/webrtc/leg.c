@@ -22,6 +22,9 @@
 #include "gw/log.h"
 
 #define RTCP_INTERVAL_MS 2500
+/* A browser sends a handful; more is a client bug or an attempt to make
+ * the gateway send connectivity checks to arbitrary addresses. */
+#define MAX_REMOTE_CANDIDATES 32
 #define MAX_DATAGRAM 1500
 
 struct gw_webrtc_leg {
@@ -31,7 +34,8 @@ struct gw_webrtc_leg {
 	struct gw_cert *cert;          /* reference */
 	gw_webrtc_event_h *eventh;
 	gw_webrtc_rtp_h *rtph;
-	void *arg;
+	void *arg;                     /* the owner (a gw_obj): reference until close */
+	unsigned remote_cands;         /* remote candidates taken, bounded */
 
 	bool controlling;
 	enum gw_dtls_role role;
@@ -317,7 +321,15 @@ static void ice_candidate(const char *candidate, void *arg)
 
 static void add_remote_candidate(struct gw_webrtc_leg *leg, const char *cand)
 {
-	int err = gw_ice_agent_add_remote_candidate(leg->ice, cand);
+	int err;
+
+	if (++leg->remote_cands > MAX_REMOTE_CANDIDATES) {
+		if (leg->remote_cands == MAX_REMOTE_CANDIDATES + 1)
+			gw_warn(leg->name, "more than %d remote candidates: ignoring the rest",
+				MAX_REMOTE_CANDIDATES);
+		return;
+	}
+	err = gw_ice_agent_add_remote_candidate(leg->ice, cand);
 
 	if (err == EPERM)
 		gw_debug(leg->name, "candidate outside ice.remote_networks ignored: %s", cand);
@@ -391,6 +403,7 @@ static void leg_destroy(void *obj)
 {
 	struct gw_webrtc_leg *leg = obj;
 
+	gw_obj_deref(leg->arg); /* only when close never ran */
 	gw_obj_deref(leg->ice);
 	gw_obj_deref(leg->dtls);
 	gw_srtp_free(leg->srtp);
@@ -424,7 +437,7 @@ int gw_webrtc_leg_alloc(struct gw_webrtc_leg **out, const struct gw_webrtc_param
 	leg->cert = gw_obj_ref(p->cert);
 	leg->eventh = eventh;
 	leg->rtph = rtph;
-	leg->arg = arg;
+	leg->arg = gw_obj_ref(arg);
 	leg->controlling = p->controlling;
 	leg->role = p->dtls_role;
 	leg->remote_fp = g_strdup(p->remote_fingerprint);
@@ -504,7 +517,7 @@ static void op_add_candidate(void *obj)
 		return;
 	if (op->leg->ice)
 		add_remote_candidate(op->leg, op->a);
-	else
+	else if (op->leg->pending_cands->len < MAX_REMOTE_CANDIDATES)
 		g_ptr_array_add(op->leg->pending_cands, g_strdup(op->a));
 }
 
@@ -603,6 +616,7 @@ static void op_close(void *obj)
 		gw_dtls_close(leg->dtls);
 	if (leg->ice)
 		gw_ice_agent_close(leg->ice);
+	leg->arg = gw_obj_deref(leg->arg); /* no callback after this point */
 }
 
 void gw_webrtc_leg_close(struct gw_webrtc_leg *leg)

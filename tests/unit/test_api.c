@@ -228,14 +228,21 @@ START_TEST(test_api_jwt_good_expired_and_forged_tokens)
 	char *expired = make_jwt("HS256", old_claims, cfg.jwt_secret);
 	char *forged = make_jwt("HS256", good_claims, "another-secret-another-secret-xx");
 	char *none_alg = make_jwt("none", good_claims, cfg.jwt_secret);
+	char *bad_sub_claims = g_strdup_printf("{\"sub\":\"a b\",\"exp\":%" G_GINT64_FORMAT "}", now + 600);
+	char *bad_sub = make_jwt("HS256", bad_sub_claims, cfg.jwt_secret);
+	char *huge_exp = make_jwt("HS256", "{\"sub\":\"dave\",\"exp\":1e300}", cfg.jwt_secret);
 
 	cfg.auth_none = false;
 	hello_token("not-a-token", "error", "not a JWS");
 	hello_token(expired, "error", "expired");
 	hello_token(forged, "error", "bad token signature");
 	hello_token(none_alg, "error", "HS256");
+	hello_token(bad_sub, "error", "not a valid user name");
 	expect_error("{\"type\":\"hello\",\"user\":\"mallory\"}", "unauthorized", "token");
 	ck_assert_ptr_null(gw_ws_session_user(session));
+	hello_token(huge_exp, "welcome", "dave"); /* far future, no overflow */
+	teardown(); /* a fresh session for the next hello */
+	setup();
 	hello_token(good, "welcome", "carol");
 	ck_assert_str_eq(session->allowed[0], "+1");
 	ck_assert_str_eq(session->allowed[1], "echo");
@@ -246,6 +253,9 @@ START_TEST(test_api_jwt_good_expired_and_forged_tokens)
 	g_free(expired);
 	g_free(forged);
 	g_free(none_alg);
+	g_free(bad_sub_claims);
+	g_free(bad_sub);
+	g_free(huge_exp);
 }
 END_TEST
 
