@@ -141,12 +141,13 @@ static void on_leg_event(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev, con
 }
 
 /* Media loop: one decrypted RTP packet from the browser. */
-static void on_leg_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *arg)
+static void on_leg_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf,
+		       size_t len, void *arg)
 {
 	struct gw_call *call = arg;
 
 	if (call->echo)
-		gw_call_echo_rtp(call, leg, buf, len);
+		gw_call_echo_rtp(call, leg, h);
 }
 
 static bool destination_allowed(struct gw_ws_session *s, const char *to)

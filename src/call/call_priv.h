@@ -38,6 +38,6 @@ struct gw_call {
 
 /* echo.c: the built-in echo destination (media loop). */
 void gw_call_echo_init(struct gw_call *call);
-void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, uint8_t *buf, size_t len);
+void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h);
 
 #endif

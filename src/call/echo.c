@@ -10,16 +10,13 @@ void gw_call_echo_init(struct gw_call *call)
 	gw_rtp_sender_init(&call->echo_tx, 48000);
 }
 
-void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, uint8_t *buf, size_t len)
+void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h)
 {
 	uint8_t out[1500 + GW_WEBRTC_SRTP_TRAILER];
-	struct gw_rtp_hdr h;
 	size_t n;
 
-	if (gw_rtp_parse(buf, len, &h))
-		return;
-	n = gw_rtp_sender_write(&call->echo_tx, out, sizeof(out) - GW_WEBRTC_SRTP_TRAILER, h.pt,
-				h.ts, h.marker, h.payload, h.payload_len);
+	n = gw_rtp_sender_write(&call->echo_tx, out, sizeof(out) - GW_WEBRTC_SRTP_TRAILER, h->pt,
+				h->ts, h->marker, h->payload, h->payload_len);
 	if (n)
 		gw_webrtc_leg_send_rtp(leg, out, n, sizeof(out));
 }

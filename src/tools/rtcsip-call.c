@@ -218,18 +218,18 @@ static void media_stop(void *obj)
 	}
 }
 
-static void on_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *arg)
+static void on_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf, size_t len,
+		   void *arg)
 {
 	struct tcall *c = arg;
-	struct gw_rtp_hdr h;
 	int16_t pcm[AUDIO_RATE * 120 / 1000]; /* the longest Opus packet */
 	size_t n = 0;
 	uint64_t ext;
 	int64_t arrival, transit;
 
-	if (gw_rtp_parse(buf, len, &h) || (int)h.pt != c->opus_pt || !c->dec)
+	if ((int)h->pt != c->opus_pt || !c->dec)
 		return;
-	ext = gw_rtp_seq_extend(&c->seq, h.seq);
+	ext = gw_rtp_seq_extend(&c->seq, h->seq);
 	if (!c->rx_started) {
 		c->rx_started = true;
 		c->rx_first = c->rx_max = ext;
@@ -238,7 +238,7 @@ static void on_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *ar
 	}
 	c->rx_packets++;
 	arrival = now_us() * 48 / 1000;
-	transit = arrival - (int64_t)h.ts;
+	transit = arrival - (int64_t)h->ts;
 	if (c->have_transit) {
 		double d = fabs((double)(transit - c->last_transit));
 
@@ -246,7 +246,7 @@ static void on_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, void *ar
 	}
 	c->last_transit = transit;
 	c->have_transit = true;
-	if (gw_decoder_decode(c->dec, h.payload, h.payload_len, pcm, G_N_ELEMENTS(pcm), &n))
+	if (gw_decoder_decode(c->dec, h->payload, h->payload_len, pcm, G_N_ELEMENTS(pcm), &n))
 		return;
 	if (!c->t_first_audio)
 		c->t_first_audio = now_us();

@@ -202,7 +202,7 @@ static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len)
 				(uint32_t)(g_get_monotonic_time() * 48 / 1000));
 	leg->rx_any = true;
 	if (leg->rtph && !leg->closed)
-		leg->rtph(leg, buf, len, leg->arg);
+		leg->rtph(leg, &h, buf, len, leg->arg);
 }
 
 static void ice_recv(const uint8_t *buf, size_t len, void *arg)
