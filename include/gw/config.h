@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <glib.h>
 
 enum gw_conf_type {
 	GW_CONF_BOOL,
@@ -23,20 +24,57 @@ enum gw_conf_type {
 	GW_CONF_NETLIST,   /* "127.0.0.0/8, ::1/128" or empty (= any) */
 	GW_CONF_ADDRLIST,  /* "127.0.0.1, ::1": IP addresses, no masks */
 	GW_CONF_ADDR,      /* one IP address or empty */
+	GW_CONF_ENUMLIST,  /* space/comma list of gw_conf_key.choices, any case, at least one */
+	GW_CONF_SIPURI,    /* "sip:host[:port][;params]" or "sips:..."; or empty */
+	GW_CONF_DIALSTRING,/* digits, '*' and '#'; or empty */
+	GW_CONF_MAP,       /* documentation only: a group whose key names are data
+			    * ([route] prefixes, [dids] numbers); key is a placeholder,
+			    * choices says what the value is, def is an example line */
 };
 
+/* A row of the key table.  Rows whose group is "trunk.*" (gw_trunk_keys)
+ * describe the keys of every [trunk.NAME] section; their offset points into
+ * struct gw_trunk_config instead of struct gw_config. */
 struct gw_conf_key {
 	const char *group;
 	const char *key;
 	enum gw_conf_type type;
 	const char *def;     /* default as written in the file */
 	long min, max;       /* GW_CONF_INT range */
-	const char *choices; /* GW_CONF_ENUM */
+	const char *choices; /* GW_CONF_ENUM, GW_CONF_ENUMLIST; GW_CONF_MAP: the value */
 	const char *help;    /* one line */
-	size_t offset;       /* into struct gw_config: bool, int or char * */
+	size_t offset;       /* into struct gw_config (trunk.*: gw_trunk_config): bool, int or char * */
 };
 
 enum gw_auth_mode { GW_AUTH_NONE, GW_AUTH_JWT };
+
+/* One [trunk.NAME] section: a SIP peer (carrier, PBX, SIP provider). */
+struct gw_trunk_config {
+	char *name;              /* NAME of [trunk.NAME] */
+	char *proxy;             /* SIP URI of the peer, "sip:host[:port]" (required) */
+	char *outbound_proxy;    /* SIP URI requests are sent through; "" = none */
+	char *transport;         /* udp|tcp|tls */
+	char *username;          /* digest user (and From/To user of REGISTER) */
+	char *password;          /* digest password; "" = no credentials */
+	char *auth_username;     /* digest user when it differs from username; "" = username */
+	char *from_user;         /* caller id user in From; "" = the browser user */
+	char *from_domain;       /* From host; "" = the proxy's host */
+	bool registration;       /* key "register": REGISTER with the proxy */
+	int register_expires;    /* seconds asked for in REGISTER */
+	int options_interval;    /* OPTIONS keepalive period in seconds; 0 = off */
+	char *codecs;            /* preference order, normalised on load: "G722 PCMU PCMA" (upper case, one space) */
+	char *dtmf;              /* rfc4733|info */
+	char *allowed_networks;  /* inbound INVITEs from these networks belong to this trunk */
+	bool symmetric_rtp;      /* latch RTP to the source of the first packet received */
+	char *plus;              /* leading '+' of a destination: keep|strip|00 */
+	char *prefix;            /* prepended to the normalised number; "" = none */
+};
+
+/* One [route] prefix rule. */
+struct gw_route {
+	char *prefix;            /* destination prefix, after normalisation, e.g. "+44" */
+	char *trunk;             /* trunk name */
+};
 
 struct gw_config {
 	char *file;          /* path it was loaded from, or NULL for defaults */
@@ -88,10 +126,49 @@ struct gw_config {
 	/* [echo] */
 	bool echo_enabled;
 	char *echo_destination;
+
+	/* [sip] */
+	char *sip_listen;        /* UDP + TCP */
+	char *sip_tls_listen;    /* TLS; used when sip_tls_cert is set */
+	char *sip_tls_cert;
+	char *sip_tls_key;
+	char *sip_public_ip;     /* Contact/Via/SDP address behind 1:1 NAT; "" = local */
+	char *sip_rtp_address;   /* local address of SIP-side RTP; "" = host of sip_listen */
+	char *sip_rtp_port_range;
+	int sip_max_calls;
+	int sip_ring_timeout;
+	int sip_session_expires; /* RFC 4028 interval; 0 = no session timer */
+	bool sip_accept_refer;
+	bool sip_trace;
+	char *sip_user_agent;
+	char *sip_domain;        /* host part of From for browser users; "" = rtp/listen host */
+
+	/* [trunk.NAME] sections: struct gw_trunk_config *, in file order */
+	GPtrArray *trunks;
+	/* [route]: "default" names the default trunk ("" = none) ... */
+	char *route_default;
+	/* ... every other key is a prefix rule: struct gw_route *, longest prefix first */
+	GPtrArray *routes;
+	/* [dids]: number (Request-URI user) -> browser user; never NULL */
+	GHashTable *dids;
 };
 
+/* The key tables, in the order of the sample file: the fixed groups
+ * ([general] .. [sip]), the keys of every [trunk.NAME], then [route] and
+ * [dids] (route.default plus GW_CONF_MAP rows documenting the data keys). */
 extern const struct gw_conf_key gw_conf_keys[];
 extern const size_t gw_conf_nkeys;
+extern const struct gw_conf_key gw_trunk_keys[];
+extern const size_t gw_trunk_nkeys;
+extern const struct gw_conf_key gw_map_keys[];
+extern const size_t gw_map_nkeys;
+
+/* Parse @value as row @k prescribes into the struct its offset points into
+ * (@base: struct gw_config, or struct gw_trunk_config for "trunk.*" rows);
+ * relative paths resolve against @basedir (NULL: kept as written).  0, or
+ * EINVAL with *reason (g_free) saying what is wrong, the field unchanged. */
+int gw_config_key_parse(const struct gw_conf_key *k, void *base, const char *value,
+			const char *basedir, char **reason);
 
 /* Load and validate @file.  On success *out is a new config (gw_config_free).
  * On failure returns EINVAL and *errors (g_strfreev) holds one line per
@@ -108,6 +185,9 @@ char *gw_config_sample(void);
 
 /* The Markdown reference table for the README. g_free. */
 char *gw_config_reference(void);
+
+/* The trunk named @name, or NULL. */
+const struct gw_trunk_config *gw_config_trunk(const struct gw_config *cfg, const char *name);
 
 /* Derived values. */
 enum gw_auth_mode gw_config_auth_mode(const struct gw_config *cfg);
