@@ -327,4 +327,57 @@ int gw_sdp_offer_build(const struct gw_sdp_jsep_params *p, char **out, char **re
 #define GW_SDP_PT_TE48  110u
 #define GW_SDP_PT_TE8   126u
 
+/* ---- SIP side: plain RTP/AVP offer/answer (sip.c) ---- */
+
+/* The gateway's side of a SIP-side (RTP/AVP) session.  Strings borrowed. */
+struct gw_sdp_sip_params {
+	const char *addr;		/* c= and o= address (sip.public_ip or the RTP address) */
+	uint16_t port;			/* our RTP port */
+	const char *const *codecs;	/* NULL-terminated, preference order:
+					   "PCMU", "PCMA", "G722" (static pts 0, 8, 9) */
+	bool telephone_event;		/* offer / accept telephone-event/8000 */
+	unsigned te_pt;			/* its pt in our offers; 0 = 101 */
+	unsigned ptime;			/* a=ptime; 0 = 20 */
+	enum gw_sdp_dir direction;	/* what we want; NONE = sendrecv */
+	uint64_t session_id;		/* o= id; 0 = random */
+	uint64_t session_version;	/* o= version: increase it for every new offer */
+};
+
+/* What a SIP-side SDP (offer or answer) from the far end means for media. */
+struct gw_sdp_sip_media {
+	char *addr;			/* remote RTP address (c=), e.g. "192.0.2.1" */
+	uint16_t port;			/* remote RTP port; 0 = stream refused */
+	char *codec;			/* chosen codec name, upper case: "PCMU", "PCMA", "G722" */
+	unsigned pt;			/* its payload type */
+	int te_pt;			/* telephone-event/8000 pt, -1 when none */
+	int cn_pt;			/* CN/8000 pt, -1 when none */
+	unsigned ptime;			/* a=ptime, 20 when absent */
+	enum gw_sdp_dir direction;	/* the far end's, never NONE */
+	bool hold;			/* sendonly, inactive or c=0.0.0.0 */
+};
+
+/* An offer: "m=audio PORT RTP/AVP" with our codecs (+ telephone-event),
+ * a=ptime, a=sendrecv (or @direction), no ICE/DTLS/rtcp-mux.  0 and *@out
+ * (g_free), or EINVAL (no codec, unknown codec name, no address) with
+ * *@reason. */
+int gw_sdp_sip_offer_build(const struct gw_sdp_sip_params *p, char **out, char **reason);
+
+/* Answer a SIP offer: accept its first RTP/AVP (or RTP/AVPF) audio m-line
+ * that has one of our codecs (the offerer's order among ours wins), answer
+ * telephone-event with the offered pt when @p->telephone_event, refuse every
+ * other m-line with port 0; direction per RFC 3264 (sendonly -> recvonly,
+ * inactive -> inactive, recvonly -> sendonly, combined with @p->direction).
+ * 0, *@media (free with gw_sdp_sip_media_clear) and *@answer (g_free); or
+ * ENOTSUP (no common codec, SAVP/DTLS only) / EINVAL with *@reason. */
+int gw_sdp_sip_answer_build(const struct gw_sdp *offer, const struct gw_sdp_sip_params *p,
+			    struct gw_sdp_sip_media *media, char **answer, char **reason);
+
+/* Read the far end's answer to our offer @p: the first accepted audio
+ * m-line, its first codec that we offered, te/cn pts.  0 and *@media, or
+ * ENOTSUP (refused, port 0, no codec of ours) / EINVAL with *@reason. */
+int gw_sdp_sip_answer_parse(const struct gw_sdp *answer, const struct gw_sdp_sip_params *p,
+			    struct gw_sdp_sip_media *media, char **reason);
+
+void gw_sdp_sip_media_clear(struct gw_sdp_sip_media *m);
+
 #endif
