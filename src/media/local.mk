@@ -14,7 +14,8 @@ libgw_la_SOURCES += \
 	src/media/transcode.c \
 	src/media/to_sip.c \
 	src/media/to_browser.c \
-	src/media/passthrough.c
+	src/media/passthrough.c \
+	src/media/rtp_socket.c
 
 # Unit tests of the media layer; media_audio.c measures audio for them.
 MEDIA_TEST_AUDIO = tests/unit/media_audio.c tests/unit/media_audio.h
@@ -62,3 +63,9 @@ tests_unit_test_media_dtmf_SOURCES = tests/unit/test_media_dtmf.c $(MEDIA_TEST_H
 tests_unit_test_media_dtmf_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_media_dtmf_LDADD = $(TEST_LIBS_COMMON) -lm
 TESTS += tests/unit/test_media_dtmf
+
+check_PROGRAMS += tests/unit/test_rtp_socket
+tests_unit_test_rtp_socket_SOURCES = tests/unit/test_rtp_socket.c
+tests_unit_test_rtp_socket_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_rtp_socket_LDADD = $(TEST_LIBS_COMMON)
+TESTS += tests/unit/test_rtp_socket

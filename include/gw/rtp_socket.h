@@ -1,0 +1,68 @@
+/* gw/rtp_socket.h — the SIP-side RTP/RTCP socket pair of one call: plain UDP
+ * on an even port (RTP) and the next odd port (RTCP), living on the call's
+ * media loop.
+ *
+ * Opened on any thread (the call layer needs the port for its SDP before
+ * the media loop has seen the call); it starts receiving once started on
+ * its loop; everything else runs on that loop.  A gw_obj.
+ *
+ * Remote address: set from the far end's SDP.  With symmetric RTP (a trunk
+ * option for peers behind NAT) the socket latches to the source of the
+ * first RTP packet received after each set_remote, and sends there.
+ * Packets from other sources are still delivered (counted) unless latched:
+ * once latched, RTP from other sources is dropped and counted.
+ */
+#ifndef GW_RTP_SOCKET_H
+#define GW_RTP_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct gw_loop;
+struct gw_rtp_socket;
+
+/* Media loop: one datagram received on the RTP port.  @buf may be changed
+ * in place; valid during the call only. */
+typedef void (gw_rtp_socket_h)(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *arg);
+
+struct gw_rtp_socket_stats {
+	uint64_t rtp_in, rtp_out, rtcp_in;
+	uint64_t bytes_in, bytes_out;
+	uint64_t foreign;        /* dropped: from another source than the latched one */
+	uint64_t send_errors;
+	bool latched;
+	char remote[64];         /* "IP:port" we send to, "" when none */
+};
+
+/* Bind an RTP/RTCP pair on @local_ip, RTP on an even port in [@port_min,
+ * @port_max] (0, 0 = any even port the kernel gives whose +1 is free),
+ * tried from a random start.  Any thread.  0 and *@out, EADDRINUSE when the
+ * range is exhausted, EINVAL for a bad address or range, or errno. */
+int gw_rtp_socket_open(const char *local_ip, uint16_t port_min, uint16_t port_max,
+		       struct gw_rtp_socket **out);
+
+uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s); /* RTP port; any thread */
+
+/* Start receiving on @loop (media loop; call from it or before any packet
+ * may arrive — it is thread-safe to call once from any thread).  @arg is
+ * not referenced: keep it alive until gw_rtp_socket_close. */
+void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
+			 void *arg);
+
+/* Media loop: where to send (@ip "0.0.0.0" or port 0 = nowhere: hold).
+ * @symmetric: latch to the first RTP source from now on.  0 or EINVAL. */
+int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
+			     bool symmetric);
+
+/* Media loop: send one RTP packet to the remote (dropped silently when
+ * there is none).  0 or errno (counted). */
+int gw_rtp_socket_send(struct gw_rtp_socket *s, const uint8_t *buf, size_t len);
+
+void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_stats *out);
+
+/* Media loop (or any thread if never started): stop receiving, close both
+ * sockets; no callback after it returns.  Drop your reference afterwards. */
+void gw_rtp_socket_close(struct gw_rtp_socket *s);
+
+#endif

@@ -1,0 +1,534 @@
+/* rtp_socket.c — the SIP-side RTP/RTCP UDP socket pair of one call (see
+ * gw/rtp_socket.h).
+ *
+ * Opened on any thread; receives on the call's media loop through one
+ * g_unix_fd_source per port, each holding a reference on the socket until
+ * gw_rtp_socket_close() destroys it.  Owns both fds and a reference on its
+ * loop.  Plain BSD sockets, not GSocket: this is the per-packet hot path and
+ * must not pay for a GError or a GObject per datagram.
+ *
+ * A burst is drained by one recvmmsg() per wakeup into a per-thread batch
+ * buffer: the callback runs synchronously on the loop thread, so one batch
+ * per media thread serves every socket pinned there.
+ */
+#define _GNU_SOURCE /* recvmmsg */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <glib.h>
+#include <glib-unix.h>
+#include "gw/rtp_socket.h"
+#include "gw/loop.h"
+#include "gw/obj.h"
+#include "gw/log.h"
+
+#define BATCH 64             /* datagrams read per wakeup, at most */
+#define DGRAM_MAX 2048       /* larger than any Ethernet-MTU datagram */
+#define RCVBUF (256 * 1024)  /* ride out a stalled loop (capped by rmem_max) */
+#define KERNEL_PORT_TRIES 32 /* 0,0: kernel ports tried for an even free pair */
+#define RTP_HDR_MIN 12
+
+struct gw_rtp_socket {
+	/* Fixed at open; read on any thread. */
+	int family;
+	int fd[2];                      /* RTP, RTCP; -1 once closed */
+	uint16_t port;                  /* RTP port; RTCP is port + 1 */
+	char name[24];                  /* log context, "rtp PORT" */
+
+	/* Set once by start (before its sources are attached), then owned by
+	 * the media loop like everything below. */
+	struct gw_loop *loop;           /* reference */
+	GSource *src[2];                /* reference each; NULL when not watching */
+	gw_rtp_socket_h *h;
+	void *arg;                      /* not referenced */
+	bool closed;
+
+	struct sockaddr_storage remote; /* where we send */
+	socklen_t remote_len;           /* 0: nowhere (hold, or never set) */
+	bool symmetric;                 /* latch to the first RTP source */
+	bool latched;
+
+	struct gw_rtp_socket_stats st;  /* counters only; latched/remote filled on read */
+	uint64_t truncated;             /* datagrams over DGRAM_MAX, dropped */
+};
+
+struct batch {
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage from[BATCH];
+	uint8_t buf[BATCH][DGRAM_MAX];
+};
+
+/* One batch per thread that reads, freed when the thread exits. */
+static GPrivate batch_key = G_PRIVATE_INIT(g_free);
+
+static struct batch *batch_get(void)
+{
+	struct batch *b = g_private_get(&batch_key);
+
+	if (!b) {
+		b = g_new0(struct batch, 1);
+		for (int i = 0; i < BATCH; i++) {
+			b->iov[i].iov_base = b->buf[i];
+			b->iov[i].iov_len = DGRAM_MAX;
+			b->msgs[i].msg_hdr.msg_name = &b->from[i];
+			b->msgs[i].msg_hdr.msg_iov = &b->iov[i];
+			b->msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		g_private_set(&batch_key, b);
+	}
+	/* msg_namelen is value-result: the last read shortened it. */
+	for (int i = 0; i < BATCH; i++)
+		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+	return b;
+}
+
+/* Rate limit for warnings on the packet path: the 1st, 2nd, 4th, 8th... */
+static bool power_of_two(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* "IP:port" or "[IPv6]:port"; "" when @len is 0. */
+static void addr_format(const struct sockaddr_storage *a, socklen_t len, char *out, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+
+	if (!len) {
+		out[0] = '\0';
+	} else if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)a;
+
+		inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof(ip));
+		g_snprintf(out, size, "[%s]:%u", ip, ntohs(v6->sin6_port));
+	} else {
+		const struct sockaddr_in *v4 = (const struct sockaddr_in *)a;
+
+		inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof(ip));
+		g_snprintf(out, size, "%s:%u", ip, ntohs(v4->sin_port));
+	}
+}
+
+/* Numeric IPv4 or IPv6 address and port into a sockaddr; 0 or EINVAL. */
+static int addr_parse(const char *ip, uint16_t port, struct sockaddr_storage *out,
+		      socklen_t *out_len)
+{
+	struct sockaddr_storage a;
+
+	if (!ip)
+		return EINVAL;
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&a)->sin_addr) == 1) {
+		a.ss_family = AF_INET;
+		((struct sockaddr_in *)&a)->sin_port = htons(port);
+		*out_len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)&a)->sin6_addr) == 1) {
+		a.ss_family = AF_INET6;
+		((struct sockaddr_in6 *)&a)->sin6_port = htons(port);
+		*out_len = sizeof(struct sockaddr_in6);
+	} else {
+		return EINVAL;
+	}
+	*out = a;
+	return 0;
+}
+
+static bool addr_is_unspecified(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
+	return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
+static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+}
+
+/* One non-blocking UDP socket bound to @addr at @port (0 = kernel's pick);
+ * 0 and *@out_fd, or errno. */
+static int udp_bind(const struct sockaddr_storage *addr, socklen_t alen, uint16_t port,
+		    int *out_fd)
+{
+	struct sockaddr_storage a = *addr;
+	int fd, one = 1, rcvbuf = RCVBUF, err;
+
+	fd = socket(a.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	/* The family is what local_ip says: "::" must not take IPv4 ports. */
+	if (a.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	addr_set_port(&a, port);
+	if (bind(fd, (struct sockaddr *)&a, alen) < 0) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	*out_fd = fd;
+	return 0;
+}
+
+static uint16_t udp_local_port(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return 0;
+	return a.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&a)->sin6_port)
+				       : ntohs(((struct sockaddr_in *)&a)->sin_port);
+}
+
+/* Bind RTP at @port (0 = kernel's pick) and RTCP at the next port.
+ * 0 and fds/port, EADDRINUSE when either is taken (or the kernel's pick is
+ * odd), or another errno. */
+static int bind_pair(const struct sockaddr_storage *addr, socklen_t alen, uint16_t port,
+		     int fds[2], uint16_t *out_port)
+{
+	int rtp, rtcp, err;
+
+	err = udp_bind(addr, alen, port, &rtp);
+	if (err)
+		return err;
+	port = udp_local_port(rtp);
+	if (port == 0 || (port & 1)) {
+		close(rtp);
+		return EADDRINUSE;
+	}
+	err = udp_bind(addr, alen, (uint16_t)(port + 1), &rtcp);
+	if (err) {
+		close(rtp);
+		return err;
+	}
+	fds[0] = rtp;
+	fds[1] = rtcp;
+	*out_port = port;
+	return 0;
+}
+
+/* Walk the even ports of [@min, @max] whose +1 is in range too, from a
+ * random start, wrapping.  0, EADDRINUSE when every pair is taken, EINVAL
+ * when the range holds no pair, or the first other bind error. */
+static int bind_range(const struct sockaddr_storage *addr, socklen_t alen, unsigned min,
+		      unsigned max, int fds[2], uint16_t *out_port)
+{
+	unsigned first = min + (min & 1), pairs, start;
+	int err = EADDRINUSE;
+
+	if (min == 0 || max > 65535 || first + 1 > max)
+		return EINVAL;
+	pairs = (max - 1 - first) / 2 + 1;
+	start = (unsigned)g_random_int_range(0, (gint32)pairs);
+	for (unsigned i = 0; i < pairs; i++) {
+		uint16_t port = (uint16_t)(first + 2 * ((start + i) % pairs));
+
+		err = bind_pair(addr, alen, port, fds, out_port);
+		if (err != EADDRINUSE)
+			return err;
+	}
+	return err;
+}
+
+static int bind_kernel(const struct sockaddr_storage *addr, socklen_t alen, int fds[2],
+		       uint16_t *out_port)
+{
+	int err = EADDRINUSE;
+
+	for (int i = 0; i < KERNEL_PORT_TRIES && err == EADDRINUSE; i++)
+		err = bind_pair(addr, alen, 0, fds, out_port);
+	return err;
+}
+
+static void close_fds(struct gw_rtp_socket *s)
+{
+	for (int i = 0; i < 2; i++) {
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+		s->fd[i] = -1;
+	}
+}
+
+static void rtp_socket_destroy(void *obj)
+{
+	struct gw_rtp_socket *s = obj;
+
+	/* Reached only when never started or after close: the watches hold
+	 * references.  Closes what an unstarted owner left open. */
+	close_fds(s);
+	gw_obj_deref(s->loop);
+}
+
+int gw_rtp_socket_open(const char *local_ip, uint16_t port_min, uint16_t port_max,
+		       struct gw_rtp_socket **out)
+{
+	struct gw_rtp_socket *s = NULL;
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	int fds[2], err;
+	uint16_t port;
+
+	if (!out || addr_parse(local_ip, 0, &addr, &alen))
+		return EINVAL;
+	if ((port_min == 0) != (port_max == 0) || port_min > port_max)
+		return EINVAL;
+	if (port_min == 0)
+		err = bind_kernel(&addr, alen, fds, &port);
+	else
+		err = bind_range(&addr, alen, port_min, port_max, fds, &port);
+	if (err) {
+		gw_debug(NULL, "rtp socket on %s [%u, %u]: %s", local_ip, port_min, port_max,
+			 g_strerror(err));
+		goto out;
+	}
+	s = gw_obj_alloc(sizeof(*s), rtp_socket_destroy);
+	s->family = addr.ss_family;
+	s->fd[0] = fds[0];
+	s->fd[1] = fds[1];
+	s->port = port;
+	g_snprintf(s->name, sizeof(s->name), "rtp %u", port);
+	gw_debug(s->name, "bound %s ports %u/%u", local_ip, port, port + 1);
+	*out = s;
+out:
+	return err;
+}
+
+uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s)
+{
+	return s ? s->port : 0;
+}
+
+/* Symmetric RTP (RFC 4961 style, for peers behind NAT): may this datagram
+ * from @from pass?  Latches on the first RTP one after set_remote. */
+static bool symmetric_accept(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
+			     socklen_t from_len, const uint8_t *buf, size_t len)
+{
+	char was[64], now[64];
+
+	if (s->latched) {
+		if (addr_equal(from, &s->remote))
+			return true;
+		s->st.foreign++;
+		return false;
+	}
+	/* Only an RTP version 2 header latches: a stray probe must not. */
+	if (len < RTP_HDR_MIN || (buf[0] >> 6) != 2 || from->ss_family != s->family)
+		return true;
+	addr_format(&s->remote, s->remote_len, was, sizeof(was));
+	memcpy(&s->remote, from, from_len);
+	s->remote_len = from_len;
+	s->latched = true;
+	addr_format(&s->remote, s->remote_len, now, sizeof(now));
+	gw_info(s->name, "symmetric RTP: latched to %s (SDP said %s)", now, was);
+	return true;
+}
+
+static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
+{
+	struct msghdr *h = &m->msg_hdr;
+	uint8_t *buf = h->msg_iov->iov_base;
+	size_t len = m->msg_len;
+
+	if (h->msg_flags & MSG_TRUNC) {
+		if (power_of_two(++s->truncated))
+			gw_warn(s->name, "datagram over %d bytes dropped (%" G_GUINT64_FORMAT " so far)",
+				DGRAM_MAX, s->truncated);
+		return;
+	}
+	if (s->symmetric && !symmetric_accept(s, h->msg_name, h->msg_namelen, buf, len))
+		return;
+	s->st.rtp_in++;
+	s->st.bytes_in += len;
+	if (s->h)
+		s->h(s, buf, len, s->arg);
+}
+
+/* Media loop: RTP port readable.  The GSource keeps @data alive through
+ * this dispatch even if the callback closes the socket and drops the
+ * owner's reference. */
+static gboolean rtp_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct gw_rtp_socket *s = data;
+	struct batch *b;
+	int n;
+
+	if (s->closed)
+		return G_SOURCE_REMOVE;
+	b = batch_get();
+	n = recvmmsg(fd, b->msgs, BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			gw_debug(s->name, "recvmmsg: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
+	}
+	/* The callback may close us: nothing is delivered after that. */
+	for (int i = 0; i < n && !s->closed; i++)
+		rtp_input(s, &b->msgs[i]);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Media loop: RTCP port readable.  Counted and dropped for now. */
+static gboolean rtcp_readable(gint fd, GIOCondition cond, gpointer data)
+{
+	struct gw_rtp_socket *s = data;
+	int n;
+
+	if (s->closed)
+		return G_SOURCE_REMOVE;
+	n = recvmmsg(fd, batch_get()->msgs, BATCH, MSG_DONTWAIT, NULL);
+	if (n > 0)
+		s->st.rtcp_in += (uint64_t)n;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSource *watch_new(struct gw_rtp_socket *s, int fd, GUnixFDSourceFunc fn)
+{
+	GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+
+	g_source_set_callback(src, G_SOURCE_FUNC(fn), gw_obj_ref(s), gw_obj_release);
+	return src;
+}
+
+void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
+			 void *arg)
+{
+	GMainContext *ctx;
+
+	g_return_if_fail(s && loop);
+	if (s->loop || s->closed) {
+		gw_warn(s->name, "start ignored: already %s", s->closed ? "closed" : "started");
+		return;
+	}
+	/* Every field the loop reads, src[] included, is written before the
+	 * first attach, whose context lock publishes them to the loop thread:
+	 * the first callback may already close the socket. */
+	s->loop = gw_obj_ref(loop);
+	s->h = h;
+	s->arg = arg;
+	s->src[0] = watch_new(s, s->fd[0], rtp_readable);
+	s->src[1] = watch_new(s, s->fd[1], rtcp_readable);
+	ctx = gw_loop_context(loop);
+	g_source_attach(s->src[1], ctx);
+	g_source_attach(s->src[0], ctx);
+}
+
+int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
+			     bool symmetric)
+{
+	struct sockaddr_storage a;
+	socklen_t alen;
+	char str[64];
+
+	if (!s || addr_parse(ip, port, &a, &alen))
+		return EINVAL;
+	/* RFC 3264 §8.4: c=0.0.0.0 is hold, whatever the family.  Hold also
+	 * disarms latching: a stray packet during hold must not pick where
+	 * media goes; the resuming set_remote re-arms it. */
+	if (port == 0 || addr_is_unspecified(&a)) {
+		s->remote_len = 0;
+		s->symmetric = false;
+		s->latched = false;
+		gw_debug(s->name, "remote: none (hold)");
+		return 0;
+	}
+	if (a.ss_family != s->family)
+		return EINVAL;
+	s->remote = a;
+	s->remote_len = alen;
+	s->symmetric = symmetric;
+	s->latched = false;
+	addr_format(&a, alen, str, sizeof(str));
+	gw_debug(s->name, "remote: %s%s", str, symmetric ? " (symmetric)" : "");
+	return 0;
+}
+
+int gw_rtp_socket_send(struct gw_rtp_socket *s, const uint8_t *buf, size_t len)
+{
+	char str[64];
+	int err;
+
+	if (!s || (!buf && len))
+		return EINVAL;
+	if (s->closed)
+		return EBADF;
+	if (!s->remote_len)
+		return 0;
+	if (sendto(s->fd[0], buf, len, 0, (struct sockaddr *)&s->remote, s->remote_len) >= 0) {
+		s->st.rtp_out++;
+		s->st.bytes_out += len;
+		return 0;
+	}
+	/* UDP has no retry worth making: a full queue (EAGAIN, ENOBUFS) drops
+	 * the packet like the network would; the caller decides the rest. */
+	err = errno;
+	if (power_of_two(++s->st.send_errors)) {
+		addr_format(&s->remote, s->remote_len, str, sizeof(str));
+		gw_warn(s->name, "send to %s: %s (%" G_GUINT64_FORMAT " errors so far)", str,
+			g_strerror(err), s->st.send_errors);
+	}
+	return err;
+}
+
+void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_stats *out)
+{
+	if (!s || !out)
+		return;
+	*out = s->st;
+	out->latched = s->latched;
+	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
+}
+
+static void unwatch(GSource **src)
+{
+	if (!*src)
+		return;
+	g_source_destroy(*src); /* drops the reference the watch held */
+	g_source_unref(*src);
+	*src = NULL;
+}
+
+void gw_rtp_socket_close(struct gw_rtp_socket *s)
+{
+	GMainContext *ctx = NULL;
+
+	if (!s || s->closed)
+		return;
+	s->closed = true;
+	/* Off the loop is safe only while no one runs it (loops stopped):
+	 * owning the context proves that. */
+	if (s->src[0] && !gw_loop_is_current(s->loop)) {
+		ctx = gw_loop_context(s->loop);
+		if (!g_main_context_acquire(ctx)) {
+			ctx = NULL;
+			gw_warn(s->name, "closed off its running media loop: a callback may still run");
+		}
+	}
+	unwatch(&s->src[0]);
+	unwatch(&s->src[1]);
+	close_fds(s);
+	if (ctx)
+		g_main_context_release(ctx);
+	gw_debug(s->name, "closed");
+}
