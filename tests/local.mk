@@ -22,6 +22,8 @@ PY_LOG_COMPILER = /usr/bin/python3
 SH_LOG_COMPILER = /bin/bash
 TESTS += tests/integration/test_daemon.py tests/integration/test_echo.py
 EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py tests/integration/test_echo.py
+TESTS += tests/integration/test_rtcsip_call.py
+EXTRA_DIST += tests/integration/test_rtcsip_call.py
 
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh

@@ -1,11 +1,11 @@
-/* audio.c — see audio.h. */
+/* audio.c — see audio.h.  Plain C over PCM16 buffers; no thread of its own. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 #include <glib.h>
 #include "audio.h"
 
-void audio_src_tone(struct audio_src *s, double hz)
+void gw_tool_audio_src_tone(struct gw_tool_audio_src *s, double hz)
 {
 	memset(s, 0, sizeof(*s));
 	s->freq = hz;
@@ -21,7 +21,7 @@ static uint16_t le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-int audio_src_wav(struct audio_src *s, const char *path, char **err)
+int gw_tool_audio_src_wav(struct gw_tool_audio_src *s, const char *path, char **err)
 {
 	gchar *data = NULL;
 	gsize size = 0, off = 12;
@@ -60,11 +60,11 @@ int audio_src_wav(struct audio_src *s, const char *path, char **err)
 		*err = g_strdup_printf("%s: need PCM16 mono or stereo, 8-48 kHz", path);
 		goto out;
 	}
-	/* Linear resampling to AUDIO_RATE, first channel. */
-	s->len = (size_t)((double)frames * AUDIO_RATE / rate);
+	/* Linear resampling to GW_TOOL_AUDIO_RATE, first channel. */
+	s->len = (size_t)((double)frames * GW_TOOL_AUDIO_RATE / rate);
 	s->pcm = g_new(int16_t, s->len);
 	for (size_t i = 0; i < s->len; i++) {
-		double x = (double)i * rate / AUDIO_RATE;
+		double x = (double)i * rate / GW_TOOL_AUDIO_RATE;
 		size_t k = (size_t)x;
 		double f = x - (double)k;
 		int16_t a = (int16_t)le16(pcm + 2 * channels * k);
@@ -78,7 +78,16 @@ out:
 	return rc;
 }
 
-void audio_src_read(struct audio_src *s, int16_t *out, size_t n)
+void gw_tool_audio_src_copy(struct gw_tool_audio_src *dst, const struct gw_tool_audio_src *src)
+{
+	*dst = *src;
+	dst->pos = 0;
+	dst->phase = 0;
+	if (src->pcm)
+		dst->pcm = g_memdup2(src->pcm, src->len * sizeof(*src->pcm));
+}
+
+void gw_tool_audio_src_read(struct gw_tool_audio_src *s, int16_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s->pcm) {
@@ -88,14 +97,14 @@ void audio_src_read(struct audio_src *s, int16_t *out, size_t n)
 		} else {
 			/* -6 dBFS sine */
 			out[i] = (int16_t)lrint(16384.0 * sin(s->phase));
-			s->phase += 2 * M_PI * s->freq / AUDIO_RATE;
+			s->phase += 2 * M_PI * s->freq / GW_TOOL_AUDIO_RATE;
 			if (s->phase > 2 * M_PI)
 				s->phase -= 2 * M_PI;
 		}
 	}
 }
 
-void audio_src_clear(struct audio_src *s)
+void gw_tool_audio_src_clear(struct gw_tool_audio_src *s)
 {
 	g_free(s->pcm);
 	memset(s, 0, sizeof(*s));
@@ -111,9 +120,9 @@ static void put_header(FILE *f, uint32_t data_bytes)
 	memcpy(h + 4, (uint8_t[]){ v, v >> 8, v >> 16, v >> 24 }, 4);
 	memcpy(h + 8, "WAVEfmt ", 8);
 	memcpy(h + 16, (uint8_t[]){ 16, 0, 0, 0, 1, 0, 1, 0 }, 8); /* PCM, mono */
-	v = AUDIO_RATE;
+	v = GW_TOOL_AUDIO_RATE;
 	memcpy(h + 24, (uint8_t[]){ v, v >> 8, v >> 16, v >> 24 }, 4);
-	v = AUDIO_RATE * 2;
+	v = GW_TOOL_AUDIO_RATE * 2;
 	memcpy(h + 28, (uint8_t[]){ v, v >> 8, v >> 16, v >> 24 }, 4);
 	memcpy(h + 32, (uint8_t[]){ 2, 0, 16, 0 }, 4);
 	memcpy(h + 36, "data", 4);
@@ -124,7 +133,7 @@ static void put_header(FILE *f, uint32_t data_bytes)
 	fseek(f, 0, SEEK_END);
 }
 
-FILE *audio_wav_create(const char *path)
+FILE *gw_tool_wav_create(const char *path)
 {
 	FILE *f = fopen(path, "w+b");
 
@@ -133,13 +142,13 @@ FILE *audio_wav_create(const char *path)
 	return f;
 }
 
-void audio_wav_write(FILE *f, const int16_t *pcm, size_t n)
+void gw_tool_wav_write(FILE *f, const int16_t *pcm, size_t n)
 {
 	/* little-endian hosts only (x86_64, arm64) */
 	fwrite(pcm, sizeof(*pcm), n, f);
 }
 
-void audio_wav_close(FILE *f)
+void gw_tool_wav_close(FILE *f)
 {
 	long size;
 
@@ -164,7 +173,7 @@ static double goertzel_power(const int16_t *x, size_t n, unsigned rate, double h
 	return s1 * s1 + s2 * s2 - c * s1 * s2;
 }
 
-double audio_dominant_hz(const int16_t *pcm, size_t n, unsigned rate, double max_hz, double *rms)
+double gw_tool_audio_dominant_hz(const int16_t *pcm, size_t n, unsigned rate, double max_hz, double *rms)
 {
 	double best = 0, best_p = 0, acc = 0;
 
@@ -190,4 +199,45 @@ double audio_dominant_hz(const int16_t *pcm, size_t n, unsigned rate, double max
 		}
 	}
 	return best;
+}
+
+void gw_tool_audio_ring_init(struct gw_tool_audio_ring *r, size_t cap)
+{
+	r->pcm = g_new0(int16_t, cap);
+	r->cap = cap;
+	r->pos = r->fill = 0;
+}
+
+void gw_tool_audio_ring_push(struct gw_tool_audio_ring *r, const int16_t *pcm, size_t n)
+{
+	for (size_t i = 0; i < n && r->cap; i++) {
+		r->pcm[r->pos] = pcm[i];
+		r->pos = (r->pos + 1) % r->cap;
+		if (r->fill < r->cap)
+			r->fill++;
+	}
+}
+
+double gw_tool_audio_ring_hz(const struct gw_tool_audio_ring *r, double max_hz, double *rms)
+{
+	int16_t *lin;
+	double hz;
+
+	*rms = 0;
+	if (!r->fill)
+		return 0;
+	/* unroll the ring: oldest first */
+	lin = g_new(int16_t, r->fill);
+	for (size_t k = 0; k < r->fill; k++)
+		lin[k] = r->pcm[(r->pos + r->cap - r->fill + k) % r->cap];
+	hz = gw_tool_audio_dominant_hz(lin, r->fill, GW_TOOL_AUDIO_RATE, max_hz, rms);
+	g_free(lin);
+	return hz;
+}
+
+void gw_tool_audio_ring_clear(struct gw_tool_audio_ring *r)
+{
+	g_free(r->pcm);
+	r->pcm = NULL;
+	r->cap = r->pos = r->fill = 0;
 }

@@ -1,4 +1,4 @@
-/* ws_client.c — see ws_client.h.  Default GLib loop only. */
+/* ws_client.c — see ws_client.h.  Default GLib loop (main thread) only. */
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -6,21 +6,22 @@
 #include "ws_client.h"
 #include "gw/log.h"
 
-struct ws_client {
+struct gw_tool_ws {
 	struct lws_context *ctx;
 	struct lws *wsi;
 	GMainLoop *loop;
 	GQueue txq;          /* of char * (LWS_PRE + text + NUL) */
 	GString *rx;
-	ws_msg_h *msgh;
-	ws_state_h *stateh;
+	gw_tool_ws_msg_h *msgh;
+	gw_tool_ws_state_h *stateh;
 	void *arg;
 	bool open;
+	bool closing;        /* we asked to close: the CLOSED callback is ours */
 };
 
 static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	struct ws_client *c = lws_context_user(lws_get_context(wsi));
+	struct gw_tool_ws *c = lws_context_user(lws_get_context(wsi));
 	char *m;
 
 	switch (reason) {
@@ -61,11 +62,17 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 			if (!g_queue_is_empty(&c->txq))
 				lws_callback_on_writable(wsi);
 		}
+		if (c->closing && g_queue_is_empty(&c->txq)) {
+			/* RFC 6455 section 7: a close frame, not a dropped socket */
+			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+			return -1;
+		}
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		c->wsi = NULL;
 		c->open = false;
-		c->stateh(false, "closed by the gateway", c->arg);
+		if (!c->closing)
+			c->stateh(false, "closed by the gateway", c->arg);
 		break;
 	default:
 		break;
@@ -83,12 +90,12 @@ static void lws_log_emit(int level, const char *line)
 	gw_log_write(GW_LOG_DEBUG, "lws", "%s", line);
 }
 
-int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_state_h *stateh,
-		   void *arg)
+int gw_tool_ws_open(struct gw_tool_ws **out, const char *url, gw_tool_ws_msg_h *msgh,
+		    gw_tool_ws_state_h *stateh, void *arg)
 {
 	struct lws_context_creation_info info;
 	struct lws_client_connect_info ci;
-	struct ws_client *c = g_new0(struct ws_client, 1);
+	struct gw_tool_ws *c = g_new0(struct gw_tool_ws, 1);
 	char *copy = g_strdup(url), path[256];
 	const char *prot = NULL, *ads = NULL, *p = NULL;
 	void *loops[1];
@@ -117,7 +124,7 @@ int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_s
 	c->ctx = lws_create_context(&info);
 	if (!c->ctx) {
 		g_free(copy);
-		ws_client_free(c);
+		gw_tool_ws_free(c);
 		return ENOMEM;
 	}
 	memset(&ci, 0, sizeof(ci));
@@ -134,7 +141,7 @@ int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_s
 	ci.pwsi = &c->wsi;
 	if (!lws_client_connect_via_info(&ci)) {
 		g_free(copy);
-		ws_client_free(c);
+		gw_tool_ws_free(c);
 		return ECONNREFUSED;
 	}
 	g_free(copy);
@@ -142,7 +149,7 @@ int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_s
 	return 0;
 }
 
-void ws_client_send(struct ws_client *c, json_t *msg)
+void gw_tool_ws_send(struct gw_tool_ws *c, json_t *msg)
 {
 	char *text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
 	size_t n;
@@ -164,7 +171,19 @@ void ws_client_send(struct ws_client *c, json_t *msg)
 		lws_callback_on_writable(c->wsi);
 }
 
-void ws_client_free(struct ws_client *c)
+void gw_tool_ws_close(struct gw_tool_ws *c)
+{
+	c->closing = true;
+	if (c->wsi && c->open)
+		lws_callback_on_writable(c->wsi);
+}
+
+bool gw_tool_ws_is_open(const struct gw_tool_ws *c)
+{
+	return c && c->wsi && c->open;
+}
+
+void gw_tool_ws_free(struct gw_tool_ws *c)
 {
 	if (!c)
 		return;

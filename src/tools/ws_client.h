@@ -1,22 +1,29 @@
 /* ws_client.h — a JSON-over-WSS client for rtcsip-call (libwebsockets on
- * the GLib default loop).  Accepts self-signed certificates: it is a test
- * and load tool for a gateway you run yourself. */
+ * the GLib default loop, so the main thread only).  Accepts self-signed
+ * certificates: it is a test and load tool for a gateway you run yourself.
+ * Owns its lws context and the queue of messages not yet written. */
 #ifndef GW_TOOLS_WS_CLIENT_H
 #define GW_TOOLS_WS_CLIENT_H
 
 #include <stdbool.h>
 #include <jansson.h>
 
-struct ws_client;
+struct gw_tool_ws;
 
-typedef void (ws_msg_h)(json_t *msg, void *arg);                  /* borrowed */
-typedef void (ws_state_h)(bool open, const char *reason, void *arg);
+/* One complete JSON message from the gateway (borrowed). */
+typedef void (gw_tool_ws_msg_h)(json_t *msg, void *arg);
+/* The connection opened (@open) or ended (@reason). */
+typedef void (gw_tool_ws_state_h)(bool open, const char *reason, void *arg);
 
 /* Connect to @url (wss://host:port/path, subprotocol rtcsip.v1).  0 or errno. */
-int ws_client_open(struct ws_client **out, const char *url, ws_msg_h *msgh, ws_state_h *stateh,
-		   void *arg);
+int gw_tool_ws_open(struct gw_tool_ws **out, const char *url, gw_tool_ws_msg_h *msgh,
+		    gw_tool_ws_state_h *stateh, void *arg);
 /* Queue @msg (reference stolen). */
-void ws_client_send(struct ws_client *c, json_t *msg);
-void ws_client_free(struct ws_client *c);
+void gw_tool_ws_send(struct gw_tool_ws *c, json_t *msg);
+/* Write what is queued, then close with a close frame (1000).  The state
+ * handler is not called for this close. */
+void gw_tool_ws_close(struct gw_tool_ws *c);
+bool gw_tool_ws_is_open(const struct gw_tool_ws *c);
+void gw_tool_ws_free(struct gw_tool_ws *c);
 
 #endif
