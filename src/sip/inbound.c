@@ -1,0 +1,203 @@
+/* inbound.c — INVITEs from the SIP side: the source must be in a trunk's
+ * allowed networks (else 403), the call count under sip.max_calls (else
+ * 503 + Retry-After), then the call layer's incoming handler gets the
+ * request; responses to it (gw_sip_dialog_respond) and the ring timeout.
+ * Control loop.  The ring timer holds a reference on its dialog.
+ */
+#include <errno.h>
+#include <string.h>
+#include "sip_priv.h"
+#include "gw/log.h"
+#include "gw/obj.h"
+
+#define GW_SIP_MAX_X_HEADERS 32
+
+void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d)
+{
+	if (d->ring_timer) {
+		g_source_remove(d->ring_timer);
+		d->ring_timer = 0;
+	}
+}
+
+static gboolean ring_expired(gpointer arg)
+{
+	struct gw_sip_dialog *d = arg;
+	char *hdr;
+
+	d->ring_timer = 0;
+	if (d->final_sent || d->ended || !d->nh)
+		return G_SOURCE_REMOVE;
+	gw_info(d->log, "no answer within %d s: 480", d->sip ? d->sip->cfg->sip_ring_timeout : 0);
+	hdr = gw_sip_reason_header(480, "No answer");
+	nua_respond(d->nh, 480, "No answer", SIPTAG_REASON_STR(hdr), TAG_END());
+	g_free(hdr);
+	d->final_sent = true;
+	gw_sip_dialog_emit_ended(d, 480, "No answer");
+	return G_SOURCE_REMOVE;
+}
+
+static void reject(struct gw_sip *sip, nua_handle_t *nh, int code, const char *phrase)
+{
+	nua_respond(nh, code, phrase, TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+		    NUTAG_WITH_THIS(sip->nua), TAG_END());
+}
+
+static char *url_string(const url_t *url)
+{
+	if (!url || !url->url_host)
+		return g_strdup("");
+	return g_strdup_printf("%s:%s%s%s%s%s", url->url_scheme ? url->url_scheme : "sip",
+			       url->url_user ? url->url_user : "", url->url_user ? "@" : "",
+			       url->url_host, url->url_port ? ":" : "",
+			       url->url_port ? url->url_port : "");
+}
+
+/* The X- headers of @msg, at most GW_SIP_MAX_X_HEADERS (strings borrowed
+ * from the message, valid during the handler). */
+static struct gw_sip_header *x_headers(const sip_t *msg, unsigned *n)
+{
+	struct gw_sip_header *h = g_new0(struct gw_sip_header, GW_SIP_MAX_X_HEADERS);
+
+	*n = 0;
+	for (const sip_unknown_t *u = msg->sip_unknown; u && *n < GW_SIP_MAX_X_HEADERS;
+	     u = u->un_next) {
+		if (!u->un_name || !u->un_value || g_ascii_strncasecmp(u->un_name, "X-", 2))
+			continue;
+		h[*n].name = u->un_name;
+		h[*n].value = u->un_value;
+		(*n)++;
+	}
+	return h;
+}
+
+static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const sip_t *msg,
+			     struct gw_sip_trunk *t, const char *source)
+{
+	struct gw_sip_incoming in = { 0 };
+	const sip_from_t *from = msg->sip_from;
+	char *ruri_user = gw_sip_url_user(msg->sip_request ? msg->sip_request->rq_url : NULL);
+	char *to_user = gw_sip_url_user(msg->sip_to ? msg->sip_to->a_url : NULL);
+	char *from_user = gw_sip_url_user(from ? from->a_url : NULL);
+	char *from_display = gw_sip_unquote(from && from->a_display ? from->a_display : "");
+	char *from_uri = url_string(from ? from->a_url : NULL);
+	char *sdp = gw_sip_body_sdp(msg);
+	struct gw_sip_header *hdrs;
+
+	in.call_id = d->call_id;
+	in.ruri_user = ruri_user;
+	in.to_user = to_user;
+	in.from_user = from_user;
+	in.from_display = from_display;
+	in.from_uri = from_uri;
+	in.source = source;
+	in.trunk = t->cfg;
+	in.sdp = sdp;
+	hdrs = x_headers(msg, &in.n_headers);
+	in.headers = hdrs;
+	d->delayed_offer = !sdp;
+	gw_info(d->log, "INVITE from %s (%s) to %s via trunk %s%s", from_uri, source, ruri_user,
+		gw_sip_str(t->cfg->name), sdp ? "" : " (no offer)");
+	if (sip->cfg->sip_ring_timeout > 0)
+		d->ring_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
+							   (guint)sip->cfg->sip_ring_timeout,
+							   ring_expired, gw_obj_ref(d),
+							   gw_obj_release);
+	sip->incoming(d, &in, sip->incoming_arg);
+	g_free(hdrs);
+	g_free(ruri_user);
+	g_free(to_user);
+	g_free(from_user);
+	g_free(from_display);
+	g_free(from_uri);
+	g_free(sdp);
+}
+
+void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *msg)
+{
+	GInetAddress *addr = NULL;
+	char *source = gw_sip_source(sip->nua, &addr);
+	const char *call_id = msg && msg->sip_call_id && msg->sip_call_id->i_id
+				      ? msg->sip_call_id->i_id : "";
+	struct gw_sip_trunk *t = addr ? gw_sip_trunk_for_source(sip, addr) : NULL;
+	struct gw_sip_dialog *d;
+	char *log;
+	int max = sip->cfg->sip_max_calls;
+
+	if (!msg || !source) {
+		gw_warn("sip", "INVITE %s: source address unknown: 500", call_id);
+		reject(sip, nh, SIP_500_INTERNAL_SERVER_ERROR);
+		goto out;
+	}
+	if (!t) {
+		gw_warn("sip", "INVITE %s from %s refused (403): not in any trunk's allowed_networks",
+			call_id, source);
+		reject(sip, nh, SIP_403_FORBIDDEN);
+		goto out;
+	}
+	if (sip->shutting_down || !sip->incoming) {
+		reject(sip, nh, SIP_503_SERVICE_UNAVAILABLE);
+		goto out;
+	}
+	if (max > 0 && sip->n_calls >= (unsigned)max) {
+		gw_warn("sip", "INVITE %s from %s refused (503): sip.max_calls = %d reached",
+			call_id, source, max);
+		reject(sip, nh, SIP_503_SERVICE_UNAVAILABLE);
+		goto out;
+	}
+	log = g_strdup_printf("sip in %.12s", call_id);
+	d = gw_sip_dialog_new(sip, true, log);
+	g_free(log);
+	d->nh = nh;
+	nua_handle_bind(nh, &d->magic);
+	d->trunk = t->cfg;
+	d->call_id = g_strdup(call_id);
+	d->counted = true;
+	sip->n_calls++;
+	gw_obj_ref(d);
+	offer_to_handler(sip, d, msg, t, source);
+	gw_obj_deref(d);
+out:
+	if (addr)
+		g_object_unref(addr);
+	g_free(source);
+}
+
+int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
+			  const char *sdp)
+{
+	if (!d || !d->inbound || code <= 100 || code > 699)
+		return EINVAL;
+	if (code >= 200 && code < 300 && !sdp)
+		return EINVAL;
+	if (d->final_sent || d->ended || !d->nh)
+		return EALREADY;
+	if (reason && !gw_sip_value_ok(reason))
+		reason = NULL;
+	if (!reason)
+		reason = sip_status_phrase(code) ? sip_status_phrase(code) : "Unknown";
+	nua_respond(d->nh, code, reason,
+		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
+		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
+		    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+		    TAG_END());
+	if (code < 200) {
+		gw_debug(d->log, "sent %d %s", code, reason);
+		return 0;
+	}
+	d->final_sent = true;
+	gw_sip_inbound_stop_ring(d);
+	if (code < 300) {
+		gw_info(d->log, "answered %d %s", code, reason);
+		d->state = GW_SIP_DLG_ESTABLISHED;
+		g_free(d->local_sdp);
+		d->local_sdp = g_strdup(sdp);
+		/* Delayed offer: our 2xx is the offer, the ACK the answer. */
+		d->ack_sdp_expected = d->delayed_offer;
+	} else {
+		/* The call layer chose to reject: nothing more to report. */
+		gw_info(d->log, "rejected %d %s", code, reason);
+		d->ended = true;
+	}
+	return 0;
+}

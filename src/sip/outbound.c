@@ -1,0 +1,196 @@
+/* outbound.c — INVITEs we place for the call layer: the Request-URI, To and
+ * From for a number on a trunk or a direct SIP URI, the trunk's outbound
+ * proxy as the initial Route, and the caller's X- headers (checked).
+ * Control loop.  The dialog's answers are handled in dialog.c.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sofia-sip/su_alloc.h>
+#include <sofia-sip/url.h>
+#include "sip_priv.h"
+#include "gw/log.h"
+#include "gw/obj.h"
+
+static bool number_ok(const char *s)
+{
+	if (*s == '+')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isdigit(*s) && *s != '*' && *s != '#')
+			return false;
+	return true;
+}
+
+/* RFC 3261 user part without escapes we would have to add. */
+static bool user_ok(const char *s)
+{
+	if (!s || !*s || strlen(s) > 128)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isalnum(*s) && !strchr("-_.!~*'()&=+$,;?/%", *s))
+			return false;
+	return true;
+}
+
+/* A SIP URI the far end can be reached at, checked by Sofia's parser. */
+static char *direct_uri(const char *to)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	bool has_scheme = !g_ascii_strncasecmp(to, "sip:", 4) || !g_ascii_strncasecmp(to, "sips:", 5);
+	char *uri = has_scheme ? g_strdup(to) : g_strconcat("sip:", to, NULL);
+	url_t *url;
+
+	if (strpbrk(uri, " \t\r\n<>\"")) {
+		g_free(uri);
+		return NULL;
+	}
+	url = url_make(home, uri);
+	if (!url || (url->url_type != url_sip && url->url_type != url_sips) || !url->url_host ||
+	    !*url->url_host) {
+		g_free(uri);
+		uri = NULL;
+	}
+	su_home_deinit(home);
+	return uri;
+}
+
+char *gw_sip_target_uri(struct gw_sip *sip, const struct gw_trunk_config *trunk, const char *to)
+{
+	struct gw_sip_trunk *t;
+	char *num, *uri;
+
+	if (!to || !*to)
+		return NULL;
+	if (gw_sip_is_direct(to))
+		return direct_uri(to);
+	t = gw_sip_trunk_by_cfg(sip, trunk);
+	if (!t)
+		return NULL;
+	num = gw_sip_normalise_number(trunk, to);
+	uri = number_ok(num) ? g_strdup_printf("sip:%s@%s%s", num, t->hostport, t->uri_params) : NULL;
+	g_free(num);
+	return uri;
+}
+
+/* "X-A: v\r\nX-B: w" or NULL; EINVAL for a name that is not an X- token
+ * or a value with CR/LF. */
+static int extra_headers(const struct gw_sip_invite_params *p, char **out)
+{
+	GString *s = NULL;
+
+	for (unsigned i = 0; p->headers && i < p->n_headers; i++) {
+		const struct gw_sip_header *h = &p->headers[i];
+
+		if (!gw_sip_token_ok(h->name) || g_ascii_strncasecmp(h->name, "X-", 2) ||
+		    !gw_sip_value_ok(h->value)) {
+			if (s)
+				g_string_free(s, TRUE);
+			return EINVAL;
+		}
+		if (!s)
+			s = g_string_new(NULL);
+		else
+			g_string_append(s, "\r\n");
+		g_string_append_printf(s, "%s: %s", h->name, h->value);
+	}
+	*out = s ? g_string_free(s, FALSE) : NULL;
+	return 0;
+}
+
+/* "Display" <sip:user@host> with the display name's quotes escaped. */
+static char *from_header(const char *display, const char *user, const char *host)
+{
+	GString *s = g_string_new(NULL);
+
+	if (display && *display) {
+		g_string_append_c(s, '"');
+		for (const char *c = display; *c && s->len < 130; c++) {
+			if (*c == '\r' || *c == '\n')
+				continue;
+			if (*c == '"' || *c == '\\')
+				g_string_append_c(s, '\\');
+			g_string_append_c(s, *c);
+		}
+		g_string_append(s, "\" ");
+	}
+	g_string_append_printf(s, "<sip:%s@%s>", user, host);
+	return g_string_free(s, FALSE);
+}
+
+int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
+		  gw_sip_event_h *h, void *arg, struct gw_sip_dialog **out)
+{
+	struct gw_sip_trunk *t = NULL;
+	struct gw_sip_dialog *d = NULL;
+	char *uri = NULL, *hdrs = NULL, *from = NULL, *to = NULL, *call_id = NULL, *log = NULL;
+	const char *user, *host;
+	int max, err = 0;
+
+	if (!sip || !p || !p->to || !p->sdp || !h)
+		return EINVAL;
+	if (!sip->nua || sip->shutting_down)
+		return EIO;
+	max = sip->cfg->sip_max_calls;
+	if (max > 0 && sip->n_calls >= (unsigned)max)
+		return EAGAIN;
+	if (p->trunk && !(t = gw_sip_trunk_by_cfg(sip, p->trunk)))
+		return EINVAL;
+	uri = gw_sip_target_uri(sip, p->trunk, p->to);
+	if (!uri) {
+		err = EINVAL;
+		goto out;
+	}
+	err = extra_headers(p, &hdrs);
+	if (err)
+		goto out;
+	user = t && t->cfg->from_user && *t->cfg->from_user ? t->cfg->from_user : p->from_user;
+	if (!user || !*user)
+		user = "anonymous";
+	if (!user_ok(user)) {
+		err = EINVAL;
+		goto out;
+	}
+	if (t)
+		host = t->cfg->from_domain && *t->cfg->from_domain ? t->cfg->from_domain : t->host;
+	else
+		host = sip->from_host;
+	from = from_header(p->from_display, user, host);
+	to = g_strdup_printf("<%s>", uri);
+	call_id = g_uuid_string_random();
+	log = p->log_ctx ? g_strdup(p->log_ctx) : g_strdup_printf("sip out %.12s", call_id);
+	d = gw_sip_dialog_new(sip, false, log);
+	d->h = h;
+	d->arg = arg;
+	d->trunk = p->trunk;
+	d->call_id = call_id;
+	call_id = NULL;
+	d->local_sdp = g_strdup(p->sdp);
+	d->counted = true;
+	sip->n_calls++;
+	d->nh = nua_handle(sip->nua, &d->magic, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
+			   SIPTAG_CALL_ID_STR(d->call_id),
+			   TAG_IF(t && t->route, NUTAG_INITIAL_ROUTE_STR(t ? t->route : NULL)),
+			   TAG_END());
+	if (!d->nh) {
+		gw_error(d->log, "nua_handle failed");
+		gw_sip_dialog_detach(d);
+		err = EIO;
+		goto out;
+	}
+	gw_info(d->log, "INVITE %s from %s via %s", uri, from,
+		t ? gw_sip_str(t->cfg->name) : "direct");
+	nua_invite(d->nh, NUTAG_URL(uri),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(p->sdp),
+		   TAG_IF(hdrs, SIPTAG_HEADER_STR(hdrs)), TAG_END());
+	*out = gw_obj_ref(d);
+out:
+	g_free(uri);
+	g_free(hdrs);
+	g_free(from);
+	g_free(to);
+	g_free(call_id);
+	g_free(log);
+	return err;
+}

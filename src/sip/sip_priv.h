@@ -1,0 +1,227 @@
+/* sip_priv.h — private structures of the SIP layer (src/sip only).
+ *
+ * Only src/sip includes Sofia-SIP.  Everything here lives on the control
+ * loop (the default GMainContext), where su_glib runs the nua stack.
+ *
+ * Ownership:
+ *   struct gw_sip        owns the nua instance, the su_root, the trunk
+ *                        states and one reference on every dialog whose
+ *                        nua handle is alive (sip->dialogs).
+ *   struct gw_sip_dialog a gw_obj; nua handle magic.  The SIP layer's
+ *                        reference is dropped when nua reports the call
+ *                        terminated and the handle is destroyed.
+ *   struct gw_sip_trunk  plain struct owned by struct gw_sip; its REGISTER
+ *                        and OPTIONS handles point at it (magic) and are
+ *                        destroyed before it is freed.
+ */
+#ifndef GW_SIP_PRIV_H
+#define GW_SIP_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+#include <gio/gio.h>
+
+struct gw_sip;
+struct gw_sip_hmagic;
+
+#define SU_ROOT_MAGIC_T struct gw_sip
+#define NUA_MAGIC_T     struct gw_sip
+#define NUA_HMAGIC_T    struct gw_sip_hmagic
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_glib.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+
+#include "gw/sip.h"
+#include "gw/config.h"
+
+/* nta marks the responses it makes up itself (timeout, transport error)
+ * with this flag in sip_flags (NTA_INTERNAL_MSG, nta_internal.h). */
+#define GW_SIP_NTA_INTERNAL_MSG (1 << 15)
+
+/* The magic of every nua handle starts with this, so the event callback
+ * can tell what the handle belongs to. */
+enum gw_sip_hkind {
+	GW_SIP_H_DIALOG = 1,
+	GW_SIP_H_REGISTER,
+	GW_SIP_H_OPTIONS,
+};
+
+struct gw_sip_hmagic {
+	enum gw_sip_hkind kind;
+};
+
+#define GW_SIP_CONTAINER(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+enum gw_sip_trunk_state {
+	GW_SIP_TRUNK_UNKNOWN = 0,
+	GW_SIP_TRUNK_UP,
+	GW_SIP_TRUNK_DOWN,
+};
+
+/* Run-time state of one [trunk.NAME] (control loop, owned by gw_sip). */
+struct gw_sip_trunk {
+	struct gw_sip *sip;
+	const struct gw_trunk_config *cfg;
+	char *log;                 /* "trunk NAME" */
+	GPtrArray *networks;       /* GInetAddressMask *: allowed sources */
+	char *host;                /* proxy host ("[v6]" bracketed) */
+	char *hostport;            /* proxy host[:port] */
+	char *uri_params;          /* ";transport=tcp" or "" */
+	char *route;               /* "<sip:outbound;lr>" or NULL */
+
+	/* registration (cfg->registration) */
+	struct gw_sip_hmagic reg_magic;
+	nua_handle_t *reg_nh;
+	GPtrArray *reg_realms;     /* realms answered on the current attempt */
+	bool registered;
+	bool unregistering;
+	unsigned reg_backoff;      /* seconds before the next retry */
+	guint reg_timer;
+
+	/* OPTIONS keepalive (cfg->options_interval) */
+	struct gw_sip_hmagic opt_magic;
+	nua_handle_t *opt_nh;
+	guint opt_timer;
+
+	enum gw_sip_trunk_state state;
+	char *reason;              /* last state change reason */
+};
+
+struct gw_sip {
+	const struct gw_config *cfg;
+	gw_sip_incoming_h *incoming;
+	void *incoming_arg;
+
+	su_root_t *root;
+	GSource *source;
+	nua_t *nua;
+
+	GPtrArray *trunks;         /* struct gw_sip_trunk * */
+	GList *dialogs;            /* struct gw_sip_dialog * with a live handle */
+	unsigned n_calls;          /* dialogs counted against sip.max_calls */
+
+	char *listen_host;
+	char *rtp_addr;
+	char *sdp_addr;
+	char *from_host;           /* host of From for direct calls */
+	char *tls_dir;
+
+	bool log_started;
+	bool shutting_down;
+	bool shutdown_done;        /* nua_r_shutdown with a final status */
+	gint64 shutdown_started;   /* monotonic, µs */
+};
+
+enum gw_sip_dialog_state {
+	GW_SIP_DLG_CALLING = 0,    /* INVITE sent / received, no final answer */
+	GW_SIP_DLG_ESTABLISHED,    /* 2xx sent / received */
+	GW_SIP_DLG_TERMINATED,     /* handle destroyed */
+};
+
+/* One INVITE dialog, in or out (gw_obj, control loop). */
+struct gw_sip_dialog {
+	struct gw_sip_hmagic magic;
+	struct gw_sip *sip;        /* NULL once the UA is freed */
+	nua_handle_t *nh;          /* NULL once destroyed */
+	enum gw_sip_dialog_state state;
+	bool inbound;
+	bool counted;              /* holds a place in sip->n_calls */
+	bool final_sent;           /* inbound: final response sent */
+	bool ended;                /* ENDED reported or end() called: no more events */
+	bool bye_sent;
+	bool reinvite_pending;
+	bool refer_pending;
+	bool ack_sdp_expected;     /* our 2xx carried the offer */
+	bool delayed_offer;        /* inbound INVITE without SDP */
+
+	gw_sip_event_h *h;
+	void *arg;
+	char *log;
+	char *call_id;
+	const struct gw_trunk_config *trunk;
+	char *local_sdp;           /* last SDP we sent (offer or answer) */
+	char *pending_sdp;         /* our re-INVITE offer until it is answered */
+	char *refer_event;         /* Event of an accepted REFER's subscription */
+	guint ring_timer;
+	GPtrArray *realms;         /* realms answered for the pending request */
+};
+
+/* ---- ua.c ---- */
+struct gw_sip_trunk *gw_sip_trunk_by_cfg(const struct gw_sip *sip,
+					 const struct gw_trunk_config *cfg);
+/* ---- route.c ---- */
+/* NULL-safe string of the config ("" when NULL). */
+const char *gw_sip_str(const char *s);
+/* @to names a host ("sip:bob@example.com", "bob@host"): no trunk needed. */
+bool gw_sip_is_direct(const char *to);
+
+/* ---- tls.c ---- */
+int gw_sip_tls_prepare(const struct gw_config *cfg, char **dir);
+
+/* ---- log.c: Sofia logging into gw_log, sip.trace ---- */
+void gw_sip_log_start(bool trace);
+void gw_sip_log_stop(void);
+
+/* ---- util.c: header helpers (lengths, never NUL-terminated bodies) ---- */
+char *gw_sip_body_sdp(const sip_t *sip);          /* g_free; NULL if none */
+char *gw_sip_reason_text(const sip_t *sip);       /* g_free; NULL if none */
+char *gw_sip_source(nua_t *nua, GInetAddress **addr); /* "IP:port"; g_free */
+char *gw_sip_url_user(const url_t *url);          /* g_free; "" when none */
+char *gw_sip_unquote(const char *s);              /* g_free */
+char *gw_sip_challenge_realm(const sip_t *sip, int status); /* g_free */
+bool gw_sip_token_ok(const char *s);
+bool gw_sip_value_ok(const char *s);
+char *gw_sip_reason_header(int code, const char *text); /* g_free */
+bool gw_sip_status_local(const sip_t *sip);
+
+/* Answer a 401/407 with @user/@password, once per realm (@realms holds the
+ * ones tried).  true when nua_authenticate was called. */
+bool gw_sip_auth_answer(nua_handle_t *nh, GPtrArray *realms, const sip_t *sip, int status,
+			const char *user, const char *password, const char *log);
+
+/* ---- dialog.c ---- */
+struct gw_sip_dialog *gw_sip_dialog_new(struct gw_sip *sip, bool inbound, const char *log);
+void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
+			 const char *phrase, const sip_t *sip, tagi_t tags[]);
+/* Deliver @ev to the handler (unless ended). */
+void gw_sip_dialog_emit(struct gw_sip_dialog *d, struct gw_sip_event *ev);
+/* Report ENDED once, then stay silent. */
+void gw_sip_dialog_emit_ended(struct gw_sip_dialog *d, int code, const char *reason);
+/* The handle is gone (terminated or UA freed): drop the SIP layer's ref. */
+void gw_sip_dialog_detach(struct gw_sip_dialog *d);
+void gw_sip_dialog_uncount(struct gw_sip_dialog *d);
+
+/* ---- inbound.c ---- */
+void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *sip_msg);
+void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d);
+
+/* ---- session.c: mid-dialog requests ---- */
+void gw_sip_session_reinvite_in(struct gw_sip_dialog *d, const sip_t *sip);
+void gw_sip_session_update_in(struct gw_sip_dialog *d, const sip_t *sip);
+void gw_sip_session_info_in(struct gw_sip_dialog *d, const sip_t *sip);
+void gw_sip_session_refer_in(struct gw_sip_dialog *d, const sip_t *sip, tagi_t tags[]);
+void gw_sip_session_refer_notify(struct gw_sip_dialog *d, int code, const char *phrase,
+				 bool final);
+void gw_sip_session_notify_in(struct gw_sip_dialog *d, const sip_t *sip, tagi_t tags[]);
+void gw_sip_session_refer_response(struct gw_sip_dialog *d, int status, const char *phrase);
+/* @to as a SIP URI: a URI naming a host as given, or a number made a URI
+ * on @trunk.  g_free; NULL (EINVAL) when neither. */
+char *gw_sip_target_uri(struct gw_sip *sip, const struct gw_trunk_config *trunk, const char *to);
+
+/* ---- trunk.c ---- */
+int gw_sip_trunks_start(struct gw_sip *sip);
+void gw_sip_trunks_shutdown(struct gw_sip *sip);
+void gw_sip_trunks_free(struct gw_sip *sip);
+void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int status,
+			const char *phrase, const sip_t *sip);
+/* A call through @t got a response: the trunk answers (for health). */
+void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, const sip_t *sip);
+struct gw_sip_trunk *gw_sip_trunk_for_source(struct gw_sip *sip, GInetAddress *addr);
+
+#endif
