@@ -14,6 +14,7 @@
 #include "gw/loop.h"
 #include "gw/signal.h"
 #include "gw/call.h"
+#include "gw/sip.h"
 #include "config.h"
 
 #define SHUTDOWN_GRACE_MS 4000
@@ -22,6 +23,7 @@ struct daemon {
 	GMainLoop *loop;
 	struct gw_config *cfg;
 	struct gw_signal *sig;
+	struct gw_sip *sip;
 	int signals;            /* SIGINT/SIGTERM received */
 	gint64 stop_started;    /* monotonic µs */
 };
@@ -31,7 +33,8 @@ static gboolean stop_poll(gpointer arg)
 	struct daemon *d = arg;
 	gint64 waited = (g_get_monotonic_time() - d->stop_started) / 1000;
 
-	if ((gw_signal_idle(d->sig) && gw_call_count() == 0) || waited > SHUTDOWN_GRACE_MS) {
+	if ((gw_signal_idle(d->sig) && gw_call_count() == 0 && gw_sip_idle(d->sip)) ||
+	    waited > SHUTDOWN_GRACE_MS) {
 		if (waited > SHUTDOWN_GRACE_MS)
 			gw_warn(NULL, "shutdown: grace period over, %u session(s) and %u call(s) left",
 				gw_signal_session_count(), gw_call_count());
@@ -52,6 +55,7 @@ static gboolean on_signal(gpointer arg)
 	gw_info(NULL, "signal received: stopping (send it again to exit at once)");
 	d->stop_started = g_get_monotonic_time();
 	gw_call_hangup_all(503, "gateway shutting down");
+	gw_sip_shutdown(d->sip);
 	gw_signal_shutdown(d->sig);
 	g_timeout_add(50, stop_poll, d);
 	return G_SOURCE_CONTINUE;
@@ -79,8 +83,11 @@ static int run(struct daemon *d)
 	err = gw_call_init(d->cfg);
 	if (!err)
 		err = gw_signal_start(d->cfg, &d->sig);
+	if (!err)
+		err = gw_sip_start(d->cfg, gw_call_sip_incoming, NULL, &d->sip);
 	if (err)
 		goto out;
+	gw_call_set_sip(d->sip);
 	d->loop = g_main_loop_new(NULL, FALSE);
 	g_unix_signal_add(SIGINT, on_signal, d);
 	g_unix_signal_add(SIGTERM, on_signal, d);
@@ -94,6 +101,10 @@ out:
 	while (g_main_context_pending(NULL))
 		g_main_context_iteration(NULL, FALSE);
 	gw_call_cleanup();
+	gw_call_set_sip(NULL);
+	/* Last: the calls just freed held references on SIP dialogs. */
+	if (d->sip)
+		gw_sip_free(d->sip);
 	if (d->loop)
 		g_main_loop_unref(d->loop);
 	return err ? 1 : 0;

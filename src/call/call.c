@@ -1,7 +1,8 @@
-/* call.c — the call registry and the browser API handlers for calls
- * (`call`, `candidate`, `hangup`), and the glue between a call's WebRTC leg
- * on its media loop and the browser session on the control loop.
- * Control loop, except the leg callbacks (media loop) which only post. */
+/* call.c — the call registry, the browser API handlers common to every
+ * call (`call`, `candidate`, `hangup`), and the glue between a call's WebRTC
+ * leg on its media loop and the browser session on the control loop.
+ * Control loop, except the leg callbacks (media loop) which only post or
+ * hand packets to the bridge. */
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -14,10 +15,13 @@
 #include "gw/obj.h"
 #include "gw/log.h"
 #include "gw/signal.h"
+#include "gw/sip.h"
+#include "gw/rtp_socket.h"
 
 static GHashTable *calls;               /* key -> struct gw_call * (one reference) */
 static const struct gw_config *config;  /* the daemon's, outlives every call */
 static struct gw_cert *dtls_cert;       /* reference */
+static struct gw_sip *sip_ua;           /* the daemon's, outlives every call */
 
 /* A leg event carried from the media loop to the control loop. */
 struct call_event {
@@ -31,6 +35,13 @@ static void call_destroy(void *obj)
 	struct gw_call *call = obj;
 
 	gw_obj_deref(call->leg);
+	gw_obj_deref(call->media); /* normally freed on the loop; not when it stopped first */
+	gw_obj_deref(call->rtp);
+	gw_obj_deref(call->dialog);
+	gw_obj_deref(call->inbound);
+	g_strfreev(call->sip_codecs);
+	g_free(call->sip_addr);
+	gw_sdp_sip_media_clear(&call->sip_remote);
 	if (call->loop)
 		gw_loop_unpin(call->loop);
 	gw_obj_deref(call->loop);
@@ -46,22 +57,55 @@ static char *call_key(struct gw_ws_session *s, const char *id)
 	return g_strdup_printf("%s/%s", gw_ws_session_id(s), id);
 }
 
-static void send_to_browser(struct gw_call *call, json_t *msg)
+const struct gw_config *gw_call_config(void)
+{
+	return config;
+}
+
+struct gw_sip *gw_call_sip(void)
+{
+	return sip_ua;
+}
+
+struct gw_cert *gw_call_cert(void)
+{
+	return dtls_cert;
+}
+
+void gw_call_set_sip(struct gw_sip *sip)
+{
+	sip_ua = sip;
+}
+
+void gw_call_send(struct gw_call *call, json_t *msg)
 {
 	json_object_set_new(msg, "call", json_string(call->id));
 	gw_ws_session_send(call->session, msg);
 }
 
-/* End @call: stop its media, tell the browser unless it asked, forget it. */
-static void call_end(struct gw_call *call, int code, const char *reason, bool tell_browser)
+void gw_call_send_state(struct gw_call *call, const char *state)
+{
+	gw_info(call->log, "state %s", state);
+	gw_call_send(call, json_pack("{s:s, s:s}", "type", "state", "state", state));
+}
+
+void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_browser)
 {
 	if (call->state == GW_CALL_ENDED)
 		return;
 	call->state = GW_CALL_ENDED;
 	gw_info(call->log, "ended: %d %s", code, reason);
 	if (tell_browser && gw_ws_session_open(call->session))
-		send_to_browser(call, json_pack("{s:s, s:i, s:s}", "type", "hangup", "code", code,
-						"reason", reason));
+		gw_call_send(call, json_pack("{s:s, s:i, s:s}", "type", "hangup", "code", code,
+					     "reason", reason));
+	if (call->inbound)
+		gw_call_inbound_fork_ended(call, code); /* may end the INVITE too */
+	if (call->dialog) {
+		gw_sip_dialog_end(call->dialog, code, reason);
+		call->dialog = gw_obj_deref(call->dialog);
+	}
+	if (call->rtp)
+		gw_call_bridge_stop(call);
 	gw_webrtc_leg_close(call->leg);
 	g_hash_table_remove(calls, call->key); /* drops the registry's reference */
 }
@@ -82,13 +126,15 @@ static void send_answer(struct gw_call *call)
 	p.setup = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? "active" : "passive";
 	if (gw_sdp_answer_build(call->offer, &p, &res, &sdp, &reason)) {
 		gw_error(call->log, "cannot build the answer: %s", reason);
-		call_end(call, 500, "cannot build the answer", true);
+		gw_call_end(call, 500, "cannot build the answer", true);
 		goto out;
 	}
 	call->state = GW_CALL_ACTIVE;
 	gw_info(call->log, "answer sent %" G_GINT64_FORMAT " ms after the offer",
 		(g_get_monotonic_time() - call->t_created) / 1000);
-	send_to_browser(call, json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
+	gw_call_send(call, json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
+	if (call->kind == GW_CALL_OUTBOUND)
+		gw_call_sip_replay_state(call);
 out:
 	gw_sdp_answer_result_clear(&res);
 	g_free(sdp);
@@ -104,15 +150,19 @@ static void on_event_control(void *obj)
 		return;
 	switch (e->ev) {
 	case GW_WEBRTC_GATHERED:
-		send_answer(call);
+		if (call->kind == GW_CALL_INBOUND)
+			gw_call_inbound_gathered(call);
+		else
+			send_answer(call);
 		break;
 	case GW_WEBRTC_DTLS_CONNECTED:
-		if (call->echo)
-			send_to_browser(call, json_pack("{s:s, s:s}", "type", "state", "state",
-							"connected"));
+		gw_info(call->log, "browser media connected %" G_GINT64_FORMAT " ms after the start",
+			(g_get_monotonic_time() - call->t_created) / 1000);
+		if (call->kind == GW_CALL_ECHO)
+			gw_call_send_state(call, "connected");
 		break;
 	case GW_WEBRTC_FAILED:
-		call_end(call, 480, e->reason ? e->reason : "media failed", true);
+		gw_call_end(call, 480, e->reason ? e->reason : "media failed", true);
 		break;
 	case GW_WEBRTC_ICE_CONNECTED:
 		break;
@@ -146,11 +196,13 @@ static void on_leg_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, ui
 {
 	struct gw_call *call = arg;
 
-	if (call->echo)
+	if (call->kind == GW_CALL_ECHO)
 		gw_call_echo_rtp(call, leg, h);
+	else
+		gw_call_bridge_from_browser(call, buf, len);
 }
 
-static bool destination_allowed(struct gw_ws_session *s, const char *to)
+bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to)
 {
 	const char *const *allowed = gw_ws_session_allowed(s);
 
@@ -162,16 +214,85 @@ static bool destination_allowed(struct gw_ws_session *s, const char *to)
 	return false;
 }
 
+struct gw_call *gw_call_register(struct gw_ws_session *s, const char *id, enum gw_call_kind kind)
+{
+	char *key = call_key(s, id);
+	struct gw_call *call;
+
+	if (g_hash_table_contains(calls, key)) {
+		g_free(key);
+		return NULL;
+	}
+	call = gw_obj_alloc(sizeof(*call), call_destroy);
+	call->key = key;
+	call->id = g_strdup(id);
+	call->kind = kind;
+	g_snprintf(call->log, sizeof(call->log), "call %s (%s)", id, gw_ws_session_user(s));
+	call->session = gw_obj_ref(s);
+	call->t_created = g_get_monotonic_time();
+	call->browser_opus_pt = GW_SDP_PT_OPUS;
+	call->browser_te_pt = GW_SDP_PT_TE48;
+	g_hash_table_insert(calls, call->key, call); /* the registry's reference */
+	return call;
+}
+
+int gw_call_start_leg(struct gw_call *call, const struct gw_webrtc_params *wp)
+{
+	struct gw_webrtc_params p = *wp;
+
+	call->loop = gw_loop_pin();
+	p.name = call->log;
+	p.loop = call->loop;
+	p.cfg = config;
+	p.cert = dtls_cert;
+	return gw_webrtc_leg_alloc(&call->leg, &p, on_leg_event, on_leg_rtp, call);
+}
+
+bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id)
+{
+	if (gw_call_count() < (unsigned)config->media_max_calls)
+		return false;
+	if (s)
+		gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "too many calls (limit %d)",
+				    config->media_max_calls);
+	return true;
+}
+
+/* Start the leg of a call the browser placed, from its offer. */
+static int start_offered_leg(struct gw_call *call)
+{
+	struct gw_webrtc_params wp = { 0 };
+	GPtrArray *cands = g_ptr_array_new_with_free_func(g_free);
+	char *fp;
+	int rc;
+
+	for (guint i = 0; call->res.remote_candidates && i < call->res.remote_candidates->len; i++)
+		g_ptr_array_add(cands, gw_sdp_candidate_print(call->res.remote_candidates->pdata[i]));
+	g_ptr_array_add(cands, NULL);
+	fp = g_strdup_printf("%s %s", call->res.remote_fp_hash, call->res.remote_fp_value);
+	wp.controlling = false;
+	wp.dtls_role = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? GW_DTLS_ROLE_CLIENT
+								    : GW_DTLS_ROLE_SERVER;
+	wp.remote_fingerprint = fp;
+	wp.remote_ufrag = call->res.remote_ufrag;
+	wp.remote_pwd = call->res.remote_pwd;
+	wp.remote_candidates = (const char *const *)cands->pdata;
+	wp.remote_end_of_candidates = call->res.remote_end_of_candidates;
+	rc = gw_call_start_leg(call, &wp);
+	g_ptr_array_free(cands, TRUE);
+	g_free(fp);
+	return rc;
+}
+
 static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
 	const char *id, *to, *sdp;
 	struct gw_sdp *offer = NULL;
 	struct gw_sdp_jsep_params probe = { 0 };
 	struct gw_sdp_answer_result res = { 0 };
-	struct gw_webrtc_params wp = { 0 };
-	struct gw_call *call = NULL;
+	struct gw_call *call;
 	char *reason = NULL, *key = NULL, *probe_sdp = NULL;
-	GPtrArray *cands = NULL;
+	bool echo;
 
 	if (!(id = gw_api_require_string(s, msg, tid, "call")) ||
 	    !(to = gw_api_require_string(s, msg, tid, "to")) ||
@@ -186,19 +307,17 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "call '%s' already exists", id);
 		goto out;
 	}
-	if (!destination_allowed(s, to)) {
+	if (!gw_call_destination_allowed(s, to)) {
 		gw_ws_session_error(s, tid, id, GW_ERR_UNAUTHORIZED, "not allowed to call '%s'", to);
 		goto out;
 	}
-	if (!(config->echo_enabled && !strcmp(to, config->echo_destination))) {
+	echo = config->echo_enabled && !strcmp(to, config->echo_destination);
+	if (!echo && !gw_call_outbound_routable(to)) {
 		gw_ws_session_error(s, tid, id, GW_ERR_NOT_FOUND, "no route to '%s'", to);
 		goto out;
 	}
-	if (gw_call_count() >= (unsigned)config->media_max_calls) {
-		gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "too many calls (limit %d)",
-				    config->media_max_calls);
+	if (gw_call_over_limit(s, tid, id))
 		goto out;
-	}
 	if (gw_sdp_parse(sdp, strlen(sdp), &offer, &reason)) {
 		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "bad offer: %s", reason);
 		goto out;
@@ -213,48 +332,28 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: %s", reason);
 		goto out;
 	}
+	if (!echo && res.opus_pt < 0) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: no Opus");
+		goto out;
+	}
 
-	call = gw_obj_alloc(sizeof(*call), call_destroy);
-	call->key = g_steal_pointer(&key);
-	call->id = g_strdup(id);
-	g_snprintf(call->log, sizeof(call->log), "call %s (%s)", id, gw_ws_session_user(s));
-	call->session = gw_obj_ref(s);
+	call = gw_call_register(s, id, echo ? GW_CALL_ECHO : GW_CALL_OUTBOUND);
 	call->offer = g_steal_pointer(&offer);
 	call->res = res;
 	memset(&res, 0, sizeof(res));
-	call->echo = true;
-	call->t_created = g_get_monotonic_time();
-	call->loop = gw_loop_pin();
-	gw_call_echo_init(call);
-
-	cands = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; call->res.remote_candidates && i < call->res.remote_candidates->len; i++)
-		g_ptr_array_add(cands, gw_sdp_candidate_print(call->res.remote_candidates->pdata[i]));
-	g_ptr_array_add(cands, NULL);
-	wp.name = call->log;
-	wp.loop = call->loop;
-	wp.cfg = config;
-	wp.controlling = false;
-	wp.dtls_role = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? GW_DTLS_ROLE_CLIENT
-								    : GW_DTLS_ROLE_SERVER;
-	wp.cert = dtls_cert;
-	reason = g_strdup_printf("%s %s", call->res.remote_fp_hash, call->res.remote_fp_value);
-	wp.remote_fingerprint = reason;
-	wp.remote_ufrag = call->res.remote_ufrag;
-	wp.remote_pwd = call->res.remote_pwd;
-	wp.remote_candidates = (const char *const *)cands->pdata;
-	wp.remote_end_of_candidates = call->res.remote_end_of_candidates;
-	if (gw_webrtc_leg_alloc(&call->leg, &wp, on_leg_event, on_leg_rtp, call)) {
+	call->browser_opus_pt = call->res.opus_pt;
+	call->browser_te_pt = call->res.te48_pt;
+	if (echo)
+		gw_call_echo_init(call);
+	if (start_offered_leg(call)) {
 		gw_ws_session_error(s, tid, id, GW_ERR_INTERNAL, "cannot start media");
+		gw_call_end(call, 500, "cannot start media", false);
 		goto out;
 	}
-	gw_info(call->log, "call to %s (echo) on %s", to, gw_loop_name(call->loop));
-	g_hash_table_insert(calls, call->key, call);
-	call = NULL; /* the registry owns our reference now */
+	gw_info(call->log, "call to %s on %s", to, gw_loop_name(call->loop));
+	if (!echo)
+		gw_call_outbound_start(call, msg, tid, to);
 out:
-	if (cands)
-		g_ptr_array_free(cands, TRUE);
-	gw_obj_deref(call);
 	gw_obj_deref(offer);
 	gw_sdp_answer_result_clear(&res);
 	g_free(probe_sdp);
@@ -262,7 +361,7 @@ out:
 	g_free(key);
 }
 
-static struct gw_call *find_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
+struct gw_call *gw_call_find(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
 	const char *id = gw_api_require_string(s, msg, tid, "call");
 	char *key;
@@ -280,7 +379,7 @@ static struct gw_call *find_call(struct gw_ws_session *s, json_t *msg, json_t *t
 
 static void on_candidate(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
-	struct gw_call *call = find_call(s, msg, tid);
+	struct gw_call *call = gw_call_find(s, msg, tid);
 	json_t *c;
 
 	if (!call)
@@ -307,7 +406,7 @@ static void on_candidate(struct gw_ws_session *s, json_t *msg, json_t *tid)
 
 static void on_hangup(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
-	struct gw_call *call = find_call(s, msg, tid);
+	struct gw_call *call = gw_call_find(s, msg, tid);
 	json_t *reply;
 
 	if (!call)
@@ -316,7 +415,7 @@ static void on_hangup(struct gw_ws_session *s, json_t *msg, json_t *tid)
 			  "reason", "ended by the browser");
 	if (tid)
 		json_object_set(reply, "tid", tid);
-	call_end(call, 200, "ended by the browser", false);
+	gw_call_end(call, 200, "ended by the browser", false);
 	gw_ws_session_send(s, reply);
 }
 
@@ -331,13 +430,21 @@ static void on_session_close(struct gw_ws_session *s, void *arg)
 		if (((struct gw_call *)value)->session == s)
 			g_ptr_array_add(mine, value);
 	for (guint i = 0; i < mine->len; i++)
-		call_end(mine->pdata[i], 487, "browser session closed", false);
+		gw_call_end(mine->pdata[i], 487, "browser session closed", false);
 	g_ptr_array_free(mine, TRUE);
 }
 
 static json_t *health(void *arg)
 {
-	return json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
+	json_t *h = json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
+
+	if (sip_ua) {
+		json_t *sip = gw_sip_health(sip_ua);
+
+		json_object_set_new(sip, "dialogs", json_integer(gw_sip_dialog_count(sip_ua)));
+		json_object_set_new(h, "sip", sip);
+	}
+	return h;
 }
 
 int gw_call_init(const struct gw_config *cfg)
@@ -365,6 +472,8 @@ int gw_call_init(const struct gw_config *cfg)
 	gw_signal_register("call", on_call);
 	gw_signal_register("candidate", on_candidate);
 	gw_signal_register("hangup", on_hangup);
+	gw_call_sip_init_api();
+	gw_call_inbound_init();
 out:
 	g_free(cert);
 	g_free(key);
@@ -393,6 +502,6 @@ void gw_call_hangup_all(int code, const char *reason)
 		return;
 	all = g_hash_table_get_values(calls);
 	for (GList *l = all; l; l = l->next)
-		call_end(l->data, code, reason, true);
+		gw_call_end(l->data, code, reason, true);
 	g_list_free(all);
 }

@@ -1,43 +1,198 @@
-/* call_priv.h — the call object, shared by the files of src/call. */
+/* call_priv.h — the call object (the B2BUA joining one browser WebRTC leg to
+ * its far end: the built-in echo or a SIP dialog), shared by src/call.
+ *
+ * Files: call.c (registry, browser API common to all calls), outbound.c
+ * (browser -> SIP), inbound.c (SIP -> browser, forking to every session of
+ * the user), sipleg.c (SIP dialog events and mid-call requests of a call),
+ * bridge.c (the media loop half: media engine, SIP RTP socket, 20 ms tick),
+ * echo.c (the echo destination).
+ */
 #ifndef GW_CALL_PRIV_H
 #define GW_CALL_PRIV_H
 
 #include <stdbool.h>
 #include <glib.h>
+#include <jansson.h>
+#include "gw/media.h"
 #include "gw/rtp.h"
 #include "gw/sdp.h"
 #include "gw/webrtc.h"
 
 struct gw_ws_session;
+struct gw_sip;
+struct gw_sip_dialog;
+struct gw_trunk_config;
+struct gw_config;
+struct gw_rtp_socket;
+struct gw_call_inbound;
+struct gw_sip_event;
 
 enum gw_call_state {
-	GW_CALL_ANSWERING,   /* gathering; answer not sent yet */
-	GW_CALL_ACTIVE,      /* answer sent */
+	GW_CALL_ANSWERING,   /* gathering; answer (or incoming offer) not sent yet */
+	GW_CALL_ACTIVE,      /* answer / incoming sent */
 	GW_CALL_ENDED,
+};
+
+enum gw_call_kind {
+	GW_CALL_ECHO,
+	GW_CALL_OUTBOUND,    /* the browser called out through SIP */
+	GW_CALL_INBOUND,     /* a SIP INVITE rang this browser session */
+};
+
+enum gw_call_sip_state {
+	GW_CALL_SIP_NONE,
+	GW_CALL_SIP_TRYING,
+	GW_CALL_SIP_RINGING,
+	GW_CALL_SIP_EARLY,       /* early media flowing */
+	GW_CALL_SIP_CONNECTED,
+};
+
+/* What the media loop needs to know about the SIP side; copied into a
+ * posted op (strings inline so the op owns everything). */
+struct gw_call_sip_media {
+	enum gw_media_codec codec;
+	uint8_t pt;
+	int te_pt;
+	int cn_pt;
+	unsigned ptime;
+	char addr[64];
+	uint16_t port;
+	bool symmetric;
+	bool hold;           /* far end holds us (or we hold it): forward nothing */
 };
 
 /* One call of one browser session.  Refcounted: the registry holds one
  * reference while the call is in it; each op posted between loops holds
- * one.  Fields above "media loop" belong to the control loop. */
+ * one; the WebRTC leg holds one until it closed.  Fields up to "media
+ * loop" belong to the control loop. */
 struct gw_call {
 	char *key;                     /* "SESSION/CALL": registry key */
-	char *id;                      /* the client's call id */
+	char *id;                      /* the client's (or, inbound, our) call id */
 	char log[96];                  /* "call c1 (alice)" */
+	enum gw_call_kind kind;
 	struct gw_ws_session *session; /* reference */
 	struct gw_loop *loop;          /* pinned media loop, reference */
 	struct gw_webrtc_leg *leg;     /* reference */
-	struct gw_sdp *offer;          /* the browser's offer */
-	struct gw_sdp_answer_result res; /* what the offer said (first pass) */
 	enum gw_call_state state;
-	bool echo;
 	gint64 t_created;              /* monotonic µs */
+
+	/* outbound and echo: the browser's offer and what it said */
+	struct gw_sdp *offer;
+	struct gw_sdp_answer_result res;
+
+	/* browser leg media (both directions of call) */
+	int browser_opus_pt, browser_te_pt;
+
+	/* SIP side (outbound, and inbound once answered) */
+	struct gw_sip_dialog *dialog;  /* reference; NULL for echo */
+	const struct gw_trunk_config *trunk; /* the config's; may be NULL */
+	struct gw_rtp_socket *rtp;     /* reference (SIP-side RTP/RTCP ports) */
+	struct gw_sdp_sip_params sip_local; /* our SIP-side SDP (strings below) */
+	char **sip_codecs;             /* owned, NULL-terminated: sip_local.codecs */
+	char *sip_addr;                /* owned: sip_local.addr */
+	struct gw_sdp_sip_media sip_remote; /* the far end's current SDP */
+	bool sip_media_known;
+	enum gw_call_sip_state sip_state;
+	bool local_hold;               /* browser asked hold */
+	bool remote_hold;              /* the far end holds */
+	bool reinvite_pending;
+	bool dtmf_info;                /* trunk sends DTMF as SIP INFO */
+	struct gw_call_inbound *inbound; /* reference while ringing (inbound) */
 
 	/* media loop */
 	struct gw_rtp_sender echo_tx;  /* echo: our SSRC, sequence, timestamps */
+	struct gw_media_session *media;
+	GSource *tick;
+	bool media_stopped;
 };
 
-/* echo.c: the built-in echo destination (media loop). */
+/* An inbound INVITE ringing every session of one user (forking). */
+struct gw_call_inbound {
+	struct gw_sip_dialog *dialog;  /* reference */
+	const struct gw_trunk_config *trunk; /* the config's: where the INVITE came from */
+	bool bound;                    /* the dialog still reports to us (holds a reference) */
+	char *user;
+	char *from;                    /* caller as shown to the browser */
+	char *from_name;               /* caller's display name, "" when none */
+	char *to;                      /* dialled number */
+	json_t *headers;               /* X- headers for `incoming`, or NULL */
+	struct gw_sdp *sip_offer;      /* NULL: delayed offer */
+	GPtrArray *forks;              /* struct gw_call * (borrowed: each holds us) */
+	struct gw_call *answered;      /* the winner (borrowed), NULL while ringing */
+	bool ringing_sent;
+	int reject_code;               /* last code a browser rejected with, 0: none */
+	char log[96];
+};
+
+/* ---- call.c ---- */
+const struct gw_config *gw_call_config(void);
+struct gw_sip *gw_call_sip(void);
+struct gw_cert *gw_call_cert(void);
+/* A new call registered under @s/@id with its log context; the registry
+ * holds the returned (borrowed) reference.  NULL if the id exists. */
+struct gw_call *gw_call_register(struct gw_ws_session *s, const char *id, enum gw_call_kind kind);
+/* Start the call's WebRTC leg (pins a media loop).  0 or errno. */
+int gw_call_start_leg(struct gw_call *call, const struct gw_webrtc_params *wp);
+/* Send @msg (stolen) to the call's browser with "call" set. */
+void gw_call_send(struct gw_call *call, json_t *msg);
+void gw_call_send_state(struct gw_call *call, const char *state);
+/* End @call: stop its media and SIP dialog (BYE/CANCEL/@code), tell the
+ * browser (hangup @code @reason) unless it asked, forget it. */
+void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_browser);
+/* Browser API: find the caller's call named by msg.call, or reply not_found. */
+struct gw_call *gw_call_find(struct gw_ws_session *s, json_t *msg, json_t *tid);
+/* Whether the session's token allows calling @to. */
+bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to);
+/* Calls in the registry limit check: true (and error sent) when full. */
+bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id);
+
+/* ---- echo.c (media loop) ---- */
 void gw_call_echo_init(struct gw_call *call);
 void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h);
+
+/* ---- outbound.c ---- */
+/* `call` to a SIP destination: @call is registered, its offer parsed. */
+void gw_call_outbound_start(struct gw_call *call, json_t *msg, json_t *tid, const char *to);
+/* The route for @to exists (a trunk or a direct SIP URI). */
+bool gw_call_outbound_routable(const char *to);
+
+/* ---- inbound.c ---- */
+void gw_call_inbound_init(void);
+/* The leg of an inbound fork gathered: send `incoming`. */
+void gw_call_inbound_gathered(struct gw_call *call);
+/* A fork ended (any reason) while its INVITE rings. */
+void gw_call_inbound_fork_ended(struct gw_call *call, int code);
+
+/* ---- sipleg.c ---- */
+/* "PCMU, pcma" -> {"PCMU", "PCMA", NULL} (g_strfreev); empty -> PCMU PCMA. */
+char **gw_call_split_codecs(const char *list);
+/* The call's SIP side: our SDP parameters from its trunk, the RTP socket.
+ * 0 or errno (logged). */
+int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk);
+/* Our SIP SDP (offer, or answer to @offer when non-NULL) with the current
+ * hold state; g_free.  NULL (and *@reason) when it cannot be built; on an
+ * answer, @media gets what the offer said. */
+char *gw_call_sip_offer(struct gw_call *call, char **reason);
+/* Apply the far end's SDP (parsed media) to the bridge; tells the browser
+ * held/resumed on change. */
+void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media);
+/* Send the browser the SIP state reached so far (after the answer). */
+void gw_call_sip_replay_state(struct gw_call *call);
+/* The dialog event handler of a call (arg: the call). */
+void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *arg);
+/* Browser requests on a call with a SIP side. */
+void gw_call_sip_init_api(void);
+
+/* ---- bridge.c (posts to the media loop; any thread) ---- */
+/* Start the SIP RTP socket and the 20 ms tick on the call's loop. */
+void gw_call_bridge_start(struct gw_call *call);
+/* The SIP side's media changed. */
+void gw_call_bridge_set_sip(struct gw_call *call, const struct gw_call_sip_media *m);
+/* Digits toward SIP as RFC 4733. */
+void gw_call_bridge_dtmf(struct gw_call *call, const char *digits, unsigned duration_ms);
+/* Stop media (socket, tick, engine) on the loop. */
+void gw_call_bridge_stop(struct gw_call *call);
+/* Media loop: a decrypted RTP packet from the browser. */
+void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len);
 
 #endif

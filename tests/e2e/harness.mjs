@@ -46,10 +46,12 @@ function get(url) {
 export async function startDaemon(extra = '') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcsip-e2e-'));
   const port = await freePort();
+  const sipPort = await freePort(); // TCP free; UDP on the same port is almost surely free too
   const conf = path.join(dir, 'rtcsipd.conf');
   fs.writeFileSync(conf, `[general]\nstate_dir = ${dir}/state\n[signal]\nlisten = ${HOST}:${port}\n` +
     `web_root = ${SRCDIR}/contrib/web\n[media]\nthreads = 2\n[ice]\nlocal_addresses = ${HOST}\n` +
-    `remote_networks = 127.0.0.0/8\n[echo]\nenabled = true\n${extra}`);
+    `remote_networks = 127.0.0.0/8\n[echo]\nenabled = true\n` +
+    `[sip]\nlisten = ${HOST}:${sipPort}\nrtp_address = ${HOST}\n${extra}`);
   const log = fs.openSync(path.join(dir, 'rtcsipd.log'), 'w');
   const proc = spawn(path.join(BUILDDIR, 'rtcsipd'), ['--config', conf], { stdio: ['ignore', 'ignore', log] });
   const url = `https://${HOST}:${port}`;

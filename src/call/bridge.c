@@ -1,0 +1,239 @@
+/* bridge.c — the media loop half of a SIP call: the media engine between
+ * the browser's WebRTC leg and the SIP-side RTP socket, clocked by a 20 ms
+ * tick.  Every function named gw_call_bridge_* posts to the call's media
+ * loop; the static ones run there and own call->media / call->tick.  Digits
+ * the engine hears from SIP go back to the control loop as `dtmf` messages.
+ */
+#include <string.h>
+#include "call_priv.h"
+#include "gw/config.h"
+#include "gw/loop.h"
+#include "gw/log.h"
+#include "gw/obj.h"
+#include "gw/rtp_socket.h"
+#include "gw/signal.h"
+
+#define TICK_MS 20
+
+/* An op carried to the media loop (or a digit carried back). */
+struct bridge_op {
+	struct gw_call *call;           /* reference */
+	struct gw_call_sip_media sip;   /* set_sip */
+	char digits[33];                /* dtmf to SIP, or one digit from SIP */
+	unsigned duration_ms;
+};
+
+static void op_destroy(void *obj)
+{
+	struct bridge_op *op = obj;
+
+	gw_obj_deref(op->call);
+}
+
+static struct bridge_op *op_new(struct gw_call *call)
+{
+	struct bridge_op *op = gw_obj_alloc(sizeof(*op), op_destroy);
+
+	op->call = gw_obj_ref(call);
+	return op;
+}
+
+static void post(struct gw_call *call, gw_loop_work_h *fn, struct bridge_op *op)
+{
+	gw_loop_post(call->loop, fn, op);
+	gw_obj_deref(op);
+}
+
+/* ---- engine outputs (media loop, synchronous from feed/tick) ---- */
+
+static void to_sip(const uint8_t *rtp, size_t len, void *arg)
+{
+	struct gw_call *call = arg;
+
+	gw_rtp_socket_send(call->rtp, rtp, len);
+}
+
+static void to_browser(const uint8_t *rtp, size_t len, void *arg)
+{
+	struct gw_call *call = arg;
+	uint8_t buf[1500 + GW_WEBRTC_SRTP_TRAILER];
+
+	if (len > 1500)
+		return;
+	memcpy(buf, rtp, len);
+	gw_webrtc_leg_send_rtp(call->leg, buf, len, sizeof(buf));
+}
+
+static void dtmf_to_control(void *obj)
+{
+	struct bridge_op *op = obj;
+	struct gw_call *call = op->call;
+
+	if (call->state == GW_CALL_ENDED)
+		return;
+	gw_info(call->log, "DTMF '%s' from SIP (%u ms)", op->digits, op->duration_ms);
+	gw_call_send(call, json_pack("{s:s, s:s, s:i}", "type", "dtmf", "digit", op->digits,
+				     "duration_ms", (int)op->duration_ms));
+}
+
+static void on_dtmf(char digit, unsigned duration_ms, enum gw_media_dtmf_source src, void *arg)
+{
+	struct bridge_op *op = op_new(arg);
+
+	op->digits[0] = digit;
+	op->duration_ms = duration_ms;
+	gw_loop_post(gw_loop_control(), dtmf_to_control, op);
+	gw_obj_deref(op);
+}
+
+/* ---- inputs ---- */
+
+static uint64_t now_us(void)
+{
+	return (uint64_t)g_get_monotonic_time();
+}
+
+void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len)
+{
+	if (call->media && !call->media_stopped)
+		gw_media_session_feed_from_browser(call->media, buf, len, now_us());
+}
+
+static void from_sip(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *arg)
+{
+	struct gw_call *call = arg;
+
+	if (call->media && !call->media_stopped)
+		gw_media_session_feed_from_sip(call->media, buf, len, now_us());
+}
+
+static gboolean on_tick(gpointer arg)
+{
+	struct gw_call *call = arg;
+
+	if (call->media)
+		gw_media_session_tick(call->media, now_us());
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- ops on the media loop ---- */
+
+static void start_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+	struct gw_call *call = op->call;
+
+	if (call->media_stopped || call->tick)
+		return;
+	gw_rtp_socket_start(call->rtp, call->loop, from_sip, call);
+	call->tick = g_timeout_source_new(TICK_MS);
+	g_source_set_priority(call->tick, G_PRIORITY_HIGH);
+	/* The source does not own the call: stop_on_loop destroys it first. */
+	g_source_set_callback(call->tick, on_tick, call, NULL);
+	g_source_attach(call->tick, gw_loop_context(call->loop));
+}
+
+static void set_sip_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+	struct gw_call *call = op->call;
+	const struct gw_call_sip_media *m = &op->sip;
+	struct gw_media_config mc;
+
+	if (call->media_stopped)
+		return;
+	gw_rtp_socket_set_remote(call->rtp, m->hold ? "0.0.0.0" : m->addr, m->port, m->symmetric);
+	if (!call->media) {
+		const struct gw_config *cfg = gw_call_config();
+
+		gw_media_config_init(&mc);
+		mc.browser_codec = GW_MEDIA_CODEC_OPUS;
+		mc.browser_pt = (uint8_t)call->browser_opus_pt;
+		mc.browser_te_pt = call->browser_te_pt;
+		mc.sip_codec = m->codec;
+		mc.sip_pt = m->pt;
+		mc.sip_ptime_ms = m->ptime;
+		mc.sip_te_pt = m->te_pt;
+		mc.sip_cn_pt = m->cn_pt;
+		mc.opus.complexity = cfg->media_opus_complexity;
+		mc.opus.bitrate = cfg->media_opus_bitrate;
+		mc.opus.fec = cfg->media_opus_fec;
+		mc.opus.loss_pct = cfg->media_opus_expected_loss;
+		mc.jitter_max_ms = (unsigned)cfg->media_jitter_max_ms;
+		mc.log_ctx = call->log;
+		if (gw_media_session_new(&mc, to_sip, to_browser, on_dtmf, call, &call->media)) {
+			gw_error(call->log, "cannot start the media engine (%s/%u ptime %u)",
+				 gw_media_codec_name(m->codec), m->pt, m->ptime);
+			return;
+		}
+		gw_info(call->log, "media: browser opus/%d <-> SIP %s/%u ptime %u te %d, to %s:%u%s",
+			call->browser_opus_pt, gw_media_codec_name(m->codec), m->pt, m->ptime,
+			m->te_pt, m->addr, m->port, m->symmetric ? " (symmetric)" : "");
+	} else if (gw_media_session_set_sip_codec(call->media, m->codec, m->pt, m->ptime, m->te_pt)) {
+		gw_warn(call->log, "re-INVITE: cannot switch to %s/%u ptime %u; keeping the old codec",
+			gw_media_codec_name(m->codec), m->pt, m->ptime);
+	}
+	gw_media_session_set_hold(call->media, m->hold);
+}
+
+static void dtmf_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+	struct gw_call *call = op->call;
+
+	if (call->media_stopped || !call->media)
+		return;
+	for (const char *d = op->digits; *d; d++) {
+		int rc = gw_media_session_send_dtmf_to_sip(call->media, *d, op->duration_ms);
+
+		if (rc)
+			gw_warn(call->log, "DTMF '%c' not sent: %s", *d, g_strerror(rc));
+	}
+}
+
+static void stop_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+	struct gw_call *call = op->call;
+
+	if (call->media_stopped)
+		return;
+	call->media_stopped = true;
+	if (call->tick) {
+		g_source_destroy(call->tick);
+		g_source_unref(call->tick);
+		call->tick = NULL;
+	}
+	if (call->rtp)
+		gw_rtp_socket_close(call->rtp);
+	call->media = gw_obj_deref(call->media);
+}
+
+/* ---- control loop side ---- */
+
+void gw_call_bridge_start(struct gw_call *call)
+{
+	post(call, start_on_loop, op_new(call));
+}
+
+void gw_call_bridge_set_sip(struct gw_call *call, const struct gw_call_sip_media *m)
+{
+	struct bridge_op *op = op_new(call);
+
+	op->sip = *m;
+	post(call, set_sip_on_loop, op);
+}
+
+void gw_call_bridge_dtmf(struct gw_call *call, const char *digits, unsigned duration_ms)
+{
+	struct bridge_op *op = op_new(call);
+
+	g_strlcpy(op->digits, digits, sizeof(op->digits));
+	op->duration_ms = duration_ms;
+	post(call, dtmf_on_loop, op);
+}
+
+void gw_call_bridge_stop(struct gw_call *call)
+{
+	post(call, stop_on_loop, op_new(call));
+}
