@@ -25,6 +25,23 @@ EXTRA_DIST += tests/integration/gwtest.py tests/integration/test_daemon.py tests
 TESTS += tests/integration/test_rtcsip_call.py
 EXTRA_DIST += tests/integration/test_rtcsip_call.py
 
+# SIP side: sipp scenarios (tests/integration/sipp) and baresip as real peers.
+TESTS += tests/integration/test_sip_outbound.py tests/integration/test_sip_inbound.py \
+	tests/integration/test_sip_register.py tests/integration/test_sip_dtmf.py \
+	tests/integration/test_sip_baresip.py tests/integration/test_sip_robustness.py
+EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.py \
+	tests/integration/test_sip_inbound.py tests/integration/test_sip_register.py \
+	tests/integration/test_sip_dtmf.py tests/integration/test_sip_baresip.py \
+	tests/integration/test_sip_robustness.py \
+	tests/integration/sipp/uas_answer_echo.xml tests/integration/sipp/uas_busy.xml \
+	tests/integration/sipp/uas_ring_cancel.xml tests/integration/sipp/uas_answer_bye.xml \
+	tests/integration/sipp/uas_early_media.xml tests/integration/sipp/uas_auth.xml \
+	tests/integration/sipp/uas_hold.xml tests/integration/sipp/uas_session_timer.xml \
+	tests/integration/sipp/uas_dtmf_rfc4733.xml tests/integration/sipp/uas_dtmf_info.xml \
+	tests/integration/sipp/uas_registrar.xml tests/integration/sipp/uac_call_echo.xml \
+	tests/integration/sipp/uac_cancel.xml tests/integration/sipp/uac_expect_403.xml \
+	tests/integration/sipp/uac_expect_480.xml
+
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh
 EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/package.json tests/e2e/package-lock.json

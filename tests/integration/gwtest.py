@@ -24,6 +24,24 @@ def free_port(host="127.0.0.1", kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
+def free_udp_tcp_port(host="127.0.0.1", avoid=()):
+    """A port free for both UDP and TCP on @host (SIP listens on both),
+    other than the ports in @avoid (already promised to someone)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind((host, 0))
+            port = t.getsockname()[1]
+            if port in avoid:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind((host, port))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError(f"no port free for both UDP and TCP on {host}")
+
+
 def tls_context():
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
@@ -40,6 +58,7 @@ class Daemon:
         self.host = host
         self.tmp = tempfile.mkdtemp(prefix="rtcsip-it-")
         self.port = free_port(host)
+        self.sip_port = free_udp_tcp_port(host, avoid=(self.port,))
         self.conf = os.path.join(self.tmp, "rtcsipd.conf")
         groups = {
             "general": {"state_dir": os.path.join(self.tmp, "state"), "log_level": log_level},
@@ -47,6 +66,8 @@ class Daemon:
             "media": {"threads": "2"},
             "ice": {"local_addresses": host, "remote_networks": "127.0.0.0/8"},
             "echo": {"enabled": "true"},
+            # SIP on this file's own address too, so parallel files never collide.
+            "sip": {"listen": f"{host}:{self.sip_port}", "rtp_address": host},
         }
         for g, kv in (extra or {}).items():
             groups.setdefault(g, {}).update(kv)
@@ -73,7 +94,7 @@ class Daemon:
 
     def log_text(self):
         self.log.flush()
-        with open(self.log.name) as f:
+        with open(self.log.name, errors="replace") as f:
             return f.read()
 
     def get(self, path):

@@ -1,0 +1,143 @@
+"""test_sip_inbound.py — SIP to browser through the real daemon: sipp plays a
+carrier sending INVITEs (sipp/uac_*.xml) to users of the gateway, and
+rtcsip-call plays the browser user "alice" (--answer).  Checks what the
+carrier and alice notice: ringing then an answer with plain RTP/AVP PCMU and
+alice's tone echoed back to her, the first of two sessions to answer takes
+the call, nobody online gives 480, an address outside the trunk's networks
+gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
+and a [dids] number reaches alice.
+
+Runs on 127.0.0.11; the refused source is 127.0.0.91."""
+from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
+                     free_sip_port, hangup_code, require_sipp, sip_daemon, wait_health, wait_idle,
+                     wait_online)
+
+HOST = "127.0.0.11"
+NOT_ALLOWED = "127.0.0.91"
+DID = "+15550001"
+
+
+def gateway(d):
+    return f"{HOST}:{d.sip_port}"
+
+
+def no_sessions(d):
+    """The previous check's browsers are gone (sessions count from 0)."""
+    wait_health(d, lambda h: h.get("sessions", 0) == 0, 15, "no session left")
+
+
+def alice(d, *args, timeout=60):
+    return Browser(d, "--answer", "--user", "alice", "--tone", "1000", "--answer-timeout", "30",
+                   *args, timeout=timeout)
+
+
+def check_alice_answers_and_hears_her_tone(d):
+    no_sessions(d)
+    b = alice(d, "--seconds", "30", "--expect-hangup", "200")
+    wait_online(d, 1)
+    # the carrier hangs up 4 s after the answer
+    sipp = Sipp("uac_call_echo.xml", HOST, remote=gateway(d), service="alice", pause_ms=4000, echo=True)
+    sipp.assert_ok()  # 180, then 200 with RTP/AVP PCMU, and its BYE got 200
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and c.get("incoming"), c
+    assert "alice" in str(c["incoming"].get("to", "")), c["incoming"]
+    assert "15557654321" in str(c["incoming"].get("from", "")), c["incoming"]
+    assert connected(c), c
+    # alice's tone went to the carrier (sipp -rtp_echo) and came back
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert hangup_code(c) == 200, c.get("hangup")
+    assert not c.get("errors"), c["errors"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_first_of_two_sessions_answers(d):
+    no_sessions(d)
+    fast = alice(d, "--seconds", "30", "--answer-delay", "500", "--expect-hangup", "200")
+    slow = alice(d, "--seconds", "30", "--answer-delay", "3000")
+    wait_online(d, 2)
+    sipp = Sipp("uac_call_echo.xml", HOST, remote=gateway(d), service="alice", pause_ms=3000, echo=True)
+    sipp.assert_ok()
+    cf, cs = fast.result(), slow.result()
+    print(f"   fast: {describe(cf)}\n   slow: {describe(cs)}")
+    # both rang; the first to answer got the call, the other was told so
+    assert cf and cf.get("incoming") and cs and cs.get("incoming"), (cf, cs)
+    assert connected(cf), cf
+    assert hangup_code(cf) == 200 and fast.rc == 0, (fast.rc, cf)
+    assert abs(cf["frequency_hz"] - 1000) <= 10, cf["frequency_hz"]
+    assert not connected(cs), cs
+    assert cs.get("hangup"), cs
+    print(f"   the slow session's hangup: {cs['hangup']}")
+    wait_idle(d)
+
+
+def check_nobody_online_gets_480(d):
+    no_sessions(d)
+    sipp = Sipp("uac_expect_480.xml", HOST, remote=gateway(d), service="alice")
+    sipp.assert_ok()
+    wait_idle(d)
+
+
+def check_not_allowed_source_gets_403(d):
+    no_sessions(d)
+    b = alice(d, "--seconds", "5", "--answer-timeout", "6")
+    wait_online(d, 1)
+    sipp = Sipp("uac_expect_403.xml", NOT_ALLOWED, remote=gateway(d), service="alice")
+    sipp.assert_ok()
+    c = b.result()  # None: no call came in before --answer-timeout
+    print(f"   {describe(c)}; summary {b.report_json.get('summary')}")
+    assert not (c and c.get("incoming")), f"alice rang for a refused INVITE: {c['incoming']}"
+    wait_idle(d)
+
+
+def check_cancel_while_ringing_ends_alice_call(d):
+    no_sessions(d)
+    b = alice(d, "--seconds", "5", "--answer-delay", "10000")
+    wait_online(d, 1)
+    # the carrier gives up 1 s after the 180
+    sipp = Sipp("uac_cancel.xml", HOST, remote=gateway(d), service="alice", pause_ms=1000)
+    sipp.assert_ok()  # 200 for the CANCEL, 487 for the INVITE
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and c.get("incoming"), c
+    assert c.get("hangup") and c["hangup"].get("by") == "gateway", c
+    assert not connected(c), c
+    wait_idle(d)
+
+
+def check_did_reaches_alice(d):
+    no_sessions(d)
+    b = alice(d, "--seconds", "30", "--expect-hangup", "200")
+    wait_online(d, 1)
+    sipp = Sipp("uac_call_echo.xml", HOST, remote=gateway(d), service=DID, pause_ms=3000, echo=True)
+    sipp.assert_ok()
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and c.get("incoming"), c
+    assert connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def main():
+    require_sipp()
+    res = SipResults()
+    # The trunk's proxy is never called here; inbound INVITEs belong to it
+    # because they come from its allowed network (HOST/32).
+    with sip_daemon(HOST, free_sip_port(HOST), groups={"dids": {DID: "alice"}}) as d:
+        res.run("inbound_alice_answers_rtp_avp_pcmu_and_hears_her_tone",
+                check_alice_answers_and_hears_her_tone, d)
+        res.run("inbound_first_of_two_sessions_to_answer_takes_the_call",
+                check_first_of_two_sessions_answers, d)
+        res.run("inbound_user_offline_gets_480", check_nobody_online_gets_480, d)
+        res.run("inbound_source_outside_allowed_networks_gets_403", check_not_allowed_source_gets_403, d)
+        res.run("inbound_cancel_while_ringing_ends_alice_call", check_cancel_while_ringing_ends_alice_call, d)
+        res.run("inbound_did_number_reaches_alice", check_did_reaches_alice, d)
+        res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
+    res.exit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""test_sip_outbound.py — browser to SIP through the real daemon: the
+rtcsip-call browser calls a number, the default trunk sends the INVITE to
+sipp playing the carrier (sipp/uas_*.xml), and each check asserts what the
+caller or the far end notices: the tone comes back through the whole path,
+busy is reported as 486, cancelling while ringing, the far end hanging up,
+early media heard before the answer, a digest challenge answered, hold and
+resume by the far end, and the session timer refreshed.
+
+Runs on 127.0.0.10 (one loopback address per test file)."""
+from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
+                     free_sip_port, hangup_code, require_sipp, sip_daemon, state_ms, states,
+                     wait_idle)
+
+HOST = "127.0.0.10"
+NUMBER = "15551234"
+
+
+def check_answered_call_tone_comes_back(d, far):
+    sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5",
+                "--header", "X-Rtcsip-Test:hello-sip")
+    c = b.result()
+    print(f"   {describe(c)}")
+    # the far end saw RTP/AVP + PCMU, no ICE, the X- header, and the BYE
+    sipp.assert_ok()
+    assert b.rc == 0, (b.rc, c)
+    assert connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert c["received"] >= 150, c  # 5 s of 20 ms packets, minus set-up
+    assert not c.get("errors"), c["errors"]
+    wait_idle(d)
+
+
+def check_busy_is_486(d, far):
+    sipp = Sipp("uas_busy.xml", HOST, port=far)
+    b = Browser(d, "--to", NUMBER, "--seconds", "5", "--expect-hangup", "486")
+    c = b.result()
+    print(f"   {describe(c)}")
+    sipp.assert_ok()  # and the gateway ACKed the 486
+    assert hangup_code(c) == 486, c.get("hangup")
+    assert not connected(c), c
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_browser_hangup_while_ringing_cancels(d, far):
+    sipp = Sipp("uas_ring_cancel.xml", HOST, port=far)
+    b = Browser(d, "--to", NUMBER, "--seconds", "5", "--hangup-at", "2")
+    c = b.result()
+    print(f"   {describe(c)}")
+    # the far end got CANCEL, answered 200 + 487 and got the ACK
+    sipp.assert_ok()
+    assert "ringing" in states(c), c
+    assert not connected(c), c
+    assert not c.get("errors"), c["errors"]
+    assert c["hangup"] and c["hangup"]["by"] == "client", c["hangup"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_far_end_hangup_reaches_browser(d, far):
+    sipp = Sipp("uas_answer_bye.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--seconds", "20", "--expect-hangup", "200")
+    c = b.result()
+    print(f"   {describe(c)}")
+    sipp.assert_ok()  # its BYE got 200
+    assert connected(c), c
+    # a BYE from the far end ends the call with code 200, long before the
+    # browser's own 20 s
+    assert hangup_code(c) == 200, c.get("hangup")
+    assert c["hangup"]["by"] == "gateway" and c["hangup"]["ms"] < 15000, c["hangup"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_early_media_heard_before_answer(d, far):
+    sipp = Sipp("uas_early_media.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3")
+    c = b.result()
+    print(f"   {describe(c)}; early_media at {state_ms(c, 'early_media')} ms, "
+          f"connected at {state_ms(c, 'connected')} ms")
+    sipp.assert_ok()
+    st = states(c)
+    assert "early_media" in st and "connected" in st, st
+    assert st.index("early_media") < st.index("connected"), st
+    # 183 + 3 s of echoed early media, then the answer
+    assert state_ms(c, "connected") - state_ms(c, "early_media") >= 2500, c["states"]
+    assert c.get("frequency_early_hz") and abs(c["frequency_early_hz"] - 1000) <= 10, c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_digest_challenge_answered(d, far):
+    sipp = Sipp("uas_auth.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3")
+    c = b.result()
+    print(f"   {describe(c)}")
+    # 401 ACKed, the new INVITE's digest verified with the trunk's password
+    sipp.assert_ok()
+    assert connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def silent_gap(timeline, quiet=3, loud=15):
+    """(start, length) of the first run of >= 2 buckets with <= @quiet
+    packets that has a bucket with >= @loud packets before and after it."""
+    i = 0
+    while i < len(timeline):
+        if timeline[i] <= quiet and any(v >= loud for v in timeline[:i]):
+            j = i
+            while j < len(timeline) and timeline[j] <= quiet:
+                j += 1
+            if j - i >= 2 and any(v >= loud for v in timeline[j:]):
+                return i, j - i
+            i = j
+        i += 1
+    return None
+
+
+def check_far_end_hold_stops_and_resumes_audio(d, far):
+    sipp = Sipp("uas_hold.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "30", "--expect-hangup", "200")
+    c = b.result()
+    tl = c.get("rx_timeline") or []
+    print(f"   {describe(c)}\n   rx_timeline (packets per 500 ms): {tl}")
+    # the gateway answered the hold re-INVITE a=recvonly and the resume a=sendrecv
+    sipp.assert_ok()
+    gap = silent_gap(tl)
+    assert gap, f"no silent stretch while held: {tl}"
+    # held for 2 s: about 4 buckets, allow for the re-INVITE round trips
+    assert 2 <= gap[1] <= 8, gap
+    st = states(c)
+    if "held" in st:
+        assert "resumed" in st and st.index("held") < st.index("resumed"), st
+    # the last second analysed is after the resume
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert hangup_code(c) == 200, c.get("hangup")
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_session_timer_refreshed(far):
+    # The gateway asks for a 90 s session timer and, made refresher by the
+    # far end, must refresh before 90 s (sipp waits at most 60 s for it).
+    with sip_daemon(HOST, far, sip={"session_expires": "90"}) as d:
+        sipp = Sipp("uas_session_timer.xml", HOST, port=far, echo=True, timeout=100)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "80",
+                    "--expect-hangup", "200", timeout=120)
+        c = b.result()
+        print(f"   {describe(c)}")
+        sipp.assert_ok(timeout=100)
+        assert connected(c), c
+        assert hangup_code(c) == 200, c.get("hangup")  # sipp's BYE after the refresh
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert b.rc == 0, (b.rc, c)
+        wait_idle(d)
+        check_clean_stop(d)
+
+
+def main():
+    require_sipp()
+    far = free_sip_port(HOST)
+    res = SipResults()
+    with sip_daemon(HOST, far) as d:
+        res.run("outbound_answered_call_1khz_tone_comes_back", check_answered_call_tone_comes_back, d, far)
+        res.run("outbound_busy_reaches_browser_as_486", check_busy_is_486, d, far)
+        res.run("outbound_browser_hangup_while_ringing_sends_cancel",
+                check_browser_hangup_while_ringing_cancels, d, far)
+        res.run("outbound_far_end_bye_reaches_browser_as_200", check_far_end_hangup_reaches_browser, d, far)
+        res.run("outbound_early_media_tone_heard_before_answer", check_early_media_heard_before_answer, d, far)
+        res.run("outbound_401_challenge_answered_with_trunk_credentials",
+                check_digest_challenge_answered, d, far)
+        res.run("outbound_far_end_hold_stops_audio_and_resume_restores_it",
+                check_far_end_hold_stops_and_resumes_audio, d, far)
+        res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
+    res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
+    res.exit()
+
+
+if __name__ == "__main__":
+    main()
