@@ -4,6 +4,8 @@
 #
 #   contrib/setup.sh run     install, build, start rtcsipd on conf/rtcsipd.conf
 #                            (in the background; logs in state/rtcsipd.log)
+#                            and a local SIP echo UA (sipp) behind its trunk
+#                            "local" at 127.0.0.1:5080
 #   contrib/setup.sh stop    stop what `run` started
 #   contrib/setup.sh test    install, build, run every test (also the ASan build)
 #   contrib/setup.sh deps    only install the Debian packages
@@ -18,7 +20,7 @@ BUILD_DEPS="build-essential autoconf automake libtool pkg-config
   libglib2.0-dev libsofia-sip-ua-dev libsofia-sip-ua-glib-dev libnice-dev
   libsrtp2-dev libssl-dev libopus-dev libspandsp-dev libwebsockets-dev
   libwebsockets-evlib-glib libjansson-dev check"
-RUN_DEPS="openssl curl ca-certificates procps"
+RUN_DEPS="openssl curl ca-certificates procps sip-tester"
 TEST_DEPS="python3 python3-websockets sip-tester baresip chromium"
 
 say() { printf '\n== %s\n' "$*"; }
@@ -48,9 +50,21 @@ build() { # build [DIR [configure args...]]
 	( cd "$dir" && { [ -f Makefile ] || ../configure -q "$@"; } && make -j"$jobs" )
 }
 
+# The SIP UA behind the shipped trunk "local": answers and echoes audio.
+sip_echo() {
+	if [ -f state/sip-echo.pid ] && kill -0 "$(cat state/sip-echo.pid)" 2>/dev/null; then
+		return 0
+	fi
+	say "starting the local SIP echo UA (sipp) on 127.0.0.1:5080"
+	sipp -sf contrib/sip-echo/echo-uas.xml -i 127.0.0.1 -p 5080 -rtp_echo \
+		-mi 127.0.0.1 -mp 16000 -bg -nostdin >state/sip-echo.out 2>&1 || true
+	sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p' state/sip-echo.out > state/sip-echo.pid
+}
+
 run() {
 	build build
 	mkdir -p state
+	sip_echo
 	if [ -f state/rtcsipd.pid ] && kill -0 "$(cat state/rtcsipd.pid)" 2>/dev/null; then
 		say "rtcsipd already running (pid $(cat state/rtcsipd.pid))"
 	else
@@ -62,6 +76,8 @@ run() {
 		if curl -fsk https://127.0.0.1:8443/healthz >/dev/null 2>&1; then
 			say "rtcsipd is up: open https://127.0.0.1:8443/ (self-signed certificate)"
 			echo "   health: curl -k https://127.0.0.1:8443/healthz"
+			echo "   calls:  build/rtcsip-call --to echo   (built-in echo)"
+			echo "           build/rtcsip-call --to 1000   (through SIP to the local echo UA)"
 			echo "   logs:   state/rtcsipd.log    stop: contrib/setup.sh stop"
 			return 0
 		fi
@@ -73,9 +89,11 @@ run() {
 }
 
 stop() {
-	[ -f state/rtcsipd.pid ] || return 0
-	kill "$(cat state/rtcsipd.pid)" 2>/dev/null || true
-	rm -f state/rtcsipd.pid
+	local f
+	for f in state/rtcsipd.pid state/sip-echo.pid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+		rm -f "$f"
+	done
 }
 
 run_tests() { # run_tests DIR LABEL
