@@ -19,7 +19,7 @@
 struct bridge_op {
 	struct gw_call *call;           /* reference */
 	struct gw_call_sip_media sip;   /* set_sip */
-	char digits[33];                /* dtmf to SIP, or one digit from SIP */
+	char digits[48];                /* dtmf to SIP, one digit from SIP, or a reason */
 	unsigned duration_ms;
 };
 
@@ -86,6 +86,23 @@ static void on_dtmf(char digit, unsigned duration_ms, enum gw_media_dtmf_source 
 	gw_obj_deref(op);
 }
 
+static void failed_to_control(void *obj)
+{
+	struct bridge_op *op = obj;
+
+	gw_call_end(op->call, 488, op->digits, true);
+}
+
+/* Media loop: the SIP side's media cannot run; end the call (BYE 488). */
+static void media_failed(struct gw_call *call, const char *why)
+{
+	struct bridge_op *op = op_new(call);
+
+	g_strlcpy(op->digits, why, sizeof(op->digits));
+	gw_loop_post(gw_loop_control(), failed_to_control, op);
+	gw_obj_deref(op);
+}
+
 /* ---- inputs ---- */
 
 static uint64_t now_us(void)
@@ -142,7 +159,12 @@ static void set_sip_on_loop(void *obj)
 
 	if (call->media_stopped)
 		return;
-	gw_rtp_socket_set_remote(call->rtp, m->hold ? "0.0.0.0" : m->addr, m->port, m->symmetric);
+	if (gw_rtp_socket_set_remote(call->rtp, m->hold ? "0.0.0.0" : m->addr, m->port,
+				     m->symmetric)) {
+		gw_error(call->log, "cannot send RTP to %s:%u", m->addr, m->port);
+		media_failed(call, "unusable SIP media address");
+		return;
+	}
 	if (!call->media) {
 		const struct gw_config *cfg = gw_call_config();
 
@@ -164,6 +186,7 @@ static void set_sip_on_loop(void *obj)
 		if (gw_media_session_new(&mc, to_sip, to_browser, on_dtmf, call, &call->media)) {
 			gw_error(call->log, "cannot start the media engine (%s/%u ptime %u)",
 				 gw_media_codec_name(m->codec), m->pt, m->ptime);
+			media_failed(call, "unusable SIP media");
 			return;
 		}
 		gw_info(call->log, "media: browser opus/%d <-> SIP %s/%u ptime %u te %d, to %s:%u%s",

@@ -91,13 +91,17 @@ void gw_call_send_state(struct gw_call *call, const char *state)
 
 void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_browser)
 {
+	char *text;
+
 	if (call->state == GW_CALL_ENDED)
 		return;
 	call->state = GW_CALL_ENDED;
-	gw_info(call->log, "ended: %d %s", code, reason);
+	text = g_utf8_make_valid(reason, -1); /* SIP reason phrases may be Latin-1 */
+	gw_info(call->log, "ended: %d %s", code, text);
 	if (tell_browser && gw_ws_session_open(call->session))
 		gw_call_send(call, json_pack("{s:s, s:i, s:s}", "type", "hangup", "code", code,
-					     "reason", reason));
+					     "reason", text));
+	g_free(text);
 	if (call->inbound)
 		gw_call_inbound_fork_ended(call, code); /* may end the INVITE too */
 	if (call->dialog) {
@@ -411,6 +415,8 @@ static void on_hangup(struct gw_ws_session *s, json_t *msg, json_t *tid)
 
 	if (!call)
 		return;
+	if (call->inbound && !call->inbound->reject_code)
+		call->inbound->reject_code = 486; /* hanging up a ringing call declines it */
 	reply = json_pack("{s:s, s:s, s:i, s:s}", "type", "hangup", "call", call->id, "code", 200,
 			  "reason", "ended by the browser");
 	if (tid)

@@ -111,6 +111,7 @@ struct gw_call_inbound {
 	struct gw_sip_dialog *dialog;  /* reference */
 	const struct gw_trunk_config *trunk; /* the config's: where the INVITE came from */
 	bool bound;                    /* the dialog still reports to us (holds a reference) */
+	bool starting;                 /* forks are being started: do not judge "no fork left" */
 	char *user;
 	char *from;                    /* caller as shown to the browser */
 	char *from_name;               /* caller's display name, "" when none */
@@ -175,7 +176,7 @@ int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trun
 char *gw_call_sip_offer(struct gw_call *call, char **reason);
 /* Apply the far end's SDP (parsed media) to the bridge; tells the browser
  * held/resumed on change. */
-void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media);
+void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media, bool offer);
 /* Send the browser the SIP state reached so far (after the answer). */
 void gw_call_sip_replay_state(struct gw_call *call);
 /* The dialog event handler of a call (arg: the call). */

@@ -111,7 +111,8 @@ static void start_fork(struct gw_call_inbound *in, struct gw_ws_session *s)
 		return;
 	call->inbound = gw_obj_ref(in);
 	g_ptr_array_add(in->forks, call);
-	wp.controlling = true;                /* we offer */
+	/* We offer, so we control ICE, unless we are ICE-lite (the offer says so). */
+	wp.controlling = !gw_call_config()->ice_lite;
 	wp.dtls_role = GW_DTLS_ROLE_SERVER;   /* confirmed by the answer's setup */
 	if (gw_call_start_leg(call, &wp)) {
 		gw_call_end(call, 500, "cannot start media", false);
@@ -154,25 +155,33 @@ void gw_call_sip_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming 
 	in->dialog = gw_obj_ref(d);
 	in->trunk = sin->trunk;
 	in->user = g_strdup(user);
-	in->from = g_strdup(*sin->from_user ? sin->from_user : sin->from_uri);
-	in->from_name = g_strdup(sin->from_display);
-	in->to = g_strdup(*sin->ruri_user ? sin->ruri_user : sin->to_user);
+	/* SIP text may be Latin-1 or worse; JSON needs UTF-8. */
+	in->from = g_utf8_make_valid(*sin->from_user ? sin->from_user : sin->from_uri, -1);
+	in->from_name = g_utf8_make_valid(sin->from_display, -1);
+	in->to = g_utf8_make_valid(*sin->ruri_user ? sin->ruri_user : sin->to_user, -1);
 	in->sip_offer = g_steal_pointer(&offer);
 	in->forks = g_ptr_array_new();
 	g_snprintf(in->log, sizeof(in->log), "INVITE %.40s (%s)", sin->call_id, user);
 	if (sin->n_headers) {
 		in->headers = json_object();
-		for (unsigned i = 0; i < sin->n_headers; i++)
-			json_object_set_new(in->headers, sin->headers[i].name,
-					    json_string(sin->headers[i].value));
+		for (unsigned i = 0; i < sin->n_headers; i++) {
+			char *name = g_utf8_make_valid(sin->headers[i].name, -1);
+			char *value = g_utf8_make_valid(sin->headers[i].value, -1);
+
+			json_object_set_new(in->headers, name, json_string(value));
+			g_free(name);
+			g_free(value);
+		}
 	}
 	in->bound = true;
 	gw_obj_ref(in); /* the binding's */
 	gw_sip_dialog_bind(d, on_dialog_event, in, in->log);
 	gw_info(in->log, "from %s%s to %s: ringing %u session(s)", in->from,
 		sin->sdp ? "" : " (delayed offer)", in->to, sessions->len);
-	for (guint i = 0; i < sessions->len; i++)
+	in->starting = true;
+	for (guint i = 0; i < sessions->len && in->bound; i++)
 		start_fork(in, sessions->pdata[i]);
+	in->starting = false;
 	if (in->forks->len == 0 && in->bound) {
 		gw_sip_dialog_end(d, 480, "no session could take the call");
 		unbind(in);
@@ -209,6 +218,10 @@ void gw_call_inbound_gathered(struct gw_call *call)
 	call->state = GW_CALL_ACTIVE;
 	msg = json_pack("{s:s, s:s, s:s, s:s, s:s}", "type", "incoming", "from", in->from,
 			"from_name", in->from_name, "to", in->to, "sdp", sdp);
+	if (!msg) {
+		gw_call_end(call, 500, "cannot describe the incoming call", false);
+		goto out;
+	}
 	if (in->headers)
 		json_object_set(msg, "headers", in->headers);
 	gw_call_send(call, msg);
@@ -227,8 +240,9 @@ void gw_call_inbound_fork_ended(struct gw_call *call, int code)
 
 	call->inbound = NULL; /* our reference, dropped below */
 	g_ptr_array_remove(in->forks, call);
-	if (!in->answered && in->bound && in->forks->len == 0) {
-		int final = in->reject_code ? in->reject_code : 480;
+	if (!in->answered && in->bound && !in->starting && in->forks->len == 0) {
+		/* every browser declined; else a 5xx/6xx of ours (shutdown); else nobody */
+		int final = in->reject_code ? in->reject_code : code >= 500 && code < 700 ? code : 480;
 
 		gw_info(in->log, "no session answers: %d", final);
 		gw_sip_dialog_end(in->dialog, final, in->reject_code ? "Rejected" : "No session answers");
@@ -314,9 +328,9 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in)
 		goto out;
 	call->dialog = gw_obj_ref(in->dialog);
 	gw_sip_dialog_bind(call->dialog, gw_call_sip_event, call, call->log);
-	call->sip_state = GW_CALL_SIP_CONNECTED;
 	if (in->sip_offer)
-		gw_call_sip_media_apply(call, &media);
+		gw_call_sip_media_apply(call, &media, true);
+	call->sip_state = GW_CALL_SIP_CONNECTED;
 	gw_call_bridge_start(call);
 out:
 	gw_sdp_sip_media_clear(&media);

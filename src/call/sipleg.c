@@ -106,7 +106,15 @@ static enum gw_media_codec codec_of(const char *name)
 	return GW_MEDIA_CODEC_NONE;
 }
 
-void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media)
+/* The engine re-frames 10..60 ms in 10 ms steps; send the nearest. */
+static unsigned engine_ptime(unsigned ptime)
+{
+	unsigned p = (ptime + 5) / 10 * 10;
+
+	return p < 10 ? 20 : p > 60 ? 60 : p;
+}
+
+void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media, bool offer)
 {
 	struct gw_call_sip_media m = { 0 };
 	bool was_held = call->remote_hold;
@@ -115,12 +123,15 @@ void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *medi
 	m.pt = (uint8_t)media->pt;
 	m.te_pt = call->dtmf_info ? -1 : media->te_pt;
 	m.cn_pt = media->cn_pt;
-	m.ptime = media->ptime ? media->ptime : 20;
+	m.ptime = engine_ptime(media->ptime);
 	g_strlcpy(m.addr, media->addr ? media->addr : "0.0.0.0", sizeof(m.addr));
 	m.port = media->port;
 	m.symmetric = call->trunk && call->trunk->symmetric_rtp;
-	m.hold = media->hold || call->local_hold;
-	call->remote_hold = media->hold;
+	/* Only the far end's offers say whether it holds us; an answer's
+	 * direction mirrors our own offer (our hold). */
+	if (offer)
+		call->remote_hold = media->hold;
+	m.hold = call->remote_hold || call->local_hold;
 	gw_sdp_sip_media_clear(&call->sip_remote);
 	call->sip_remote = *media;
 	memset(media, 0, sizeof(*media));
@@ -145,7 +156,7 @@ static int apply_answer(struct gw_call *call, const char *text)
 		gw_warn(call->log, "unusable SDP answer from SIP: %s", reason);
 		goto out;
 	}
-	gw_call_sip_media_apply(call, &media);
+	gw_call_sip_media_apply(call, &media, false);
 out:
 	gw_sdp_sip_media_clear(&media);
 	gw_obj_deref(sdp);
@@ -162,16 +173,17 @@ static void on_reoffer(struct gw_call *call, struct gw_sip_event *ev)
 	char *reason = NULL, *answer = NULL;
 
 	call->sip_local.direction = call->local_hold ? GW_SDP_DIR_SENDONLY : GW_SDP_DIR_SENDRECV;
-	call->sip_local.session_version++;
+	call->sip_local.session_version++; /* RFC 3264 section 8: +1 per new SDP we send */
 	if (!ev->sdp || gw_sdp_parse(ev->sdp, strlen(ev->sdp), &sdp, &reason) ||
 	    gw_sdp_sip_answer_build(sdp, &call->sip_local, &media, &answer, &reason)) {
 		gw_warn(call->log, "re-offer refused: %s", reason ? reason : "no SDP");
+		call->sip_local.session_version--; /* nothing was sent */
 		ev->answer_code = 488;
 		goto out;
 	}
 	ev->answer_code = 200;
 	ev->answer_sdp = g_steal_pointer(&answer);
-	gw_call_sip_media_apply(call, &media);
+	gw_call_sip_media_apply(call, &media, true);
 out:
 	gw_sdp_sip_media_clear(&media);
 	gw_obj_deref(sdp);
@@ -181,17 +193,39 @@ out:
 
 static void on_reinvite_done(struct gw_call *call, struct gw_sip_event *ev)
 {
+	char *text;
+
 	call->reinvite_pending = false;
-	if (ev->code >= 200 && ev->code < 300 && ev->sdp && !apply_answer(call, ev->sdp)) {
-		gw_call_send_state(call, call->local_hold ? "held" : "resumed");
+	if (ev->code >= 200 && ev->code < 300) {
+		/* Accepted: both ends now believe in the new state, so an
+		 * unusable answer cannot be rolled back; end the call. */
+		if (!ev->sdp || apply_answer(call, ev->sdp))
+			gw_call_end(call, 488, "unusable SDP in the answer to our re-INVITE", true);
+		else
+			gw_call_send_state(call, call->local_hold ? "held" : "resumed");
 		return;
 	}
 	gw_warn(call->log, "%s refused by the far end: %d %s", call->local_hold ? "hold" : "unhold",
 		ev->code, ev->reason);
 	call->local_hold = !call->local_hold;
+	text = g_utf8_make_valid(ev->reason, -1);
 	gw_call_send(call, json_pack("{s:s, s:s, s:s++}", "type", "error", "code", GW_ERR_INTERNAL,
 				     "message", call->local_hold ? "unhold" : "hold",
-				     " refused by the far end: ", ev->reason));
+				     " refused by the far end: ", text));
+	g_free(text);
+}
+
+/* Progress of our REFER (blind transfer), reported as `state transferring`. */
+static void on_refer_status(struct gw_call *call, struct gw_sip_event *ev)
+{
+	char *text = g_utf8_make_valid(ev->reason, -1);
+
+	gw_call_send(call, json_pack("{s:s, s:s, s:i, s:s, s:b}", "type", "state", "state",
+				     "transferring", "code", ev->code, "reason", text, "final",
+				     ev->final));
+	g_free(text);
+	if (ev->final && ev->code >= 200 && ev->code < 300)
+		gw_call_end(call, 200, "transferred", true);
 }
 
 void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *arg)
@@ -217,7 +251,8 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 		set_sip_state(call, GW_CALL_SIP_CONNECTED);
 		break;
 	case GW_SIP_EV_ACK:
-		if (ev->sdp && apply_answer(call, ev->sdp))
+		/* We offered in our 200 (delayed offer): the ACK must answer. */
+		if (!ev->sdp || apply_answer(call, ev->sdp))
 			gw_call_end(call, 488, "the far end's answer has no usable audio", true);
 		break;
 	case GW_SIP_EV_REOFFER:
@@ -231,11 +266,7 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 					     "duration_ms", (int)ev->duration_ms));
 		break;
 	case GW_SIP_EV_REFER_STATUS:
-		gw_call_send(call, json_pack("{s:s, s:s, s:i, s:s, s:b}", "type", "state", "state",
-					     "transferring", "code", ev->code, "reason", ev->reason,
-					     "final", ev->final));
-		if (ev->final && ev->code >= 200 && ev->code < 300)
-			gw_call_end(call, 200, "transferred", true);
+		on_refer_status(call, ev);
 		break;
 	case GW_SIP_EV_REFER_REQUEST:
 		gw_warn(call->log, "REFER to %s accepted but transfers requested by the far end "
@@ -289,6 +320,16 @@ static void on_dtmf(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	}
 	if (dur)
 		ms = (int)json_integer_value(dur);
+	if (call->dtmf_info && call->sip_state != GW_CALL_SIP_CONNECTED) {
+		gw_ws_session_error(s, tid, call->id, GW_ERR_BAD_REQUEST,
+				    "SIP INFO DTMF needs an answered call");
+		return;
+	}
+	if (!call->dtmf_info && (!call->sip_media_known || call->sip_remote.te_pt < 0)) {
+		gw_ws_session_error(s, tid, call->id, GW_ERR_BAD_REQUEST,
+				    "the far end did not accept telephone-event (RFC 4733)");
+		return;
+	}
 	gw_info(call->log, "DTMF '%s' to SIP (%s)", digits, call->dtmf_info ? "INFO" : "RFC 4733");
 	if (call->dtmf_info) {
 		for (const char *d = digits; *d; d++)
