@@ -41,6 +41,19 @@ EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.p
 	tests/integration/sipp/uas_registrar.xml tests/integration/sipp/uac_call_echo.xml \
 	tests/integration/sipp/uac_cancel.xml tests/integration/sipp/uac_expect_403.xml \
 	tests/integration/sipp/uac_expect_480.xml
+TESTS += tests/integration/test_sip_midcall.py
+EXTRA_DIST += tests/integration/test_sip_midcall.py \
+	tests/integration/sipp/mid_uas_browser_hold.xml tests/integration/sipp/mid_uas_answer_wait_bye.xml \
+	tests/integration/sipp/mid_uas_move_media.xml tests/integration/sipp/mid_uas_answer_wrong_port.xml \
+	tests/integration/sipp/mid_uac_expect_503.xml tests/integration/sipp/mid_uac_expect_603.xml \
+	tests/integration/sipp/mid_uac_expect_486.xml tests/integration/sipp/mid_uac_ring_timeout.xml \
+	tests/integration/sipp/mid_uac_delayed_offer.xml tests/integration/sipp/mid_uac_latin1_from.xml
+TESTS += tests/integration/test_sip_transfer.py
+EXTRA_DIST += tests/integration/test_sip_transfer.py \
+	tests/integration/sipp/xfer_a_refer_notify_bye.xml tests/integration/sipp/xfer_a_refer_declined.xml \
+	tests/integration/sipp/xfer_a_refer_then_bye.xml tests/integration/sipp/xfer_a_refer_fails.xml \
+	tests/integration/sipp/xfer_a_refer_browser_hangup.xml tests/integration/sipp/xfer_b_answer_echo.xml \
+	tests/integration/sipp/xfer_b_busy.xml
 
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh

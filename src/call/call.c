@@ -57,6 +57,20 @@ static char *call_key(struct gw_ws_session *s, const char *id)
 	return g_strdup_printf("%s/%s", gw_ws_session_id(s), id);
 }
 
+char *gw_call_text(const char *sip_text)
+{
+	char *s;
+
+	if (!sip_text)
+		return g_strdup("");
+	if (g_utf8_validate(sip_text, -1, NULL))
+		return g_strdup(sip_text);
+	/* Legacy gear sends ISO-8859-1 ("Soci\xe9t\xe9"); every byte string is
+	 * valid Latin-1, so this only fails on allocation trouble. */
+	s = g_convert(sip_text, -1, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+	return s ? s : g_utf8_make_valid(sip_text, -1);
+}
+
 const struct gw_config *gw_call_config(void)
 {
 	return config;
@@ -96,7 +110,7 @@ void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_b
 	if (call->state == GW_CALL_ENDED)
 		return;
 	call->state = GW_CALL_ENDED;
-	text = g_utf8_make_valid(reason, -1); /* SIP reason phrases may be Latin-1 */
+	text = gw_call_text(reason); /* SIP reason phrases may be Latin-1 */
 	gw_info(call->log, "ended: %d %s", code, text);
 	if (tell_browser && gw_ws_session_open(call->session))
 		gw_call_send(call, json_pack("{s:s, s:i, s:s}", "type", "hangup", "code", code,
@@ -104,6 +118,7 @@ void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_b
 	g_free(text);
 	if (call->inbound)
 		gw_call_inbound_fork_ended(call, code); /* may end the INVITE too */
+	gw_call_transfer_abort(call);               /* a transfer target still ringing */
 	if (call->dialog) {
 		gw_sip_dialog_end(call->dialog, code, reason);
 		call->dialog = gw_obj_deref(call->dialog);

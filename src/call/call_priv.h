@@ -5,7 +5,8 @@
  * (browser -> SIP), inbound.c (SIP -> browser, forking to every session of
  * the user), sipleg.c (SIP dialog events and mid-call requests of a call),
  * bridge.c (the media loop half: media engine, SIP RTP socket, 20 ms tick),
- * echo.c (the echo destination).
+ * echo.c (the echo destination), transfer.c (transfers the far end asks
+ * for with REFER).
  */
 #ifndef GW_CALL_PRIV_H
 #define GW_CALL_PRIV_H
@@ -26,6 +27,7 @@ struct gw_config;
 struct gw_rtp_socket;
 struct gw_call_inbound;
 struct gw_sip_event;
+struct gw_call_transfer;
 
 enum gw_call_state {
 	GW_CALL_ANSWERING,   /* gathering; answer (or incoming offer) not sent yet */
@@ -98,6 +100,8 @@ struct gw_call {
 	bool reinvite_pending;
 	bool dtmf_info;                /* trunk sends DTMF as SIP INFO */
 	struct gw_call_inbound *inbound; /* reference while ringing (inbound) */
+	struct gw_call_transfer *transfer; /* transfer.c: the far end's REFER being
+					    * carried out (it holds a call reference), or NULL */
 
 	/* media loop */
 	struct gw_rtp_sender echo_tx;  /* echo: our SSRC, sequence, timestamps */
@@ -126,6 +130,9 @@ struct gw_call_inbound {
 };
 
 /* ---- call.c ---- */
+/* Text from SIP as UTF-8 for JSON: kept when valid, else read as
+ * ISO-8859-1 (what legacy gear sends).  g_free. */
+char *gw_call_text(const char *sip_text);
 const struct gw_config *gw_call_config(void);
 struct gw_sip *gw_call_sip(void);
 struct gw_cert *gw_call_cert(void);
@@ -177,12 +184,26 @@ char *gw_call_sip_offer(struct gw_call *call, char **reason);
 /* Apply the far end's SDP (parsed media) to the bridge; tells the browser
  * held/resumed on change. */
 void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media, bool offer);
+/* Apply the far end's answer @sdp (text) to our current offer.  0, or an
+ * errno (logged) with nothing changed. */
+int gw_call_sip_answer_apply(struct gw_call *call, const char *sdp);
 /* Send the browser the SIP state reached so far (after the answer). */
 void gw_call_sip_replay_state(struct gw_call *call);
 /* The dialog event handler of a call (arg: the call). */
 void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *arg);
 /* Browser requests on a call with a SIP side. */
 void gw_call_sip_init_api(void);
+
+/* ---- transfer.c (control loop) ---- */
+/* The far end's REFER to @refer_to (answered 202 by the SIP layer): call
+ * the target; the browser hears `state transferring`, then `connected`. */
+void gw_call_transfer_start(struct gw_call *call, const char *refer_to);
+/* The call ends: cancel the transfer target if it still rings. */
+void gw_call_transfer_abort(struct gw_call *call);
+/* Whether @d is the dialog of the call's transfer in progress. */
+bool gw_call_transfer_owns(const struct gw_call *call, const struct gw_sip_dialog *d);
+/* An event of that dialog (gw_call_sip_event hands it over). */
+void gw_call_transfer_event(struct gw_call *call, struct gw_sip_dialog *d, struct gw_sip_event *ev);
 
 /* ---- bridge.c (posts to the media loop; any thread) ---- */
 /* Start the SIP RTP socket and the 20 ms tick on the call's loop. */

@@ -155,18 +155,18 @@ void gw_call_sip_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming 
 	in->dialog = gw_obj_ref(d);
 	in->trunk = sin->trunk;
 	in->user = g_strdup(user);
-	/* SIP text may be Latin-1 or worse; JSON needs UTF-8. */
-	in->from = g_utf8_make_valid(*sin->from_user ? sin->from_user : sin->from_uri, -1);
-	in->from_name = g_utf8_make_valid(sin->from_display, -1);
-	in->to = g_utf8_make_valid(*sin->ruri_user ? sin->ruri_user : sin->to_user, -1);
+	/* SIP text may be Latin-1; JSON needs UTF-8. */
+	in->from = gw_call_text(*sin->from_user ? sin->from_user : sin->from_uri);
+	in->from_name = gw_call_text(sin->from_display);
+	in->to = gw_call_text(*sin->ruri_user ? sin->ruri_user : sin->to_user);
 	in->sip_offer = g_steal_pointer(&offer);
 	in->forks = g_ptr_array_new();
 	g_snprintf(in->log, sizeof(in->log), "INVITE %.40s (%s)", sin->call_id, user);
 	if (sin->n_headers) {
 		in->headers = json_object();
 		for (unsigned i = 0; i < sin->n_headers; i++) {
-			char *name = g_utf8_make_valid(sin->headers[i].name, -1);
-			char *value = g_utf8_make_valid(sin->headers[i].value, -1);
+			char *name = gw_call_text(sin->headers[i].name);
+			char *value = gw_call_text(sin->headers[i].value);
 
 			json_object_set_new(in->headers, name, json_string(value));
 			g_free(name);

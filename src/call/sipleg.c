@@ -1,7 +1,10 @@
 /* sipleg.c — the SIP side of a call: our RTP/AVP SDP, the far end's SDP
  * applied to the media bridge, the dialog's events (progress, answer,
  * re-INVITEs, INFO DTMF, REFER progress, end) and the browser's mid-call
- * requests (`dtmf`, `hold`, `unhold`, `transfer`).  Control loop.
+ * requests (`dtmf`, `hold`, `unhold`, `transfer`).  While a transfer the far
+ * end asked for is under way the call has two dialogs reporting here: the
+ * transferor's (call->dialog) and the target's, whose events go to
+ * transfer.c.  Control loop.
  */
 #include <errno.h>
 #include <string.h>
@@ -142,7 +145,7 @@ void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *medi
 }
 
 /* The far end's answer (183, 200, 200 to our re-INVITE, ACK). */
-static int apply_answer(struct gw_call *call, const char *text)
+int gw_call_sip_answer_apply(struct gw_call *call, const char *text)
 {
 	struct gw_sdp *sdp = NULL;
 	struct gw_sdp_sip_media media = { 0 };
@@ -199,7 +202,7 @@ static void on_reinvite_done(struct gw_call *call, struct gw_sip_event *ev)
 	if (ev->code >= 200 && ev->code < 300) {
 		/* Accepted: both ends now believe in the new state, so an
 		 * unusable answer cannot be rolled back; end the call. */
-		if (!ev->sdp || apply_answer(call, ev->sdp))
+		if (!ev->sdp || gw_call_sip_answer_apply(call, ev->sdp))
 			gw_call_end(call, 488, "unusable SDP in the answer to our re-INVITE", true);
 		else
 			gw_call_send_state(call, call->local_hold ? "held" : "resumed");
@@ -208,7 +211,7 @@ static void on_reinvite_done(struct gw_call *call, struct gw_sip_event *ev)
 	gw_warn(call->log, "%s refused by the far end: %d %s", call->local_hold ? "hold" : "unhold",
 		ev->code, ev->reason);
 	call->local_hold = !call->local_hold;
-	text = g_utf8_make_valid(ev->reason, -1);
+	text = gw_call_text(ev->reason);
 	gw_call_send(call, json_pack("{s:s, s:s, s:s++}", "type", "error", "code", GW_ERR_INTERNAL,
 				     "message", call->local_hold ? "unhold" : "hold",
 				     " refused by the far end: ", text));
@@ -218,7 +221,7 @@ static void on_reinvite_done(struct gw_call *call, struct gw_sip_event *ev)
 /* Progress of our REFER (blind transfer), reported as `state transferring`. */
 static void on_refer_status(struct gw_call *call, struct gw_sip_event *ev)
 {
-	char *text = g_utf8_make_valid(ev->reason, -1);
+	char *text = gw_call_text(ev->reason);
 
 	gw_call_send(call, json_pack("{s:s, s:s, s:i, s:s, s:b}", "type", "state", "state",
 				     "transferring", "code", ev->code, "reason", text, "final",
@@ -232,17 +235,27 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 {
 	struct gw_call *call = arg;
 
+	if (gw_call_transfer_owns(call, d)) {
+		gw_call_transfer_event(call, d, ev);
+		return;
+	}
 	if (call->state == GW_CALL_ENDED)
 		return;
+	if (d != call->dialog) {
+		/* A dialog this call has let go of (none should report). */
+		if (ev->type == GW_SIP_EV_REOFFER)
+			ev->answer_code = 488;
+		return;
+	}
 	switch (ev->type) {
 	case GW_SIP_EV_PROGRESS:
-		if (ev->sdp && !apply_answer(call, ev->sdp))
+		if (ev->sdp && !gw_call_sip_answer_apply(call, ev->sdp))
 			set_sip_state(call, GW_CALL_SIP_EARLY);
 		else
 			set_sip_state(call, GW_CALL_SIP_RINGING);
 		break;
 	case GW_SIP_EV_ANSWERED:
-		if (apply_answer(call, ev->sdp ? ev->sdp : "")) {
+		if (gw_call_sip_answer_apply(call, ev->sdp ? ev->sdp : "")) {
 			gw_call_end(call, 488, "the far end answered without usable audio", true);
 			break;
 		}
@@ -252,7 +265,7 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 		break;
 	case GW_SIP_EV_ACK:
 		/* We offered in our 200 (delayed offer): the ACK must answer. */
-		if (!ev->sdp || apply_answer(call, ev->sdp))
+		if (!ev->sdp || gw_call_sip_answer_apply(call, ev->sdp))
 			gw_call_end(call, 488, "the far end's answer has no usable audio", true);
 		break;
 	case GW_SIP_EV_REOFFER:
@@ -269,12 +282,18 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 		on_refer_status(call, ev);
 		break;
 	case GW_SIP_EV_REFER_REQUEST:
-		gw_warn(call->log, "REFER to %s accepted but transfers requested by the far end "
-			"are not carried out yet", ev->refer_to);
+		gw_call_transfer_start(call, ev->refer_to);
 		break;
 	case GW_SIP_EV_ENDED:
 		/* The dialog is over: nothing more to send on it. */
 		call->dialog = gw_obj_deref(call->dialog);
+		if (call->transfer) {
+			/* A blind transferor often hangs up right after the
+			 * 202: the call goes on to the target. */
+			gw_info(call->log, "the transferor left (%d %s); the transfer goes on",
+				ev->code, ev->reason);
+			break;
+		}
 		gw_call_end(call, ev->code, *ev->reason ? ev->reason : "ended by the far end", true);
 		break;
 	}
@@ -289,6 +308,11 @@ static struct gw_call *connected_call(struct gw_ws_session *s, json_t *msg, json
 
 	if (!call)
 		return NULL;
+	if (call->transfer) {
+		gw_ws_session_error(s, tid, call->id, GW_ERR_BUSY,
+				    "call '%s' is being transferred by the far end", call->id);
+		return NULL;
+	}
 	if (!call->dialog || call->sip_state < GW_CALL_SIP_EARLY) {
 		gw_ws_session_error(s, tid, call->id, GW_ERR_BAD_REQUEST,
 				    "call '%s' has no connected SIP side", call->id);
