@@ -34,6 +34,7 @@ static void call_destroy(void *obj)
 	gw_obj_deref(c->leg);
 	gw_obj_deref(c->loop);
 	gw_obj_deref(c->offer);
+	g_free(c->offer_sdp);
 	json_decref(c->states);
 	json_decref(c->errors);
 	json_decref(c->incoming);

@@ -36,9 +36,11 @@ static const char *our_setup(const struct gw_sdp *offer)
 	return s == GW_SDP_SETUP_ACTPASS || s == GW_SDP_SETUP_PASSIVE ? "active" : NULL;
 }
 
-/* Validate @sdp and start the leg with the offer's ICE/DTLS data.  0, or
- * an errno with *@why (g_free). */
-static int start_leg(struct gw_tool_call *c, const char *sdp, char **why)
+/* Validate @sdp and, when @start, start the leg with the offer's ICE/DTLS
+ * data (like a browser, only once the user answers: an agent that checks
+ * before the gateway has our credentials fails).  0, or an errno with
+ * *@why (g_free). */
+static int start_leg(struct gw_tool_call *c, const char *sdp, bool start, char **why)
 {
 	struct gw_sdp_jsep_params probe = { 0 };
 	struct gw_sdp_answer_result res = { 0 };
@@ -47,6 +49,7 @@ static int start_leg(struct gw_tool_call *c, const char *sdp, char **why)
 	GPtrArray *cands = g_ptr_array_new_with_free_func(g_free);
 	int rc;
 
+	c->offer = gw_obj_deref(c->offer);
 	if ((rc = gw_sdp_parse(sdp, strlen(sdp), &c->offer, &reason))) {
 		*why = g_strdup_printf("bad offer: %s", reason);
 		goto out;
@@ -70,6 +73,8 @@ static int start_leg(struct gw_tool_call *c, const char *sdp, char **why)
 		goto out;
 	}
 	c->opus_pt = res.opus_pt;
+	if (!start)
+		goto out;
 	for (guint i = 0; res.remote_candidates && i < res.remote_candidates->len; i++)
 		g_ptr_array_add(cands, gw_sdp_candidate_print(res.remote_candidates->pdata[i]));
 	g_ptr_array_add(cands, NULL);
@@ -161,13 +166,14 @@ void gw_tool_call_in_incoming(struct gw_tool_app *a, json_t *msg)
 	if (o->hangup_at >= 0)
 		gw_tool_call_arm(c, GW_TOOL_TM_HANGUP_AT, o->hangup_at * 1000);
 	if (!o->reject) {
-		if (!sdp || start_leg(c, sdp, &why)) {
+		if (!sdp || start_leg(c, sdp, false, &why)) {
 			gw_tool_call_on_error(c, "incoming", "bad_offer", why ? why : "incoming without sdp");
 			send_reject(c, 488, why ? why : "incoming without sdp");
 			c->failed = true;
 			g_free(why);
 			return;
 		}
+		c->offer_sdp = g_strdup(sdp);
 		gw_tool_call_arm(c, GW_TOOL_TM_MAX_WAIT, o->max_wait * 1000.0);
 	}
 	gw_tool_call_arm(c, GW_TOOL_TM_ANSWER, o->answer_delay_ms);
@@ -207,8 +213,18 @@ void gw_tool_call_in_ready(struct gw_tool_call *c)
 {
 	if (c->done || c->accepted || c->rejected || !c->answer_due)
 		return;
-	if (c->app->o.reject)
+	if (c->app->o.reject) {
 		send_reject(c, c->app->o.reject, "rejected");
-	else if (c->gathered)
+	} else if (!c->leg) {
+		char *why = NULL;
+
+		if (start_leg(c, c->offer_sdp, true, &why)) {
+			gw_tool_call_on_error(c, "accept", "internal", why);
+			send_reject(c, 500, why);
+			c->failed = true;
+		}
+		g_free(why);
+	} else if (c->gathered) {
 		send_accept(c);
+	}
 }

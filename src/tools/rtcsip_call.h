@@ -103,6 +103,7 @@ struct gw_tool_call {
 	json_t *incoming;            /* {from, to, headers} or NULL */
 	GString *dtmf_rx;            /* digits of the gateway's `dtmf` messages */
 	struct gw_sdp *offer;        /* inbound: the gateway's offer, until accept */
+	char *offer_sdp;             /* inbound: its text, until the leg starts */
 	const char *setup;           /* inbound: our a=setup ("active" or NULL) */
 
 	/* media loop */
