@@ -65,6 +65,8 @@ struct gw_trunk_config {
 	char *codecs;            /* preference order, normalised on load: "G722 PCMU PCMA" (upper case, one space) */
 	char *dtmf;              /* rfc4733|info */
 	char *allowed_networks;  /* inbound INVITEs from these networks belong to this trunk */
+	char *inbound_username;  /* digest user an INVITE from elsewhere must present; "" = none */
+	char *inbound_password;  /* its password (set together with inbound_username) */
 	bool symmetric_rtp;      /* latch RTP to the source of the first packet received */
 	char *plus;              /* leading '+' of a destination: keep|strip|00 */
 	char *prefix;            /* prepended to the normalised number; "" = none */

@@ -294,6 +294,17 @@ static void load_trunk(struct loader *ld, const char *group)
 		add_error(ld, group, "transport", "a sips: proxy needs transport = tls");
 	if (t->registration && (!*t->username || !*t->password))
 		add_error(ld, group, "register", "needs username and password");
+	if (!*t->inbound_username != !*t->inbound_password)
+		add_error(ld, group, "inbound_username", "inbound_username and inbound_password "
+			  "go together");
+	/* The digest user name picks the trunk of an authenticated INVITE. */
+	for (guint i = 0; *t->inbound_username && i + 1 < ld->cfg->trunks->len; i++) {
+		const struct gw_trunk_config *o = g_ptr_array_index(ld->cfg->trunks, i);
+
+		if (o->inbound_username && !strcmp(o->inbound_username, t->inbound_username))
+			add_error(ld, group, "inbound_username", "'%s' is already the "
+				  "inbound_username of [trunk.%s]", t->inbound_username, o->name);
+	}
 }
 
 /* "+44", "0044", "*9": an optional '+', then digits, '*' and '#'. */

@@ -156,7 +156,12 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	{ "trunk.*", "dtmf", GW_CONF_ENUM, "rfc4733", 0, 0, "rfc4733|info",
 	  "how DTMF digits are sent: RFC 4733 telephone-events or SIP INFO", T(dtmf) },
 	{ "trunk.*", "allowed_networks", GW_CONF_NETLIST, "", 0, 0, NULL,
-	  "inbound INVITEs from these networks belong to this trunk; empty = no inbound calls", T(allowed_networks) },
+	  "inbound INVITEs from these networks belong to this trunk; empty = none (see inbound_username)", T(allowed_networks) },
+	{ "trunk.*", "inbound_username", GW_CONF_STRING, "", 0, 0, NULL,
+	  "digest user an INVITE from outside every allowed_networks must give (after a 407) to "
+	  "belong to this trunk; with inbound_password; empty = none", T(inbound_username) },
+	{ "trunk.*", "inbound_password", GW_CONF_STRING, "", 0, 0, NULL,
+	  "password of inbound_username (the two go together)", T(inbound_password) },
 	{ "trunk.*", "symmetric_rtp", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "send RTP to where the far end's RTP comes from (for peers behind NAT)", T(symmetric_rtp) },
 	{ "trunk.*", "plus", GW_CONF_ENUM, "keep", 0, 0, "keep|strip|00",

@@ -1,5 +1,6 @@
 /* inbound.c — INVITEs from the SIP side: the source must be in a trunk's
- * allowed networks (else 403), the call count under sip.max_calls (else
+ * allowed networks or the request carry a trunk's digest credentials
+ * (inauth.c: else 407 / 403), the call count under sip.max_calls (else
  * 503 + Retry-After), then the call layer's incoming handler gets the
  * request; responses to it (gw_sip_dialog_respond) and the ring timeout.
  * Control loop.  The ring timer holds a reference on its dialog.
@@ -129,12 +130,10 @@ void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *ms
 		reject(sip, nh, SIP_500_INTERNAL_SERVER_ERROR);
 		goto out;
 	}
-	if (!t) {
-		gw_warn("sip", "INVITE %s from %s refused (403): not in any trunk's allowed_networks",
-			call_id, source);
-		reject(sip, nh, SIP_403_FORBIDDEN);
+	/* Outside every allowed network: digest credentials may name the
+	 * trunk (inauth.c answers 407 or 403 otherwise). */
+	if (!t && !(t = gw_sip_inauth_check(sip, nh, msg, source)))
 		goto out;
-	}
 	if (sip->shutting_down || !sip->incoming) {
 		reject(sip, nh, SIP_503_SERVICE_UNAVAILABLE);
 		goto out;

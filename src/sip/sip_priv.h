@@ -24,6 +24,7 @@
 
 struct gw_sip;
 struct gw_sip_hmagic;
+struct auth_mod_t;
 
 #define SU_ROOT_MAGIC_T struct gw_sip
 #define NUA_MAGIC_T     struct gw_sip
@@ -105,6 +106,11 @@ struct gw_sip {
 	GPtrArray *trunks;         /* struct gw_sip_trunk * */
 	GList *dialogs;            /* struct gw_sip_dialog * with a live handle */
 	unsigned n_calls;          /* dialogs counted against sip.max_calls */
+
+	/* digest auth of INVITEs from outside the allowed networks
+	 * (inauth.c); NULL when no trunk has inbound credentials */
+	struct auth_mod_t *inauth;
+	char *inauth_realm;
 
 	char *listen_host;
 	char *rtp_addr;
@@ -200,6 +206,16 @@ void gw_sip_dialog_uncount(struct gw_sip_dialog *d);
 /* ---- inbound.c ---- */
 void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *sip_msg);
 void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d);
+
+/* ---- inauth.c: digest auth of INVITEs from outside allowed networks ---- */
+int gw_sip_inauth_start(struct gw_sip *sip);
+void gw_sip_inauth_free(struct gw_sip *sip);
+/* Authenticate @msg (an INVITE from @source, in no trunk's networks).
+ * Returns the trunk whose inbound credentials it carries, or NULL when it
+ * was answered here: 403 (no trunk takes credentials, or they are wrong)
+ * or 407 with a fresh challenge. */
+struct gw_sip_trunk *gw_sip_inauth_check(struct gw_sip *sip, nua_handle_t *nh,
+					 const sip_t *msg, const char *source);
 
 /* ---- session.c: mid-dialog requests ---- */
 void gw_sip_session_reinvite_in(struct gw_sip_dialog *d, const sip_t *sip);

@@ -245,6 +245,9 @@ int gw_sip_start(const struct gw_config *cfg, gw_sip_incoming_h *incoming, void 
 	err = create_nua(sip, url, sips_url);
 	if (err)
 		goto out;
+	err = gw_sip_inauth_start(sip);
+	if (err)
+		goto out;
 	err = gw_sip_trunks_start(sip);
 	if (err)
 		goto out;
@@ -315,6 +318,7 @@ void gw_sip_free(struct gw_sip *sip)
 	while (sip->dialogs)
 		gw_sip_dialog_detach(sip->dialogs->data);
 	gw_sip_trunks_free(sip);
+	gw_sip_inauth_free(sip);
 	if (sip->nua && sip->shutdown_done) {
 		nua_destroy(sip->nua);
 	} else if (sip->nua) {

@@ -137,6 +137,13 @@ static const struct {
 	{ "[trunk.x]\nproxy = sip:pbx\ndtmf = inband\n", "[trunk.x] dtmf: 'inband' is not one of rfc4733|info" },
 	{ "[trunk.x]\nproxy = sip:pbx\nallowed_networks = 10.0.0.0/40\n",
 	  "[trunk.x] allowed_networks: '10.0.0.0/40' is not a network" },
+	{ "[trunk.x]\nproxy = sip:pbx\ninbound_username = pbx\n",
+	  "[trunk.x] inbound_username: inbound_username and inbound_password go together" },
+	{ "[trunk.x]\nproxy = sip:pbx\ninbound_password = s3cret\n",
+	  "[trunk.x] inbound_username: inbound_username and inbound_password go together" },
+	{ "[trunk.a]\nproxy = sip:pbx\ninbound_username = pbx\ninbound_password = one\n"
+	  "[trunk.b]\nproxy = sip:pbx2\ninbound_username = pbx\ninbound_password = two\n",
+	  "[trunk.b] inbound_username: 'pbx' is already the inbound_username of [trunk.a]" },
 	/* [route] and [dids] */
 	{ "[route]\n+44 = uk\n", "[route] +44: no trunk named 'uk'" },
 	{ "[route]\ndefault = carrier\n", "[route] default: no trunk named 'carrier'" },
@@ -363,6 +370,8 @@ START_TEST(test_config_trunk_parses_every_key)
 				"codecs = g722, pcmu,PCMA\n"
 				"dtmf = info\n"
 				"allowed_networks = 192.0.2.0/24, 2001:db8::/32\n"
+				"inbound_username = pbx-in\n"
+				"inbound_password = in s3cret\n"
 				"symmetric_rtp = true\n"
 				"plus = 00\n"
 				"prefix = *31#\n", &cfg);
@@ -388,6 +397,8 @@ START_TEST(test_config_trunk_parses_every_key)
 	ck_assert_str_eq(t->codecs, "G722 PCMU PCMA");
 	ck_assert_str_eq(t->dtmf, "info");
 	ck_assert_str_eq(t->allowed_networks, "192.0.2.0/24, 2001:db8::/32");
+	ck_assert_str_eq(t->inbound_username, "pbx-in");
+	ck_assert_str_eq(t->inbound_password, "in s3cret");
 	ck_assert(t->symmetric_rtp);
 	ck_assert_str_eq(t->plus, "00");
 	ck_assert_str_eq(t->prefix, "*31#");
@@ -417,6 +428,8 @@ START_TEST(test_config_trunk_takes_table_defaults)
 	ck_assert_str_eq(t->dtmf, "rfc4733");
 	/* no inbound calls from a trunk unless its networks are named */
 	ck_assert_str_eq(t->allowed_networks, "");
+	ck_assert_str_eq(t->inbound_username, "");
+	ck_assert_str_eq(t->inbound_password, "");
 	ck_assert(!t->symmetric_rtp);
 	ck_assert_str_eq(t->plus, "keep");
 	ck_assert_str_eq(t->prefix, "");

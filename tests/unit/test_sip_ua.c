@@ -1,7 +1,8 @@
 /* test_sip_ua.c — the SIP user agent (src/sip) against a real sipp on
  * 127.0.0.1: outbound calls (answer, busy, digest auth, far-end BYE,
  * CANCEL), inbound calls (allowed networks, max_calls, ring timeout, INFO
- * DTMF both ways, re-INVITE / UPDATE offers), REFER, registration with
+ * DTMF both ways, re-INVITE / UPDATE offers, digest auth of callers outside
+ * the allowed networks), REFER, registration with
  * refresh, OPTIONS health, routing and number normalisation.
  * Each test runs the default GMainContext until the expected event or a
  * generous timeout.  Skipped (77) when sipp is not installed.
@@ -130,7 +131,7 @@ struct fx {
 	GPtrArray *events;             /* struct ev * of the current dialog */
 	struct gw_sip_dialog *in;      /* last inbound dialog (a reference) */
 	unsigned n_incoming;
-	char *in_ruri, *in_from, *in_display, *in_sdp, *in_xhdr, *in_source;
+	char *in_ruri, *in_from, *in_display, *in_sdp, *in_xhdr, *in_source, *in_trunk;
 	/* what the incoming handler does */
 	int in_respond;                /* 0 = keep ringing */
 	/* on DTMF: send this digit back */
@@ -180,6 +181,7 @@ static void on_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming *i
 	g_free(F.in_sdp);
 	g_free(F.in_xhdr);
 	g_free(F.in_source);
+	g_free(F.in_trunk);
 	F.in_ruri = g_strdup(in->ruri_user);
 	F.in_from = g_strdup(in->from_uri);
 	F.in_display = g_strdup(in->from_display);
@@ -190,6 +192,7 @@ static void on_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming *i
 		if (!g_ascii_strcasecmp(in->headers[i].name, "X-Customer"))
 			F.in_xhdr = g_strdup(in->headers[i].value);
 	ck_assert_ptr_nonnull(in->trunk);
+	F.in_trunk = g_strdup(in->trunk->name);
 	if (F.in)
 		return; /* keep the first one (max_calls test) */
 	F.in = gw_obj_ref(d);
@@ -285,16 +288,17 @@ static bool udp_port_taken(const void *arg)
 }
 
 /* Start sipp with scenario @xml on 127.0.0.1:@port (@ip to bind as, NULL =
- * 127.0.0.1); @target "host:port" makes it a UAC. */
-static void sipp_start(struct sipp *s, const char *xml, uint16_t port, const char *ip,
-		       const char *target)
+ * 127.0.0.1); @target "host:port" makes it a UAC; @extra: more arguments
+ * (NULL-terminated, may be NULL). */
+static void sipp_start_args(struct sipp *s, const char *xml, uint16_t port, const char *ip,
+			    const char *target, const char *const *extra)
 {
 	char *path = g_build_filename(g_getenv("GW_TEST_SRCDIR") ? g_getenv("GW_TEST_SRCDIR")
 								   : GW_TEST_SRCDIR,
 				      "tests", "unit", "sip", xml, NULL);
 	char *p = g_strdup_printf("%u", port);
 	char *logf = g_strdup_printf("%s/sipp-%s.log", F.dir, xml);
-	const char *argv[32];
+	const char *argv[40];
 	int n = 0, fd;
 	GError *err = NULL;
 
@@ -318,6 +322,8 @@ static void sipp_start(struct sipp *s, const char *xml, uint16_t port, const cha
 		argv[n++] = "-s";
 		argv[n++] = "5551000";
 	}
+	for (; extra && *extra && n < (int)G_N_ELEMENTS(argv) - 1; extra++)
+		argv[n++] = *extra;
 	argv[n] = NULL;
 	fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
@@ -333,6 +339,12 @@ static void sipp_start(struct sipp *s, const char *xml, uint16_t port, const cha
 	g_free(path);
 	g_free(p);
 	g_free(logf);
+}
+
+static void sipp_start(struct sipp *s, const char *xml, uint16_t port, const char *ip,
+		       const char *target)
+{
+	sipp_start_args(s, xml, port, ip, target, NULL);
 }
 
 static bool sipp_done(const void *arg)
@@ -420,6 +432,7 @@ static void teardown(void)
 	g_free(F.in_sdp);
 	g_free(F.in_xhdr);
 	g_free(F.in_source);
+	g_free(F.in_trunk);
 	if (!getenv("GW_TEST_KEEP"))
 		rm_dir(F.dir);
 	g_free(F.dir);
@@ -744,6 +757,118 @@ START_TEST(test_sip_inbound_from_unknown_network_gets_403)
 	ck_assert_uint_eq(F.n_incoming, 0);
 	ck_assert_uint_eq(gw_sip_dialog_count(F.sip), 0);
 	g_free(target);
+}
+END_TEST
+
+/* A trunk that takes calls from 127.0.0.1 only, or from anywhere with
+ * the digest user "pbx" (password "s3cret"), after a decoy trunk with
+ * other credentials. */
+static struct gw_trunk_config *inauth_trunks(uint16_t port)
+{
+	struct gw_trunk_config *decoy = trunk_add(F.cfg, "decoy", free_port());
+	struct gw_trunk_config *t = trunk_add(F.cfg, "pbx", port);
+
+	trunk_set(decoy, "inbound_username", "decoy");
+	trunk_set(decoy, "inbound_password", "s3cret");
+	trunk_set(t, "allowed_networks", "127.0.0.1/32");
+	trunk_set(t, "inbound_username", "pbx");
+	trunk_set(t, "inbound_password", "s3cret");
+	return t;
+}
+
+/* sipp's digest-uri is "sip:" + its remote address unless -auth_uri says
+ * what follows "sip:": the Request-URI, as a phone sends it. */
+static char *ruri(void)
+{
+	return g_strdup_printf("5551000@127.0.0.1:%u", F.port);
+}
+
+START_TEST(test_sip_inbound_digest_auth_after_407_rings_with_trunk)
+{
+	uint16_t sp = free_port();
+	char *target = our_addr(), *uri = ruri();
+	const char *extra[] = { "-auth_uri", uri, NULL };
+	const struct ev *e;
+	struct sipp s;
+
+	inauth_trunks(sp);
+	cfg_set(F.cfg, "sip", "domain", "gw.example");
+	/* The challenged attempt must not hold a place. */
+	F.cfg->sip_max_calls = 1;
+	F.in_respond = 200;
+	start_ua();
+	sipp_start_args(&s, "uac_inauth_call.xml", sp, "127.0.0.9", target, extra);
+	ck_assert(wait_event(GW_SIP_EV_ENDED));
+	ck_assert_int_eq(sipp_wait(&s), 0);
+	ck_assert_uint_eq(F.n_incoming, 1);
+	ck_assert_str_eq(F.in_trunk, "pbx");
+	ck_assert(g_str_has_prefix(F.in_source, "127.0.0.9:"));
+	ck_assert_ptr_nonnull(strstr(F.in_sdp, "s=sipp-offer"));
+	e = event_of(GW_SIP_EV_ENDED);
+	ck_assert_int_eq(e->code, 200);
+	ck_assert(run_until(no_dialogs, NULL, WAIT_S));
+	g_free(target);
+	g_free(uri);
+}
+END_TEST
+
+START_TEST(test_sip_inbound_digest_wrong_password_gets_403)
+{
+	uint16_t sp = free_port();
+	char *target = our_addr(), *uri = ruri();
+	const char *extra[] = { "-auth_uri", uri, NULL };
+	struct sipp s;
+
+	inauth_trunks(sp);
+	start_ua();
+	sipp_start_args(&s, "uac_inauth_wrong.xml", sp, "127.0.0.9", target, extra);
+	ck_assert_int_eq(sipp_wait(&s), 0);
+	ck_assert_uint_eq(F.n_incoming, 0);
+	ck_assert_uint_eq(gw_sip_dialog_count(F.sip), 0);
+	g_free(target);
+	g_free(uri);
+}
+END_TEST
+
+static char *md5_join(const char *a, const char *b, const char *c)
+{
+	char *in = g_strdup_printf("%s:%s:%s", a, b, c);
+	char *out = g_compute_checksum_for_string(G_CHECKSUM_MD5, in, -1);
+
+	g_free(in);
+	return out;
+}
+
+/* An altered nonce or another realm: 407 again; our nonce with a response
+ * for another nonce, or without a response: 403 (uac_inauth_forged.xml). */
+START_TEST(test_sip_inbound_digest_forged_credentials_407_or_403)
+{
+	uint16_t sp = free_port();
+	char *target = our_addr();
+	char *uri = ruri();
+	char *ha1 = md5_join("pbx", "127.0.0.1", "s3cret");
+	char *ha2 = g_strdup_printf("INVITE:sip:%s", uri);
+	char *ha2_md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, ha2, -1);
+	/* RFC 2617 qop=auth response for a nonce we never issued. */
+	char *in = g_strdup_printf("%s:AAAAAAAAAAAAAAAAAAAAAA==:00000001:0a4f113b:auth:%s", ha1,
+				   ha2_md5);
+	char *resp = g_compute_checksum_for_string(G_CHECKSUM_MD5, in, -1);
+	const char *extra[] = { "-key", "resp", resp, NULL };
+	struct sipp s;
+
+	inauth_trunks(sp);
+	start_ua();
+	sipp_start_args(&s, "uac_inauth_forged.xml", sp, "127.0.0.9", target, extra);
+	ck_assert_int_eq(sipp_wait(&s), 0);
+	ck_assert_uint_eq(F.n_incoming, 0);
+	ck_assert_uint_eq(gw_sip_dialog_count(F.sip), 0);
+	g_free(target);
+	g_free(uri);
+	g_free(ha1);
+	g_free(ha2);
+	g_free(ha2_md5);
+	g_free(in);
+	g_free(resp);
 }
 END_TEST
 
@@ -1152,6 +1277,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_inbound_cancel_while_ringing_ends_487);
 	tcase_add_test(tc, test_sip_inbound_delayed_offer_answer_in_ack);
 	tcase_add_test(tc, test_sip_inbound_from_unknown_network_gets_403);
+	tcase_add_test(tc, test_sip_inbound_digest_auth_after_407_rings_with_trunk);
+	tcase_add_test(tc, test_sip_inbound_digest_wrong_password_gets_403);
+	tcase_add_test(tc, test_sip_inbound_digest_forged_credentials_407_or_403);
 	tcase_add_test(tc, test_sip_inbound_over_max_calls_gets_503);
 	tcase_add_test(tc, test_sip_inbound_ring_timeout_answers_480);
 	tcase_add_test(tc, test_sip_register_digest_then_refresh_before_expiry);
