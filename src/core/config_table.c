@@ -39,6 +39,11 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "largest JSON message accepted, in bytes", F(signal_max_frame) },
 	{ "signal", "hello_timeout", GW_CONF_INT, "10", 1, 3600, NULL,
 	  "seconds a new WebSocket session has to send hello before it is closed", F(signal_hello_timeout) },
+	{ "signal", "allowed_origins", GW_CONF_STRING, "", 0, 0, NULL,
+	  "web pages allowed to open /ws: origins (https://app.example.com:8443) separated by spaces "
+	  "or commas; empty = only the gateway's own https://HOST:PORT; * = any page (unsafe unless "
+	  "auth.mode = jwt); clients sending no Origin header (not browsers) are always allowed",
+	  F(signal_allowed_origins) },
 
 	{ "auth", "mode", GW_CONF_ENUM, "none", 0, 0, "none|jwt",
 	  "none: hello names the user (loopback only); jwt: HS256 token in hello", F(auth_mode) },

@@ -1,6 +1,8 @@
 /* server.c — the libwebsockets context on the control loop (GLib event
- * library): HTTPS static files, GET /healthz and the /ws endpoint.
- * Owns the lws context; sessions are in session.c, messages in api.c. */
+ * library): HTTPS static files, GET /healthz and the /ws endpoint, whose
+ * upgrades it refuses from web pages signal.allowed_origins does not allow
+ * (origin.c).  Owns the lws context and the origin policy; sessions are in
+ * session.c, messages in api.c. */
 #include <errno.h>
 #include <string.h>
 #include "signal_priv.h"
@@ -22,6 +24,8 @@ struct gw_signal {
 	char *cert_path, *key_path;
 	struct lws_http_mount mount_files;
 	struct lws_http_mount mount_health;
+	struct gw_origin_policy *origins;
+	const char *cfg_allowed_origins; /* as configured, for log lines */
 	bool shutting_down;
 };
 
@@ -76,6 +80,64 @@ static int send_health(struct lws *wsi)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/* The header @tok of @wsi as a string; "" when absent, NULL when longer
+ * than @len - 1 (refused rather than cut). */
+static const char *hdr(struct lws *wsi, enum lws_token_indexes tok, char *buf, int len)
+{
+	int n = lws_hdr_total_length(wsi, tok);
+
+	if (n <= 0)
+		return "";
+	if (n >= len || lws_hdr_copy(wsi, buf, len, tok) < 0)
+		return NULL;
+	return buf;
+}
+
+/* May this upgrade to /ws proceed, as far as the page that asked is
+ * concerned?  Logs a refusal at info, once per request. */
+static bool origin_ok(struct lws *wsi)
+{
+	char obuf[256], hbuf[256], *esc;
+	const char *origin = hdr(wsi, WSI_TOKEN_ORIGIN, obuf, sizeof(obuf));
+	const char *host = hdr(wsi, WSI_TOKEN_HOST, hbuf, sizeof(hbuf));
+
+	/* WebSocket over HTTP/2 (RFC 8441) names the host in :authority. */
+	if (host && !*host)
+		host = hdr(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, hbuf, sizeof(hbuf));
+	if (origin && host && gw_origin_allowed(server->origins, origin, host))
+		return true;
+	esc = g_strescape(origin ? origin : "(too long)", NULL);
+	gw_info(NULL, "signal: refused WebSocket from origin '%s': not in signal.allowed_origins%s",
+		esc, *server->cfg_allowed_origins ? "" : " (default: this gateway's own https://HOST:PORT)");
+	g_free(esc);
+	return false;
+}
+
+/* Refuse a WebSocket upgrade with 403 and @why as the body (RFC 6455
+ * section 4.2.2); 1 (response sent, lws then ends the connection) or -1. */
+static int send_forbidden(struct lws *wsi, const char *why)
+{
+	static const char status[] = "HTTP/1.1 403 Forbidden";
+	unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *p = start,
+		*end = buf + sizeof(buf) - 1;
+	size_t len = strlen(why);
+
+	/* Not lws_return_http_status(): on the upgrade path lws has not yet
+	 * recorded the request's HTTP version and would answer "HTTP/1.0",
+	 * which WebSocket clients refuse to read as a status. */
+	if (lws_add_http_header_by_name(wsi, NULL, (const unsigned char *)status,
+					(int)strlen(status), &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"content-type:",
+					(const unsigned char *)"text/plain", 10, &p, end) ||
+	    lws_add_http_header_content_length(wsi, len, &p, end) ||
+	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+					(const unsigned char *)"close", 5, &p, end) ||
+	    lws_finalize_write_http_header(wsi, start, &p, end))
+		return -1;
+	memcpy(start, why, len);
+	return lws_write(wsi, start, len, LWS_WRITE_HTTP_FINAL) == (int)len ? 1 : -1;
+}
+
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		   size_t len)
 {
@@ -88,6 +150,10 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 		return lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL) ? -1 :
 		       lws_http_transaction_completed(wsi);
 	}
+	/* Still HTTP here, so a refused page gets a real 403. */
+	if (reason == LWS_CALLBACK_HTTP_CONFIRM_UPGRADE && in &&
+	    !g_ascii_strcasecmp(in, "websocket") && !origin_ok(wsi))
+		return send_forbidden(wsi, "origin not allowed by signal.allowed_origins\n");
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
@@ -104,7 +170,9 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 			return 1; /* the API lives at /ws only */
 		if (server->shutting_down)
 			return 1;
-		return 0;
+		/* Upgrades that skip CONFIRM_UPGRADE (WebSocket over HTTP/2)
+		 * are checked here; refusing now can only hang up. */
+		return origin_ok(wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->session = gw_ws_session_new(wsi, &server->cfg);
 		if (gw_signal_session_count() >= server->cfg.max_sessions) {
@@ -176,6 +244,15 @@ int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out)
 	sig->cfg.hello_timeout_s = (unsigned)cfg->signal_hello_timeout;
 	sig->cfg.auth_none = gw_config_auth_mode(cfg) == GW_AUTH_NONE;
 	sig->cfg.jwt_secret = cfg->auth_jwt_secret;
+	if (gw_origin_policy_parse(cfg->signal_allowed_origins, &sig->origins, &err)) {
+		gw_error(NULL, "signal: allowed_origins: %s", err);
+		rc = EINVAL;
+		goto out;
+	}
+	sig->cfg_allowed_origins = cfg->signal_allowed_origins;
+	if (gw_origin_policy_any(sig->origins) && sig->cfg.auth_none)
+		gw_warn(NULL, "signal: allowed_origins = * with auth.mode = none: any web page "
+			"the user opens can place calls through this gateway");
 	if (gw_config_split_hostport(cfg->signal_listen, &sig->host, &port)) {
 		rc = EINVAL;
 		goto out;
@@ -281,5 +358,6 @@ void gw_signal_free(struct gw_signal *sig)
 	g_free(sig->web_root);
 	g_free(sig->cert_path);
 	g_free(sig->key_path);
+	gw_origin_policy_free(sig->origins);
 	g_free(sig);
 }

@@ -62,4 +62,18 @@ void gw_api_session_removed(struct gw_ws_session *s);
 int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
 		       char **user, char ***allowed, char **why);
 
+/* origin.c: the signal.allowed_origins policy (immutable once parsed). */
+struct gw_origin_policy;
+/* Parse @spec: origins "scheme://host[:port]" separated by spaces or
+ * commas, "*" (any), or "" (only the gateway's own origin).  0, or EINVAL
+ * with *reason (g_free) naming the bad entry; *out only on success. */
+int gw_origin_policy_parse(const char *spec, struct gw_origin_policy **out, char **reason);
+void gw_origin_policy_free(struct gw_origin_policy *p);
+/* True when the policy is "*". */
+bool gw_origin_policy_any(const struct gw_origin_policy *p);
+/* May a WebSocket upgrade carrying header @origin (NULL or "" = none: not a
+ * browser, allowed) to @host (the Host header, for the default policy)
+ * proceed?  Scheme and host compare without case, default ports implied. */
+bool gw_origin_allowed(const struct gw_origin_policy *p, const char *origin, const char *host);
+
 #endif

@@ -133,7 +133,6 @@ int gw_tool_ws_open(struct gw_tool_ws **out, const char *url, gw_tool_ws_msg_h *
 	ci.port = port;
 	ci.path = path;
 	ci.host = ads;
-	ci.origin = ads;
 	ci.protocol = "rtcsip.v1";
 	ci.ssl_connection = LCCSCF_USE_SSL | LCCSCF_ALLOW_SELFSIGNED |
 			    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK | LCCSCF_ALLOW_INSECURE |

@@ -1,5 +1,5 @@
-"""test_daemon.py — the real rtcsipd on 127.0.0.1: HTTPS, /healthz, the
-WSS JSON API, limits, bad input and an orderly stop."""
+"""test_daemon.py — the real rtcsipd on 127.0.0.2: HTTPS, /healthz, the
+WSS JSON API, limits, bad input, the Origin check of /ws and an orderly stop."""
 import asyncio
 import json
 import os
@@ -8,7 +8,7 @@ import signal
 import subprocess
 import time
 
-from gwtest import Daemon, Results, RTCSIPD, request, ws_connect
+from gwtest import Daemon, Results, RTCSIPD, request, tls_context, ws_connect
 
 
 def check_http(d):
@@ -120,6 +120,74 @@ def check_ws_only_on_ws_path(d):
     asyncio.run(go())
 
 
+async def ws_with_origin(d, origin):
+    """Open /ws as a browser on page @origin would (None: no Origin header)."""
+    import websockets
+    return await websockets.connect(d.ws_url, ssl=tls_context(), subprotocols=["rtcsip.v1"],
+                                    origin=origin, open_timeout=10)
+
+
+def upgrade_status(d, origin):
+    """101 when /ws accepts a page of @origin and answers hello, else the
+    HTTP status of the refusal."""
+    import websockets.exceptions as wse
+
+    async def go():
+        try:
+            ws = await ws_with_origin(d, origin)
+        except (getattr(wse, "InvalidStatus", ()), getattr(wse, "InvalidStatusCode", ())) as e:
+            r = getattr(e, "response", None)
+            return r.status_code if r is not None else e.status_code
+        r = await request(ws, {"type": "hello", "user": "page"})
+        assert r["type"] == "welcome", r
+        await ws.close()
+        return 101
+    return asyncio.run(go())
+
+
+def refusals_logged(d, origin):
+    return d.log_text().count(f"refused WebSocket from origin '{origin}'")
+
+
+def check_origin_default_only_own(d):
+    own = f"https://{d.host}:{d.port}"
+    assert upgrade_status(d, None) == 101  # not a browser: rtcsip-call, curl, scripts
+    assert upgrade_status(d, own) == 101
+    assert upgrade_status(d, own.upper()) == 101  # scheme and host have no case
+    for evil in ("https://evil.example", f"http://{d.host}:{d.port}", f"https://{d.host}:{d.port + 1}",
+                 "null"):
+        assert upgrade_status(d, evil) == 403, evil
+        assert refusals_logged(d, evil) == 1, (evil, d.log_text()[-2000:])
+    assert d.health()["sessions"] == 0
+
+
+def check_origin_list(d):
+    assert upgrade_status(d, "https://app.example") == 101
+    assert upgrade_status(d, "https://app.example:443") == 101
+    assert upgrade_status(d, f"https://{d.host}:{d.port}") == 403  # own origin is not listed
+    assert upgrade_status(d, "https://evil.example") == 403
+    assert upgrade_status(d, None) == 101
+
+
+def check_origin_star(d):
+    assert upgrade_status(d, "https://evil.example") == 101
+    assert upgrade_status(d, "null") == 101
+    assert "allowed_origins = *" in d.log_text()  # warned: auth.mode = none
+
+
+def check_origin_bad_config_refused():
+    bad = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"rtcsip-origin-{os.getpid()}.conf")
+    with open(bad, "w") as f:
+        f.write("[general]\nstate_dir = %s\n[signal]\nlisten = 127.0.0.2:1\n"
+                "allowed_origins = https://app.example/\n" % os.path.dirname(bad))
+    try:
+        out = subprocess.run([RTCSIPD, "--config", bad], capture_output=True, text=True, timeout=20)
+    finally:
+        os.unlink(bad)
+    assert out.returncode != 0, out
+    assert "allowed_origins: 'https://app.example/' is not an origin" in out.stderr, out.stderr
+
+
 def check_sigterm_closes_sessions_and_exits_0(d):
     async def go():
         ws = await ws_connect(d)
@@ -161,7 +229,14 @@ def main():
         res.run("hello_timeout_closes_session", check_hello_timeout, d)
         res.run("max_sessions_refuses_with_limit", check_max_sessions, d)
         res.run("websocket_only_at_ws", check_ws_only_on_ws_path, d)
+        res.run("origin_default_allows_own_page_and_non_browsers_only",
+                check_origin_default_only_own, d)
         res.run("sigterm_closes_sessions_and_exits_0", check_sigterm_closes_sessions_and_exits_0, d)
+    with Daemon({"signal": {"allowed_origins": "https://app.example"}}, host="127.0.0.2") as d:
+        res.run("origin_list_replaces_own_origin", check_origin_list, d)
+    res.run("origin_bad_config_refused_at_start", check_origin_bad_config_refused)
+    with Daemon({"signal": {"allowed_origins": "*"}}, host="127.0.0.2") as d:
+        res.run("origin_star_allows_any_page", check_origin_star, d)
     res.exit()
 
 
