@@ -102,7 +102,8 @@ run_tests() { # run_tests DIR LABEL
 	( cd "$dir" && make -j"$jobs" check ) || rc=$?
 	if [ $rc -ne 0 ]; then
 		for f in "$dir"/tests/*/*.log; do
-			grep -q '^FAIL\|^ERROR' "${f%.log}.trs" 2>/dev/null && { echo "--- $f"; tail -n 60 "$f"; }
+			grep -q '^:test-result: \(FAIL\|ERROR\)' "${f%.log}.trs" 2>/dev/null &&
+				{ echo "--- $f"; tail -n 60 "$f"; }
 		done
 	fi
 	return $rc
