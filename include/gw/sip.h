@@ -206,6 +206,14 @@ int gw_sip_dialog_info_dtmf(struct gw_sip_dialog *d, char digit, unsigned durati
  * EBUSY (a REFER is pending) or ENOTCONN. */
 int gw_sip_dialog_refer(struct gw_sip_dialog *d, const char *target);
 
+/* Report the final outcome of the far end's REFER (GW_SIP_EV_REFER_REQUEST)
+ * without ending the dialog: NOTIFY with sipfrag "SIP/2.0 @code @phrase" and
+ * Subscription-State: terminated.  0, EALREADY (already reported), ENOENT
+ * (no REFER pending) or ENOTCONN; EINVAL for @code outside 200-699.  @phrase
+ * NULL (or not one short line) = the standard phrase.  The far end may then
+ * REFER again; a later gw_sip_dialog_end sends no second NOTIFY. */
+int gw_sip_dialog_refer_notify(struct gw_sip_dialog *d, int code, const char *phrase);
+
 const char *gw_sip_dialog_call_id(const struct gw_sip_dialog *d);
 const struct gw_trunk_config *gw_sip_dialog_trunk(const struct gw_sip_dialog *d);
 bool gw_sip_dialog_established(const struct gw_sip_dialog *d);

@@ -191,9 +191,11 @@ static void fail(struct gw_call_transfer *x, int code, const char *reason)
 	gw_warn(call->log, "transfer to %s failed: %d %s; %s", x->to, code, reason,
 		call->dialog ? "the call stays with the transferor" : "the transferor has left");
 	finish(x);
-	/* The SIP contract has no failure NOTIFY without a BYE: A's
-	 * subscription stays at 100 Trying while the call goes on with A. */
-	if (!call->dialog)
+	/* A stays in the call: tell it the transfer failed (NOTIFY with the
+	 * target's status, RFC 3515 section 2.4.5), so it may REFER again. */
+	if (call->dialog)
+		gw_sip_dialog_refer_notify(call->dialog, code, NULL);
+	else
 		gw_call_end(call, code, why, true);
 	g_free(why);
 	gw_obj_deref(call);
@@ -293,6 +295,8 @@ static void refuse(struct gw_call *call, const char *to, int code, const char *w
 	gw_warn(call->log, "transfer to %s refused: %s", shown, why);
 	report(call, shown, code, why, true);
 	g_free(shown);
+	if (call->dialog) /* the transferor's REFER subscription ends with our refusal */
+		gw_sip_dialog_refer_notify(call->dialog, code, NULL);
 }
 
 void gw_call_transfer_start(struct gw_call *call, const char *refer_to)

@@ -362,7 +362,9 @@ void gw_sip_dialog_end(struct gw_sip_dialog *d, int code, const char *reason)
 		return;
 	}
 	if (d->state == GW_SIP_DLG_ESTABLISHED) {
-		/* A transfer we accepted ends with its outcome (RFC 3515). */
+		/* A transfer we accepted ends with its outcome (RFC 3515),
+		 * unless gw_sip_dialog_refer_notify reported it already
+		 * (then refer_event is NULL and nothing is sent). */
 		if (code == 200)
 			gw_sip_session_refer_notify(d, 200, "OK", true);
 		else

@@ -27,4 +27,5 @@ EXTRA_DIST += tests/unit/sip/uas_answer.xml tests/unit/sip/uas_busy.xml \
 	tests/unit/sip/uac_cancel.xml tests/unit/sip/uac_delayed_offer.xml \
 	tests/unit/sip/uas_proxy_no_sdp.xml tests/unit/sip/uas_session_timer.xml \
 	tests/unit/sip/uas_auth_refused.xml tests/unit/sip/uac_inauth_call.xml \
-	tests/unit/sip/uac_inauth_wrong.xml tests/unit/sip/uac_inauth_forged.xml
+	tests/unit/sip/uac_inauth_wrong.xml tests/unit/sip/uac_inauth_forged.xml \
+	tests/unit/sip/uac_refer_notify.xml

@@ -216,7 +216,24 @@ void gw_sip_session_refer_notify(struct gw_sip_dialog *d, int code, const char *
 	if (final) {
 		g_free(d->refer_event);
 		d->refer_event = NULL;
+		d->refer_reported = true;
 	}
+}
+
+int gw_sip_dialog_refer_notify(struct gw_sip_dialog *d, int code, const char *phrase)
+{
+	if (!d || code < 200 || code > 699)
+		return EINVAL;
+	if (!d->nh || d->ended)
+		return ENOTCONN;
+	if (!d->refer_event)
+		return d->refer_reported ? EALREADY : ENOENT;
+	/* The phrase goes into the sipfrag body: one short printable line. */
+	if (!phrase || !*phrase || strlen(phrase) > 64 || !gw_sip_value_ok(phrase))
+		phrase = sip_status_phrase(code) ? sip_status_phrase(code) : "Failed";
+	gw_info(d->log, "transfer outcome to the far end: NOTIFY %d %s", code, phrase);
+	gw_sip_session_refer_notify(d, code, phrase, true);
+	return 0;
 }
 
 void gw_sip_session_refer_in(struct gw_sip_dialog *d, const sip_t *sip, tagi_t tags[])
@@ -242,6 +259,7 @@ void gw_sip_session_refer_in(struct gw_sip_dialog *d, const sip_t *sip, tagi_t t
 	target = url_as_string(home, rt->r_url);
 	event_str = event ? sip_header_as_string(home, (const sip_header_t *)event) : NULL;
 	d->refer_event = g_strdup(event_str ? event_str : "refer");
+	d->refer_reported = false;
 	nua_respond(d->nh, SIP_202_ACCEPTED, NUTAG_WITH_THIS(dialog_nua(d)), TAG_END());
 	gw_sip_session_refer_notify(d, 100, "Trying", false);
 	gw_info(d->log, "REFER to %s accepted", target ? target : "?");

@@ -153,7 +153,9 @@ struct gw_sip_dialog {
 	const struct gw_trunk_config *trunk;
 	char *local_sdp;           /* last SDP we sent (offer or answer) */
 	char *pending_sdp;         /* our re-INVITE offer until it is answered */
-	char *refer_event;         /* Event of an accepted REFER's subscription */
+	char *refer_event;         /* Event of an accepted REFER's subscription,
+				    * NULL once its final NOTIFY went out */
+	bool refer_reported;       /* that final NOTIFY went out (until the next REFER) */
 	guint ring_timer;
 	GPtrArray *realms;         /* realms answered for the pending request */
 };

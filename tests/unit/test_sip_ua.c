@@ -2,7 +2,8 @@
  * 127.0.0.1: outbound calls (answer, busy, digest auth, far-end BYE,
  * CANCEL), inbound calls (allowed networks, max_calls, ring timeout, INFO
  * DTMF both ways, re-INVITE / UPDATE offers, digest auth of callers outside
- * the allowed networks), REFER, registration with
+ * the allowed networks), REFER both ways (and the failure NOTIFY of an
+ * accepted one), registration with
  * refresh, OPTIONS health, routing and number normalisation.
  * Each test runs the default GMainContext until the expected event or a
  * generous timeout.  Skipped (77) when sipp is not installed.
@@ -261,15 +262,22 @@ struct sipp {
 	GPid pid;
 	bool done;
 	int status;
+	char log[512];     /* sipp's stdout/stderr file */
 };
 
 static void sipp_exited(GPid pid, gint status, gpointer arg)
 {
 	struct sipp *s = arg;
+	char *text = NULL;
 
 	s->done = true;
 	s->status = status;
 	g_spawn_close_pid(pid);
+	/* A failing sipp (bind error, unexpected message) says why here, so
+	 * the CI log shows it next to the assertion that follows. */
+	if (status != 0 && g_file_get_contents(s->log, &text, NULL, NULL))
+		g_printerr("--- sipp exited with status %d; %s:\n%.4000s\n", status, s->log, text);
+	g_free(text);
 }
 
 /* True once something (sipp) holds UDP 127.0.0.1:*@arg. */
@@ -328,6 +336,7 @@ static void sipp_start_args(struct sipp *s, const char *xml, uint16_t port, cons
 	fd = open(logf, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
 	memset(s, 0, sizeof(*s));
+	g_strlcpy(s->log, logf, sizeof(s->log));
 	ck_assert_msg(g_spawn_async_with_fds(F.dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
 					     NULL, NULL, &s->pid, -1, fd, fd, &err),
 		      "sipp: %s", err ? err->message : "?");
@@ -1181,6 +1190,52 @@ START_TEST(test_sip_refer_in_accepted_reports_target)
 }
 END_TEST
 
+static bool refer_requests_2(const void *arg)
+{
+	(void)arg;
+	return events_of(GW_SIP_EV_REFER_REQUEST) >= 2;
+}
+
+static bool have_in(const void *arg)
+{
+	(void)arg;
+	return F.in != NULL;
+}
+
+START_TEST(test_sip_refer_in_failure_notify_keeps_call_and_allows_new_refer)
+{
+	uint16_t sp = free_port();
+	struct gw_trunk_config *t = trunk_add(F.cfg, "pbx", sp);
+	char *target = our_addr();
+	const struct ev *e;
+	struct sipp s;
+
+	trunk_set(t, "allowed_networks", "127.0.0.1/32");
+	cfg_set(F.cfg, "sip", "accept_refer", "true");
+	F.in_respond = 200;
+	start_ua();
+	/* sipp checks every NOTIFY: 100 active, then 486 terminated, then the
+	 * second REFER answered 202 + 100 (not 603) */
+	sipp_start(&s, "uac_refer_notify.xml", sp, NULL, target);
+	ck_assert(run_until(have_in, NULL, WAIT_S));
+	ck_assert_int_eq(gw_sip_dialog_refer_notify(F.in, 486, NULL), ENOENT);
+	ck_assert(wait_event(GW_SIP_EV_REFER_REQUEST));
+	ck_assert_int_eq(gw_sip_dialog_refer_notify(F.in, 99, NULL), EINVAL);
+	ck_assert_int_eq(gw_sip_dialog_refer_notify(F.in, 486, "Busy\r\nVia: injected"), 0);
+	ck_assert_int_eq(gw_sip_dialog_refer_notify(F.in, 486, NULL), EALREADY);
+	ck_assert(run_until(refer_requests_2, NULL, WAIT_S));
+	ck_assert_ptr_null(event_of(GW_SIP_EV_ENDED));
+	ck_assert(gw_sip_dialog_established(F.in));
+	ck_assert(wait_event(GW_SIP_EV_ENDED));
+	ck_assert_int_eq(sipp_wait(&s), 0);
+	e = event_of(GW_SIP_EV_ENDED);
+	ck_assert_int_eq(e->code, 200);
+	ck_assert_int_eq(events_of(GW_SIP_EV_REFER_REQUEST), 2);
+	ck_assert_int_eq(gw_sip_dialog_refer_notify(F.in, 486, NULL), ENOTCONN);
+	g_free(target);
+}
+END_TEST
+
 /* ---- transports ---- */
 
 START_TEST(test_sip_public_ip_in_contact_and_via)
@@ -1289,6 +1344,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_normalise_plus_rules_and_prefix);
 	tcase_add_test(tc, test_sip_invite_refuses_bad_numbers_and_headers);
 	tcase_add_test(tc, test_sip_refer_in_accepted_reports_target);
+	tcase_add_test(tc, test_sip_refer_in_failure_notify_keeps_call_and_allows_new_refer);
 	tcase_add_test(tc, test_sip_public_ip_in_contact_and_via);
 	tcase_add_test(tc, test_sip_tls_listens_with_key_kept_private);
 	tcase_add_test(tc, test_sip_start_refuses_port_in_use);
