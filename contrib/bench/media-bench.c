@@ -143,7 +143,7 @@ static double stage_jitter(void)
 	return t0;
 }
 
-static void sink(const uint8_t *rtp, size_t len, void *arg)
+static void sink(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	(void)rtp;
 	*(size_t *)arg += len;

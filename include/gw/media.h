@@ -103,8 +103,14 @@ struct gw_media_counters {
 
 struct gw_media_session;
 
-/* Packet output: one complete RTP packet, valid only during the call. */
-typedef void (gw_media_send_h)(const uint8_t *rtp, size_t len, void *arg);
+/* Room the engine leaves after every packet it hands out, so a sender can
+ * protect it in place (SRTP adds its tag there). */
+#define GW_MEDIA_SEND_ROOM 32
+
+/* Packet output: one complete RTP packet of @len bytes in a buffer of @cap
+ * >= len + GW_MEDIA_SEND_ROOM bytes that the callee may modify; valid only
+ * during the call. */
+typedef void (gw_media_send_h)(uint8_t *rtp, size_t len, size_t cap, void *arg);
 
 enum gw_media_dtmf_source {
 	GW_MEDIA_DTMF_RFC4733,    /* telephone-event from SIP */

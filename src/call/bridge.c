@@ -4,7 +4,6 @@
  * loop; the static ones run there and own call->media / call->tick.  Digits
  * the engine hears from SIP go back to the control loop as `dtmf` messages.
  */
-#include <string.h>
 #include "call_priv.h"
 #include "gw/config.h"
 #include "gw/loop.h"
@@ -46,22 +45,21 @@ static void post(struct gw_call *call, gw_loop_work_h *fn, struct bridge_op *op)
 
 /* ---- engine outputs (media loop, synchronous from feed/tick) ---- */
 
-static void to_sip(const uint8_t *rtp, size_t len, void *arg)
+static void to_sip(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	struct gw_call *call = arg;
 
 	gw_rtp_socket_send(call->rtp, rtp, len);
 }
 
-static void to_browser(const uint8_t *rtp, size_t len, void *arg)
+/* Protected in place: the engine leaves GW_MEDIA_SEND_ROOM for the tag. */
+G_STATIC_ASSERT(GW_MEDIA_SEND_ROOM >= GW_WEBRTC_SRTP_TRAILER);
+
+static void to_browser(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	struct gw_call *call = arg;
-	uint8_t buf[1500 + GW_WEBRTC_SRTP_TRAILER];
 
-	if (len > 1500)
-		return;
-	memcpy(buf, rtp, len);
-	gw_webrtc_leg_send_rtp(call->leg, buf, len, sizeof(buf));
+	gw_webrtc_leg_send_rtp(call->leg, rtp, len, cap);
 }
 
 static void dtmf_to_control(void *obj)

@@ -117,7 +117,7 @@ struct gw_media_session {
 
 	bool sched;
 	uint64_t next_frame_us;
-	uint8_t pkt[GW_MEDIA_MAX_PKT];
+	uint8_t pkt[GW_MEDIA_MAX_PKT + GW_MEDIA_SEND_ROOM]; /* room: see gw_media_send_h */
 };
 
 /* transcode.c */

@@ -196,30 +196,34 @@ out:
 	return 0;
 }
 
-void gw_media_send_sip(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
-		       bool marker, const uint8_t *payload, size_t len)
+/* Write one packet of @tx into s->pkt (leaving GW_MEDIA_SEND_ROOM), count
+ * it and hand it to @h. */
+static void send_packet(struct gw_media_session *s, struct gw_rtp_sender *tx,
+			uint64_t *packets, uint64_t *bytes, gw_media_send_h *h, uint8_t pt,
+			uint32_t media_ts, bool marker, const uint8_t *payload, size_t len)
 {
-	size_t n = gw_rtp_sender_write(&s->sip_tx, s->pkt, sizeof(s->pkt), pt, media_ts,
-				       marker, payload, len);
+	size_t n = gw_rtp_sender_write(tx, s->pkt, sizeof(s->pkt) - GW_MEDIA_SEND_ROOM, pt,
+				       media_ts, marker, payload, len);
 
 	if (!n)
 		return;
-	s->c.sip_tx_packets++;
-	s->c.sip_tx_bytes += n;
-	s->to_sip_h(s->pkt, n, s->arg);
+	(*packets)++;
+	*bytes += n;
+	h(s->pkt, n, sizeof(s->pkt), s->arg);
+}
+
+void gw_media_send_sip(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
+		       bool marker, const uint8_t *payload, size_t len)
+{
+	send_packet(s, &s->sip_tx, &s->c.sip_tx_packets, &s->c.sip_tx_bytes, s->to_sip_h, pt,
+		    media_ts, marker, payload, len);
 }
 
 void gw_media_send_browser(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
 			   bool marker, const uint8_t *payload, size_t len)
 {
-	size_t n = gw_rtp_sender_write(&s->browser_tx, s->pkt, sizeof(s->pkt), pt, media_ts,
-				       marker, payload, len);
-
-	if (!n)
-		return;
-	s->c.browser_tx_packets++;
-	s->c.browser_tx_bytes += n;
-	s->to_browser_h(s->pkt, n, s->arg);
+	send_packet(s, &s->browser_tx, &s->c.browser_tx_packets, &s->c.browser_tx_bytes,
+		    s->to_browser_h, pt, media_ts, marker, payload, len);
 }
 
 void gw_media_report_dtmf(struct gw_media_session *s, char digit, unsigned duration_ms,

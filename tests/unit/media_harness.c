@@ -29,12 +29,12 @@ void mh_sink_clear(struct mh_sink *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void to_sip(const uint8_t *rtp, size_t len, void *arg)
+static void to_sip(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	sink_add(&((struct mh *)arg)->sip, rtp, len);
 }
 
-static void to_browser(const uint8_t *rtp, size_t len, void *arg)
+static void to_browser(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	sink_add(&((struct mh *)arg)->browser, rtp, len);
 }
