@@ -55,6 +55,10 @@ EXTRA_DIST += tests/integration/test_sip_transfer.py \
 	tests/integration/sipp/xfer_a_refer_browser_hangup.xml tests/integration/sipp/xfer_b_answer_echo.xml \
 	tests/integration/sipp/xfer_b_busy.xml
 
+# Session resume after a dropped WebSocket (signal.resume_timeout).
+TESTS += tests/integration/test_resume.py
+EXTRA_DIST += tests/integration/test_resume.py
+
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh
 EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/package.json tests/e2e/package-lock.json

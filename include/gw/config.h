@@ -93,6 +93,7 @@ struct gw_config {
 	int signal_max_sessions;
 	int signal_max_frame;
 	int signal_hello_timeout;
+	int signal_resume_timeout;
 	char *signal_allowed_origins; /* origins allowed to open /ws; "" = own, "*" = any */
 
 	/* [auth] */

@@ -81,12 +81,60 @@ static bool valid_user(const char *u)
 	return true;
 }
 
+static json_t *welcome(struct gw_ws_session *s, json_t *tid, bool resumed)
+{
+	json_t *reply = json_pack("{s:s, s:s, s:s, s:[]}", "type", "welcome", "session", s->id,
+				  "user", s->user, "ice_servers");
+
+	if (s->resume[0]) {
+		json_object_set_new(reply, "resume", json_string(s->resume));
+		json_object_set_new(reply, "resume_timeout", json_integer(s->cfg->resume_timeout_s));
+		json_object_set_new(reply, "resumed", json_boolean(resumed));
+	}
+	if (tid)
+		json_object_set(reply, "tid", tid);
+	return reply;
+}
+
+/* The detached (or abandoned) session of @user that @token resumes. */
+static struct gw_ws_session *resumable(struct gw_ws_session *self, const char *user,
+				       const char *token)
+{
+	for (guint i = 0; i < sessions->len; i++) {
+		struct gw_ws_session *o = sessions->pdata[i];
+
+		if (o != self && o->user && !strcmp(o->user, user) && gw_ws_session_resumable(o, token))
+			return o;
+	}
+	return NULL;
+}
+
+/* hello with "resume": take over the session the token names, calls and
+ * all.  False when there is none (expired, closed, another user). */
+static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, const char *user,
+			   char **allowed)
+{
+	const char *token = json_string_value(json_object_get(msg, "resume"));
+	struct gw_ws_session *old;
+
+	if (!token || !s->wsi)
+		return false;
+	old = resumable(s, user, token);
+	if (!old) {
+		gw_info(s->log, "hello: nothing to resume for %s (expired or ended): new session", user);
+		return false;
+	}
+	g_strfreev(old->allowed);
+	old->allowed = allowed; /* the new token's */
+	gw_ws_session_resume(old, s, welcome(old, tid, true));
+	return true;
+}
+
 static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
 	const struct gw_signal_cfg *cfg = s->cfg;
 	char *user = NULL, *why = NULL;
 	char **allowed = NULL;
-	json_t *reply;
 
 	if (s->user) {
 		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST, "hello already done");
@@ -120,14 +168,14 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 			return;
 		}
 	}
+	if (resume_session(s, msg, tid, user, allowed)) {
+		g_free(user);
+		return;
+	}
 	gw_ws_session_set_user(s, user);
 	s->allowed = allowed;
 	gw_info(s->log, "hello: user %s", user);
-	reply = json_pack("{s:s, s:s, s:s, s:[]}", "type", "welcome", "session", s->id,
-			  "user", user, "ice_servers");
-	if (tid)
-		json_object_set(reply, "tid", tid);
-	gw_ws_session_send(s, reply);
+	gw_ws_session_send(s, welcome(s, tid, false));
 	g_free(user);
 }
 

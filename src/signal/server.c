@@ -29,11 +29,6 @@ struct gw_signal {
 	bool shutting_down;
 };
 
-/* Per-connection data lws allocates for us. */
-struct pss {
-	struct gw_ws_session *session; /* one reference, ESTABLISHED..CLOSED */
-};
-
 static struct gw_signal *server; /* the one server of this process */
 static struct {
 	gw_health_h *h;
@@ -160,7 +155,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
 		 size_t len)
 {
-	struct pss *pss = user;
+	struct gw_signal_pss *pss = user;
 	char uri[64];
 
 	switch (reason) {
@@ -186,15 +181,24 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		gw_api_session_added(pss->session);
 		return 0;
 	case LWS_CALLBACK_RECEIVE:
+		if (pss->session) {
+			/* a hello that resumes another session replaces pss->session */
+			struct gw_ws_session *s = gw_obj_ref(pss->session);
+
+			gw_ws_session_on_rx(s, in, len, lws_is_final_fragment(wsi));
+			gw_obj_deref(s);
+		}
+		return 0;
+	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (pss->session)
-			gw_ws_session_on_rx(pss->session, in, len, lws_is_final_fragment(wsi));
+			pss->session->peer_closed = true;
 		return 0;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return pss->session ? gw_ws_session_on_writeable(pss->session) : 0;
 	case LWS_CALLBACK_CLOSED:
 		if (pss->session) {
-			gw_ws_session_on_closed(pss->session);
-			gw_api_session_removed(pss->session);
+			if (!gw_ws_session_on_closed(pss->session))
+				gw_api_session_removed(pss->session);
 			pss->session = gw_obj_deref(pss->session);
 		}
 		return 0;
@@ -207,7 +211,7 @@ static const struct lws_protocols protocols[] = {
 	{ "http", http_cb, 0, 0, 0, NULL, 0 },
 	/* rx_buffer_size bounds one fragment; session.c enforces max_frame
 	 * over the whole message. */
-	{ WS_PROTOCOL, ws_cb, sizeof(struct pss), 16384, 0, NULL, 0 },
+	{ WS_PROTOCOL, ws_cb, sizeof(struct gw_signal_pss), 16384, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
 
@@ -242,6 +246,7 @@ int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out)
 	sig->cfg.max_frame = (size_t)cfg->signal_max_frame;
 	sig->cfg.max_sessions = (unsigned)cfg->signal_max_sessions;
 	sig->cfg.hello_timeout_s = (unsigned)cfg->signal_hello_timeout;
+	sig->cfg.resume_timeout_s = (unsigned)cfg->signal_resume_timeout;
 	sig->cfg.auth_none = gw_config_auth_mode(cfg) == GW_AUTH_NONE;
 	sig->cfg.jwt_secret = cfg->auth_jwt_secret;
 	if (gw_origin_policy_parse(cfg->signal_allowed_origins, &sig->origins, &err)) {

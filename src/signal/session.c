@@ -1,21 +1,31 @@
 /* session.c — one browser WebSocket session: message assembly with the
- * size limit, the send queue, the hello timer and closing.
+ * size limit, the send queue, the hello timer, closing, and resuming a
+ * session whose connection dropped on a new connection.
  * Control loop only.  See struct gw_ws_session for who holds references. */
 #include <errno.h>
 #include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include "signal_priv.h"
 #include "gw/obj.h"
 #include "gw/log.h"
 
 static unsigned next_session_id;
 
-static void session_destroy(void *arg)
+static void txq_clear(struct gw_ws_session *s)
 {
-	struct gw_ws_session *s = arg;
 	GBytes *b;
 
 	while ((b = g_queue_pop_head(&s->txq)))
 		g_bytes_unref(b);
+	s->txq_bytes = 0;
+}
+
+static void session_destroy(void *arg)
+{
+	struct gw_ws_session *s = arg;
+
+	txq_clear(s);
 	if (s->rx)
 		g_string_free(s->rx, TRUE);
 	g_free(s->user);
@@ -76,6 +86,13 @@ void gw_ws_session_set_user(struct gw_ws_session *s, const char *user)
 	g_free(s->user);
 	s->user = g_strdup(user);
 	g_snprintf(s->log, sizeof(s->log), "ws %s %s", s->id, user);
+	if (s->cfg->resume_timeout_s && !s->sink) {
+		unsigned char r[16];
+
+		if (RAND_bytes(r, sizeof(r)) == 1)
+			for (size_t i = 0; i < sizeof(r); i++)
+				g_snprintf(s->resume + 2 * i, 3, "%02x", r[i]);
+	}
 	if (s->hello_timer) {
 		g_source_remove(s->hello_timer);
 		s->hello_timer = 0;
@@ -104,7 +121,40 @@ const char *const *gw_ws_session_allowed(const struct gw_ws_session *s)
 
 bool gw_ws_session_open(const struct gw_ws_session *s)
 {
-	return (s->wsi || s->sink) && !s->closing;
+	return (s->wsi || s->sink || s->detached) && !s->closing;
+}
+
+/* The resume time is over (or the session was closed while detached):
+ * the session ends now, its calls with it. */
+static gboolean resume_expired(gpointer arg)
+{
+	struct gw_ws_session *s = arg;
+
+	s->resume_timer = 0;
+	if (!s->detached)
+		return G_SOURCE_REMOVE;
+	if (!s->closing)
+		gw_info(s->log, "not resumed within %u s: closing", s->cfg->resume_timeout_s);
+	s->detached = false;
+	s->closing = true;
+	txq_clear(s);
+	gw_api_session_removed(s);
+	return G_SOURCE_REMOVE;
+}
+
+static void arm_resume_timer(struct gw_ws_session *s, unsigned seconds)
+{
+	if (s->resume_timer)
+		g_source_remove(s->resume_timer); /* drops the old timer's reference */
+	s->resume_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, seconds, resume_expired,
+						     gw_obj_ref(s), gw_obj_release);
+}
+
+bool gw_ws_session_resumable(const struct gw_ws_session *s, const char *token)
+{
+	size_t n = strlen(s->resume);
+
+	return n && !s->closing && strlen(token) == n && !CRYPTO_memcmp(s->resume, token, n);
 }
 
 int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
@@ -141,7 +191,8 @@ int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
 	free(text);
 	g_queue_push_tail(&s->txq, g_bytes_new_take(buf, LWS_PRE + len));
 	s->txq_bytes += len;
-	lws_callback_on_writable(s->wsi);
+	if (s->wsi) /* detached: kept for the connection that resumes it */
+		lws_callback_on_writable(s->wsi);
 out:
 	json_decref(msg);
 	return err;
@@ -178,6 +229,8 @@ void gw_ws_session_close(struct gw_ws_session *s, const char *reason)
 	g_strlcpy(s->close_reason, reason ? reason : "", sizeof(s->close_reason));
 	if (s->wsi)
 		lws_callback_on_writable(s->wsi);
+	else if (s->detached)
+		arm_resume_timer(s, 0); /* end it from the loop, not from inside a send */
 }
 
 void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final)
@@ -239,18 +292,73 @@ int gw_ws_session_on_writeable(struct gw_ws_session *s)
 	return 0;
 }
 
-void gw_ws_session_on_closed(struct gw_ws_session *s)
+bool gw_ws_session_on_closed(struct gw_ws_session *s)
 {
-	GBytes *b;
-
-	gw_info(s->log, "closed%s%s", s->close_reason[0] ? ": " : "", s->close_reason);
 	s->wsi = NULL;
-	s->closing = true;
 	if (s->hello_timer) {
 		g_source_remove(s->hello_timer);
 		s->hello_timer = 0;
 	}
-	while ((b = g_queue_pop_head(&s->txq)))
-		g_bytes_unref(b);
-	s->txq_bytes = 0;
+	/* Lost without a close frame (network change, sleeping laptop): keep
+	 * the session, what it should have received meanwhile included. */
+	if (s->user && s->resume[0] && !s->closing && !s->peer_closed) {
+		gw_info(s->log, "connection lost: the session waits %u s to be resumed",
+			s->cfg->resume_timeout_s);
+		s->detached = true;
+		arm_resume_timer(s, s->cfg->resume_timeout_s);
+		return true;
+	}
+	gw_info(s->log, "closed%s%s", s->close_reason[0] ? ": " : "", s->close_reason);
+	s->closing = true;
+	txq_clear(s);
+	return false;
+}
+
+void gw_ws_session_resume(struct gw_ws_session *old, struct gw_ws_session *fresh, json_t *welcome)
+{
+	struct lws *wsi = fresh->wsi;
+	struct gw_signal_pss *pss = lws_wsi_user(wsi);
+	char *text = json_dumps(welcome, JSON_COMPACT);
+	unsigned char *buf;
+	size_t len = text ? strlen(text) : 0;
+
+	json_decref(welcome);
+	if (old->wsi) {
+		/* The browser gave up on a connection we still think open: its
+		 * reference moves to the new connection, the old one is killed. */
+		struct gw_signal_pss *opss = lws_wsi_user(old->wsi);
+
+		gw_info(old->log, "resumed by a new connection: closing the old one");
+		opss->session = NULL;
+		lws_set_timeout(old->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+	} else {
+		gw_info(old->log, "resumed by a new connection");
+		gw_obj_ref(old); /* for pss; the resume timer drops its own */
+		if (old->resume_timer) {
+			g_source_remove(old->resume_timer);
+			old->resume_timer = 0;
+		}
+	}
+	old->detached = false;
+	old->peer_closed = false;
+	old->wsi = wsi;
+	pss->session = old;
+	if (text) {
+		buf = g_malloc(LWS_PRE + len);
+		memcpy(buf + LWS_PRE, text, len);
+		free(text);
+		g_queue_push_head(&old->txq, g_bytes_new_take(buf, LWS_PRE + len));
+		old->txq_bytes += len;
+	}
+	lws_callback_on_writable(wsi);
+
+	/* @fresh never said hello: it has no calls and leaves quietly. */
+	fresh->wsi = NULL;
+	fresh->closing = true;
+	if (fresh->hello_timer) {
+		g_source_remove(fresh->hello_timer);
+		fresh->hello_timer = 0;
+	}
+	gw_api_session_removed(fresh);
+	gw_obj_deref(fresh); /* pss' reference */
 }

@@ -10,15 +10,23 @@
  * decide the peer is not reading and drop it. */
 #define GW_WS_TXQ_MAX (1024 * 1024)
 
-/* One WebSocket connection.  Control loop only.  References: the lws
- * per-session data holds one from ESTABLISHED to CLOSED; the hello timer
- * holds one while armed; handlers may take more. */
+/* One browser session: a WebSocket connection and, when the connection is
+ * lost without a close frame, the time (signal.resume_timeout) in which a
+ * new connection may take the session over with its resume token, calls
+ * and queued messages included.  Control loop only.  References: the lws
+ * per-session data (struct gw_signal_pss) of the connection it is attached
+ * to holds one; the hello timer and the resume timer hold one each while
+ * armed; handlers may take more. */
 struct gw_ws_session {
 	char id[24];
 	char log[64];            /* "ws 7 alice" */
 	char *user;              /* set by hello */
 	char **allowed;          /* JWT 'allowed' destination prefixes, or NULL = any */
 	struct lws *wsi;         /* NULL once lws closed the connection */
+	char resume[33];         /* hex token that resumes this session, "" = none */
+	bool peer_closed;        /* the browser sent a close frame: it meant to go */
+	bool detached;           /* connection lost, waiting to be resumed */
+	guint resume_timer;      /* ends a detached session */
 	GQueue txq;              /* of GBytes (LWS_PRE headroom + text) */
 	size_t txq_bytes;
 	GString *rx;             /* fragments of the message being received */
@@ -37,8 +45,14 @@ struct gw_signal_cfg {
 	size_t max_frame;
 	unsigned max_sessions;
 	unsigned hello_timeout_s;
+	unsigned resume_timeout_s; /* 0 = sessions end with their connection */
 	bool auth_none;
 	const char *jwt_secret;
+};
+
+/* Per-connection data lws allocates for us. */
+struct gw_signal_pss {
+	struct gw_ws_session *session; /* one reference while attached */
 };
 
 struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg);
@@ -49,7 +63,17 @@ struct gw_ws_session *gw_ws_session_new_detached(const struct gw_signal_cfg *cfg
 /* lws events for a session. */
 void gw_ws_session_on_rx(struct gw_ws_session *s, const void *buf, size_t len, bool final);
 int gw_ws_session_on_writeable(struct gw_ws_session *s);
-void gw_ws_session_on_closed(struct gw_ws_session *s);
+/* The connection is gone.  Returns true when the session stays (detached)
+ * for signal.resume_timeout seconds: its registry entry and calls live on
+ * and the caller only drops its reference; false when it is over. */
+bool gw_ws_session_on_closed(struct gw_ws_session *s);
+/* Move the connection of @fresh (a session that has not said hello yet)
+ * to @old, detached or still attached to a connection the browser gave up
+ * on (that one is closed), and queue @welcome (stolen) ahead of what @old
+ * queued meanwhile.  @fresh leaves the registry. */
+void gw_ws_session_resume(struct gw_ws_session *old, struct gw_ws_session *fresh, json_t *welcome);
+/* Does @token resume @s? (constant time) */
+bool gw_ws_session_resumable(const struct gw_ws_session *s, const char *token);
 void gw_ws_session_set_user(struct gw_ws_session *s, const char *user);
 
 /* api.c: one complete message from a session. */
