@@ -15,6 +15,7 @@
 #include "gw/signal.h"
 #include "gw/call.h"
 #include "gw/sip.h"
+#include "gw/srtp.h"
 #include "config.h"
 
 #define SHUTDOWN_GRACE_MS 4000
@@ -80,7 +81,9 @@ static int run(struct daemon *d)
 	err = gw_loops_start(gw_config_media_threads(d->cfg));
 	if (err)
 		return 1;
-	err = gw_call_init(d->cfg);
+	err = gw_srtp_init(); /* its self-tests would delay the first call */
+	if (!err)
+		err = gw_call_init(d->cfg);
 	if (!err)
 		err = gw_signal_start(d->cfg, &d->sig);
 	if (!err)

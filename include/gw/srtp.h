@@ -49,6 +49,11 @@ struct gw_srtp_stats {
 struct gw_srtp;
 
 /* Key length and salt length of @profile; 0 or EINVAL (unknown profile). */
+/* Initialise libsrtp2 once per process (it runs its cipher self-tests,
+ * ~25 ms): the daemon calls it at start so the first call does not pay.
+ * gw_srtp_alloc() calls it too.  0 or EIO.  Any thread. */
+int gw_srtp_init(void);
+
 int gw_srtp_profile_lengths(enum gw_srtp_profile profile, size_t *key_len, size_t *salt_len);
 
 /* "AES_CM_128_HMAC_SHA1_80", "AEAD_AES_128_GCM", or "none". */

@@ -38,7 +38,7 @@ static void srtp_log(srtp_log_level_t level, const char *msg, void *data)
 		gw_debug("srtp", "libsrtp: %s", msg);
 }
 
-static int srtp_lib_init(void)
+int gw_srtp_init(void)
 {
 	static gsize done;
 	static int result;
@@ -123,7 +123,7 @@ int gw_srtp_alloc(struct gw_srtp **out, const struct gw_srtp_keys *keys)
 	if (!out || !keys || gw_srtp_profile_lengths(keys->profile, &klen, &slen) ||
 	    keys->key_len != klen || keys->salt_len != slen)
 		return EINVAL;
-	err = srtp_lib_init();
+	err = gw_srtp_init();
 	if (err)
 		return err;
 	s = g_new0(struct gw_srtp, 1);
