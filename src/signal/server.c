@@ -298,6 +298,10 @@ int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out)
 	info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if (!strchr(sig->host, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+	/* HTTP/1.1 only: offered h2, Chromium first tries WebSocket over h2
+	 * (RFC 8441) against lws 4.1 and only falls back to HTTP/1.1 about
+	 * 5 s later, so every page waited 5 s for its session. */
+	info.alpn = "http/1.1";
 	info.foreign_loops = loops;
 	info.port = port;
 	info.iface = sig->host;
