@@ -150,8 +150,22 @@ export class Call extends Emitter {
   /** Ends the call (BYE, or CANCEL while ringing); `ended` follows. */
   hangup() {
     if (this.state === 'ended') return;
-    if (!this._send({ type: 'hangup', call: this.id }))
+    // still dialling (microphone, offer): the gateway does not know the call
+    if ((this.direction === 'outbound' && !this._signalled) || !this._send({ type: 'hangup', call: this.id }))
       this._end(200, 'ended by the browser');
+  }
+
+  /**
+   * Like EventTarget listeners, but `on('ended', fn)` on a call that has
+   * already ended calls fn at once (a busy number can end the call before
+   * `client.call()` resolved).
+   */
+  on(type, fn) {
+    if (type === 'ended' && this.state === 'ended') {
+      const d = { code: this.endCode, reason: this.endReason };
+      queueMicrotask(() => fn(d));
+    }
+    return super.on(type, fn);
   }
 
   /**
@@ -247,8 +261,12 @@ export class Call extends Emitter {
 
   async _holdRequest(type, state, held) {
     this._live(type);
-    await this._requestUntil({ type, call: this.id }, [state]);
-    this.held = held;
+    this._wantHeld = held; // set `held` before the state event fires
+    try {
+      await this._requestUntil({ type, call: this.id }, [state]);
+    } finally {
+      this._wantHeld = undefined;
+    }
   }
 
   _send(msg) { return this._client._send(msg); }
@@ -313,24 +331,30 @@ export class Call extends Emitter {
   }
 
   // Outbound: offer, `call`, then the gateway's `answer` (by call id).
+  // Resolves early when the call ends meanwhile (hangup, a fast 486).
   async _dial(stream) {
     try {
       await this._preparePeer(stream);
       await this._pc.setLocalDescription(await this._pc.createOffer());
     } catch (e) {
+      if (this.state === 'ended') return;
       const err = e instanceof RtcsipError ? e : mediaError(e, 'creating the offer');
       this._end(null, err.message, false);
       throw err;
     }
+    if (this.state === 'ended') return; // hung up while dialling: nothing was sent
     const answered = new Promise((resolve, reject) => { this._answered = { resolve, reject }; });
     const msg = { type: 'call', call: this.id, to: this.to, sdp: this._pc.localDescription.sdp };
     if (Object.keys(this.headers).length) msg.headers = this.headers;
     this._request(msg, this._answered).catch(() => {});
     this._flushCandidates();
     const sdp = await answered;   // rejects with the gateway's error (not_found, limit, ...)
+    if (sdp == null || this.state === 'ended') return;
     try {
-      await this._pc.setRemoteDescription({ type: 'answer', sdp });
+      // a closed RTCPeerConnection never settles setRemoteDescription
+      await Promise.race([this._pc.setRemoteDescription({ type: 'answer', sdp }), this.ended]);
     } catch (e) {
+      if (this.state === 'ended') return;
       const err = mediaError(e, 'applying the gateway answer');
       this.hangup();
       throw err;
@@ -363,6 +387,7 @@ export class Call extends Emitter {
     }
     const state = m.state === 'resumed' ? 'connected' : m.state;
     if (state === 'connected' && !this.connectedAt) this.connectedAt = Date.now();
+    if (this._wantHeld === (state === 'held')) this.held = this._wantHeld;
     this.state = state;
     this._waiters = this._waiters.filter((w) => {
       if (!w.states.includes(state)) return true;
@@ -389,9 +414,14 @@ export class Call extends Emitter {
     this.endCode = code;
     this.endReason = reason;
     this.endedAt = Date.now();
-    if (this._pc) this._pc.close();
+    if (this._answered) this._answered.resolve(null);
+    this._answered = null;
+    if (this._pc) {
+      this._pc.onicecandidate = null; // no candidates for a call the gateway forgot
+      this._pc.close();
+    }
     if (this._ownStream && this.localStream) this.localStream.getTracks().forEach((t) => t.stop());
-    this._client.calls.delete(this.id);
+    this._client._forget(this.id);
     this._failWaiters(new RtcsipError('invalid_state', `call ended: ${reason}`, { call: this.id }));
     this._resolveEnded({ code, reason });
     if (emit) {
@@ -431,6 +461,7 @@ export class Client extends Emitter {
     this._pending = new Map();   // tid -> {call, waiter, timer}
     this._keepalive = null;
     this._closing = false;
+    this._ended = [];            // ids of calls that ended lately (late errors)
   }
 
   /**
@@ -486,6 +517,12 @@ export class Client extends Emitter {
   }
 
   // --- internals ---
+
+  _forget(id) {
+    this.calls.delete(id);
+    this._ended.push(id);
+    if (this._ended.length > 64) this._ended.shift();
+  }
 
   _welcome() { return { session: this.session, user: this.user, iceServers: this.iceServers }; }
 
@@ -625,7 +662,8 @@ export class Client extends Emitter {
         return;
       }
       const call = m.call && this.calls.get(m.call);
-      if (call) call._onError(err); else this._emit('error', { error: err });
+      if (call) call._onError(err);
+      else if (!m.call || !this._ended.includes(m.call)) this._emit('error', { error: err });
       return;
     }
     if (p && p.expect === m.type) {
@@ -678,9 +716,9 @@ export class Client extends Emitter {
     this._stopKeepalive();
     this._failPending(new RtcsipError('disconnected', `connection lost (code ${ev.code})`));
     if (this._closing) return;
-    // The gateway closed us on purpose (limit, shutdown...) or we may not
-    // reconnect: the calls are gone.
-    if (!this.options.reconnect || ev.code === 1000 || ev.code === 1008) {
+    // Also after a deliberate close by the gateway (restart, limit): its
+    // calls are gone then, and the resume fails, but the client comes back.
+    if (!this.options.reconnect) {
       this._endCalls(LOST);
       this._setState('closed');
       this._emit('error', { error: new RtcsipError('disconnected',
