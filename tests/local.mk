@@ -61,7 +61,14 @@ EXTRA_DIST += tests/integration/test_resume.py
 
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh
-EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/package.json tests/e2e/package-lock.json
+EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/env.mjs tests/e2e/sipp.mjs \
+	tests/e2e/rtp.mjs tests/e2e/meter.mjs tests/e2e/package.json tests/e2e/package-lock.json \
+	tests/e2e/echo.test.mjs tests/e2e/outbound.test.mjs tests/e2e/inbound.test.mjs \
+	tests/e2e/dtmf.test.mjs tests/e2e/hold.test.mjs tests/e2e/jwt.test.mjs \
+	tests/e2e/reconnect.test.mjs tests/e2e/sipp/uas_echo_wait_bye.xml \
+	tests/e2e/sipp/uas_echo_then_bye.xml tests/e2e/sipp/uas_busy.xml \
+	tests/e2e/sipp/uas_dtmf_rfc4733.xml tests/e2e/sipp/uas_browser_hold.xml \
+	tests/e2e/sipp/uac_carrier_call.xml
 
 if ASAN
 # ASan keeps freed memory in quarantine: memory-growth bounds do not apply.
