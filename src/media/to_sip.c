@@ -236,9 +236,12 @@ void gw_media_to_sip_tick(struct gw_media_session *s, uint64_t now_us)
 	bool marker;
 
 	/* Without browser audio, time still passes on the SIP timeline, so a
-	 * later talkspurt or digit gets a later timestamp. */
+	 * later talkspurt or digit gets a later timestamp.  A tick may run for
+	 * a slot that began before the last packet arrived: that is not idle
+	 * (unsigned now - last would wrap, and SIP timestamps ran ~1.5x fast). */
 	if (!s->passthrough && t->ticked && now_us > t->last_tick_us &&
-	    (t->last_audio_us == 0 || now_us - t->last_audio_us > IDLE_US)) {
+	    (t->last_audio_us == 0 ||
+	     (now_us > t->last_audio_us && now_us - t->last_audio_us > IDLE_US))) {
 		uint32_t units = (uint32_t)((now_us - t->last_tick_us) * 8000 / 1000000);
 
 		if (t->acc_n)

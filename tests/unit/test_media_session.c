@@ -114,6 +114,42 @@ START_TEST(test_media_browser_20ms_to_sip_ptime30_without_gaps)
 }
 END_TEST
 
+/* The 20 ms tick runs for a slot that began before the latest browser
+ * packet arrived (ticks a few ms late, as on a busy loop): audio is still
+ * flowing, so the SIP timestamps must advance 160 per 20 ms packet, not
+ * jump as if the call had gone idle (they once ran ~1.5x fast). */
+START_TEST(test_media_late_ticks_keep_sip_timestamps_at_160_per_packet)
+{
+	struct gw_media_config cfg;
+	struct mh h;
+	uint8_t *in;
+	uint64_t t0;
+
+	g711_both_legs(&cfg, 20);
+	mh_init(&h, &cfg);
+	in = g711_speech(&h, 160 * 100);
+	t0 = h.now;
+	gw_media_session_tick(h.s, t0); /* the schedule starts at t0 */
+	for (unsigned k = 0; k < 100; k++) {
+		h.now = t0 + (k + 1) * 20000 + 3000; /* after the slot began */
+		ck_assert_int_eq(mh_from_browser(&h, G711_PT, k == 0, in + k * 160, 160, 160), 0);
+		h.now = t0 + (k + 1) * 20000 + 6000; /* the tick, 6 ms late */
+		gw_media_session_tick(h.s, h.now);
+	}
+	ck_assert_uint_ge(h.sip.n, 90);
+	for (size_t i = 1; i < h.sip.n; i++) {
+		struct gw_rtp_hdr x, y;
+
+		ck_assert_int_eq(gw_rtp_parse(h.sip.p[i - 1].d, h.sip.p[i - 1].len, &x), 0);
+		ck_assert_int_eq(gw_rtp_parse(h.sip.p[i].d, h.sip.p[i].len, &y), 0);
+		ck_assert_msg(y.ts - x.ts == 160, "SIP packet %zu: timestamp step %u, not 160", i,
+			      y.ts - x.ts);
+	}
+	free(in);
+	mh_free(&h);
+}
+END_TEST
+
 /* SIP packets every 20 ms arriving 0..@jitter_ms late (every 25th one
  * @spike_ms late when non-zero); 1 ms clock steps, ticks every 20 ms. */
 static void jittery_sip(struct mh *h, const uint8_t *in, size_t total, unsigned jitter_ms,
@@ -454,6 +490,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_media_sip_ptime30_to_browser_20ms_without_gaps);
 	tcase_add_test(tc, test_media_browser_20ms_to_sip_ptime30_without_gaps);
+	tcase_add_test(tc, test_media_late_ticks_keep_sip_timestamps_at_160_per_packet);
 	tcase_add_test(tc, test_media_jitter_below_bound_loses_no_sample);
 	tcase_add_test(tc, test_media_jitter_above_bound_keeps_delay_bounded);
 	tcase_add_test(tc, test_media_passthrough_payloads_byte_exact_both_ways);
