@@ -148,6 +148,22 @@ static void start_on_loop(void *obj)
 	g_source_attach(call->tick, gw_loop_context(call->loop));
 }
 
+/* The browser leg's codec: Opus, or the G.711 a browser offered alone
+ * (call.c accepts that with media.passthrough = true). */
+static void browser_codec(const struct gw_call *call, struct gw_media_config *mc)
+{
+	if (call->browser_opus_pt >= 0) {
+		mc->browser_codec = GW_MEDIA_CODEC_OPUS;
+		mc->browser_pt = (uint8_t)call->browser_opus_pt;
+	} else if (call->res.pcmu_pt >= 0) {
+		mc->browser_codec = GW_MEDIA_CODEC_PCMU;
+		mc->browser_pt = (uint8_t)call->res.pcmu_pt;
+	} else {
+		mc->browser_codec = GW_MEDIA_CODEC_PCMA;
+		mc->browser_pt = (uint8_t)call->res.pcma_pt;
+	}
+}
+
 static void set_sip_on_loop(void *obj)
 {
 	struct bridge_op *op = obj;
@@ -167,9 +183,9 @@ static void set_sip_on_loop(void *obj)
 		const struct gw_config *cfg = gw_call_config();
 
 		gw_media_config_init(&mc);
-		mc.browser_codec = GW_MEDIA_CODEC_OPUS;
-		mc.browser_pt = (uint8_t)call->browser_opus_pt;
+		browser_codec(call, &mc);
 		mc.browser_te_pt = call->browser_te_pt;
+		mc.passthrough = cfg->media_passthrough;
 		mc.sip_codec = m->codec;
 		mc.sip_pt = m->pt;
 		mc.sip_ptime_ms = m->ptime;
@@ -187,9 +203,11 @@ static void set_sip_on_loop(void *obj)
 			media_failed(call, "unusable SIP media");
 			return;
 		}
-		gw_info(call->log, "media: browser opus/%d <-> SIP %s/%u ptime %u te %d, to %s:%u%s",
-			call->browser_opus_pt, gw_media_codec_name(m->codec), m->pt, m->ptime,
-			m->te_pt, m->addr, m->port, m->symmetric ? " (symmetric)" : "");
+		gw_info(call->log, "media: browser %s/%u <-> SIP %s/%u ptime %u te %d, to %s:%u%s%s",
+			gw_media_codec_name(mc.browser_codec), mc.browser_pt,
+			gw_media_codec_name(m->codec), m->pt, m->ptime, m->te_pt, m->addr, m->port,
+			m->symmetric ? " (symmetric)" : "",
+			gw_media_session_is_passthrough(call->media) ? " (passthrough)" : "");
 	} else if (gw_media_session_set_sip_codec(call->media, m->codec, m->pt, m->ptime, m->te_pt)) {
 		gw_warn(call->log, "re-INVITE: cannot switch to %s/%u ptime %u; keeping the old codec",
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
@@ -212,6 +230,25 @@ static void dtmf_on_loop(void *obj)
 	}
 }
 
+/* One line per call at its end: what an admin (and contrib/bench/run,
+ * which reads it for loss and jitter-buffer depth) wants to know. */
+static void log_counters(struct gw_call *call)
+{
+	struct gw_media_counters k;
+
+	gw_media_session_get_counters(call->media, &k);
+	gw_info(call->log, "media counters: browser_rx=%" G_GUINT64_FORMAT " browser_lost=%"
+		G_GUINT64_FORMAT " browser_tx=%" G_GUINT64_FORMAT " sip_tx=%" G_GUINT64_FORMAT
+		" sip_rx=%" G_GUINT64_FORMAT " fec_recovered=%" G_GUINT64_FORMAT " plc=%"
+		G_GUINT64_FORMAT " jb_concealed=%" G_GUINT64_FORMAT " jb_late=%" G_GUINT64_FORMAT
+		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_delay_ms=%u"
+		" jb_target_ms=%u passthrough=%d",
+		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
+		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
+		k.jb_dropped, k.jb_shrunk, k.jb_delay_ms, k.jb_target_ms,
+		gw_media_session_is_passthrough(call->media));
+}
+
 static void stop_on_loop(void *obj)
 {
 	struct bridge_op *op = obj;
@@ -227,6 +264,8 @@ static void stop_on_loop(void *obj)
 	}
 	if (call->rtp)
 		gw_rtp_socket_close(call->rtp);
+	if (call->media)
+		log_counters(call);
 	call->media = gw_obj_deref(call->media);
 }
 

@@ -18,6 +18,12 @@
 #include "gw/sip.h"
 #include "gw/rtp_socket.h"
 
+/* Browser codecs accepted besides Opus when media.passthrough = true, so a
+ * browser offering only G.711 is relayed to a G.711 trunk untouched. */
+static const char *const passthrough_codecs[] = { "PCMU", "PCMA", NULL };
+static const char *const pcmu_only[] = { "PCMU", NULL };
+static const char *const pcma_only[] = { "PCMA", NULL };
+
 static GHashTable *calls;               /* key -> struct gw_call * (one reference) */
 static const struct gw_config *config;  /* the daemon's, outlives every call */
 static struct gw_cert *dtls_cert;       /* reference */
@@ -143,14 +149,19 @@ static void send_answer(struct gw_call *call)
 	p.candidates = gw_webrtc_leg_candidates(call->leg);
 	p.end_of_candidates = true;
 	p.setup = call->res.local_setup == GW_SDP_SETUP_ACTIVE ? "active" : "passive";
+	/* A G.711-only browser (passthrough): answer with the one codec the
+	 * bridge will use, so the browser cannot switch to another. */
+	if (call->kind == GW_CALL_OUTBOUND && call->browser_opus_pt < 0)
+		p.extra_codecs = call->res.pcmu_pt >= 0 ? pcmu_only : pcma_only;
 	if (gw_sdp_answer_build(call->offer, &p, &res, &sdp, &reason)) {
 		gw_error(call->log, "cannot build the answer: %s", reason);
 		gw_call_end(call, 500, "cannot build the answer", true);
 		goto out;
 	}
 	call->state = GW_CALL_ACTIVE;
-	gw_info(call->log, "answer sent %" G_GINT64_FORMAT " ms after the offer",
-		(g_get_monotonic_time() - call->t_created) / 1000);
+	/* in µs: contrib/bench/run reads it for the `call` -> `answer` time */
+	gw_info(call->log, "answer sent %" G_GINT64_FORMAT " us after the call",
+		g_get_monotonic_time() - call->t_created);
 	gw_call_send(call, json_pack("{s:s, s:s}", "type", "answer", "sdp", sdp));
 	if (call->kind == GW_CALL_OUTBOUND)
 		gw_call_sip_replay_state(call);
@@ -347,12 +358,15 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	probe.ice_ufrag = "probe";
 	probe.ice_pwd = "probeprobeprobeprobeprobe";
 	probe.fingerprint = gw_cert_fingerprint(dtls_cert);
+	if (!echo && config->media_passthrough)
+		probe.extra_codecs = passthrough_codecs;
 	if (gw_sdp_answer_build(offer, &probe, &res, &probe_sdp, &reason)) {
 		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: %s", reason);
 		goto out;
 	}
-	if (!echo && res.opus_pt < 0) {
-		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: no Opus");
+	if (!echo && res.opus_pt < 0 && res.pcmu_pt < 0 && res.pcma_pt < 0) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "offer refused: no Opus%s",
+				    config->media_passthrough ? " nor G.711" : "");
 		goto out;
 	}
 
@@ -360,8 +374,9 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	call->offer = g_steal_pointer(&offer);
 	call->res = res;
 	memset(&res, 0, sizeof(res));
+	/* browser_opus_pt < 0: a G.711-only browser (passthrough, see bridge.c) */
 	call->browser_opus_pt = call->res.opus_pt;
-	call->browser_te_pt = call->res.te48_pt;
+	call->browser_te_pt = call->res.opus_pt >= 0 ? call->res.te48_pt : call->res.te8_pt;
 	if (echo)
 		gw_call_echo_init(call);
 	if (start_offered_leg(call)) {

@@ -60,6 +60,23 @@ char **gw_call_split_codecs(const char *list)
 	return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* A G.711-only browser (passthrough): offer its codec first when the trunk
+ * allows it, so both legs can share it and the engine relays untouched. */
+static void prefer_browser_codec(struct gw_call *call)
+{
+	const char *mine = call->res.pcmu_pt >= 0 ? "PCMU" : "PCMA";
+
+	for (size_t i = 0; call->sip_codecs[i]; i++) {
+		char *found = call->sip_codecs[i];
+
+		if (strcmp(found, mine))
+			continue;
+		memmove(call->sip_codecs + 1, call->sip_codecs, i * sizeof(*call->sip_codecs));
+		call->sip_codecs[0] = found;
+		break;
+	}
+}
+
 int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk)
 {
 	const struct gw_config *cfg = gw_call_config();
@@ -70,6 +87,8 @@ int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trun
 	call->trunk = trunk;
 	call->dtmf_info = trunk && !strcmp(trunk->dtmf, "info");
 	call->sip_codecs = gw_call_split_codecs(trunk ? trunk->codecs : NULL);
+	if (call->kind == GW_CALL_OUTBOUND && call->browser_opus_pt < 0)
+		prefer_browser_codec(call);
 	call->sip_addr = g_strdup(gw_sip_sdp_address(sip));
 	call->sip_local.addr = call->sip_addr;
 	call->sip_local.codecs = (const char *const *)call->sip_codecs;
