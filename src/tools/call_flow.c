@@ -51,7 +51,7 @@ struct gw_tool_call *gw_tool_call_new(struct gw_tool_app *a, const char *id, boo
 	c->id = g_strndup(id, 64);
 	c->inbound = inbound;
 	c->t_start = now_us();
-	c->opus_pt = -1;
+	c->audio_pt = -1;
 	c->states = json_array();
 	c->errors = json_array();
 	c->dtmf_rx = g_string_new(NULL);
@@ -197,6 +197,7 @@ void gw_tool_call_connected(struct gw_tool_call *c)
 		return;
 	c->connected = true;
 	c->t_connected = now_us();
+	c->t_connected_wall = g_get_real_time();
 	g_atomic_int_set(&c->media_connected, 1);
 	if (c->timers[GW_TOOL_TM_MAX_WAIT])
 		g_source_remove(c->timers[GW_TOOL_TM_MAX_WAIT]);

@@ -72,7 +72,7 @@ static int start_leg(struct gw_tool_call *c, const char *sdp, bool start, char *
 		rc = ENOTSUP;
 		goto out;
 	}
-	c->opus_pt = res.opus_pt;
+	c->audio_pt = res.opus_pt;
 	if (!start)
 		goto out;
 	for (guint i = 0; res.remote_candidates && i < res.remote_candidates->len; i++)
@@ -157,6 +157,7 @@ void gw_tool_call_in_incoming(struct gw_tool_app *a, json_t *msg)
 	}
 	c = gw_tool_call_new(a, id, true);
 	c->t0 = now_us();
+	c->t0_wall = g_get_real_time();
 	c->incoming = incoming_info(msg);
 	gw_info(c->id, "incoming from %s", json_string_value(json_object_get(c->incoming, "from")));
 	/* --answer-timeout runs again once no call is in progress */

@@ -1,11 +1,16 @@
 /* call_media.c — the media half of an rtcsip-call call: once DTLS is up,
- * send 20 ms Opus frames of the tone or WAV on the wall clock; decode what
- * comes back and measure it (loss, jitter, packets per 500 ms, the last
- * second before and after `connected` for the frequency, a recording).
+ * send 20 ms frames on the wall clock (the app's pre-encoded tone, or the
+ * WAV / tone encoded per call); count what comes back (loss, jitter, packets
+ * per 500 ms) and, on measured calls, decode it: the last second before and
+ * after `connected` for the frequency, a recording, the latency probe.
+ *
+ * One sender per media loop (a 5 ms timer) sends the due frames of every
+ * call on that loop: a thousand calls cost one timer, not a thousand.
  *
  * Media loop of the call's leg, except init (main thread, before the leg
- * exists) and the final stop/clear (main thread, after the loops joined).
- * Owns the codecs, the audio source, the rings, the timeline, the recording.
+ * exists) and the final stop/clear/cleanup (main thread, after the loops
+ * joined).  Owns the codecs, the audio source, the rings, the timeline, the
+ * recording, the probe's samples.
  */
 #include <math.h>
 #include <string.h>
@@ -20,24 +25,107 @@
 
 #define FRAME (GW_TOOL_AUDIO_RATE / 50) /* 20 ms of PCM */
 #define RTP_FRAME 960                   /* 20 ms on Opus' 48 kHz RTP clock (RFC 7587) */
+#define FRAME_US 20000
+#define TICK_MS 5                       /* the sender's period: frames leave within 5 ms */
 #define BUCKET_US 500000                /* rx_timeline resolution */
 #define MAX_BUCKETS (2 * 3600 * 4)      /* four hours; later packets are not bucketed */
+#define PROBE_MAX_MS 900.0              /* a longer "round trip" is a missed onset */
 
 static gint64 now_us(void)
 {
 	return g_get_monotonic_time();
 }
 
+/* --- the senders: one per media loop --- */
+
+/* Lives on its media loop; the table maps a loop's context to it (locked:
+ * calls start their media on different loops). */
+struct gw_tool_ticker {
+	GSource *timer;
+	GPtrArray *calls;            /* struct gw_tool_call *, borrowed: a call
+				      * leaves (media_stop) before it goes */
+};
+
+static GMutex tickers_lock;
+static GHashTable *tickers;      /* GMainContext * -> struct gw_tool_ticker * */
+
+static void send_due(struct gw_tool_call *c);
+
+static gboolean ticker_tick(gpointer data)
+{
+	struct gw_tool_ticker *t = data;
+
+	for (guint i = 0; i < t->calls->len; i++)
+		send_due(t->calls->pdata[i]);
+	return G_SOURCE_CONTINUE;
+}
+
+static void ticker_free(gpointer data)
+{
+	struct gw_tool_ticker *t = data;
+
+	g_source_destroy(t->timer);
+	g_source_unref(t->timer);
+	g_ptr_array_free(t->calls, TRUE);
+	g_free(t);
+}
+
+/* Media loop of @ctx: its sender, made on first use. */
+static struct gw_tool_ticker *ticker_for(GMainContext *ctx)
+{
+	struct gw_tool_ticker *t;
+
+	g_mutex_lock(&tickers_lock);
+	if (!tickers)
+		tickers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, ticker_free);
+	t = g_hash_table_lookup(tickers, ctx);
+	if (!t) {
+		t = g_new0(struct gw_tool_ticker, 1);
+		t->calls = g_ptr_array_new();
+		t->timer = g_timeout_source_new(TICK_MS);
+		g_source_set_priority(t->timer, G_PRIORITY_HIGH);
+		g_source_set_callback(t->timer, ticker_tick, t, NULL);
+		g_source_attach(t->timer, ctx);
+		g_hash_table_insert(tickers, ctx, t);
+	}
+	g_mutex_unlock(&tickers_lock);
+	return t;
+}
+
+static void ticker_leave(struct gw_tool_call *c)
+{
+	if (!c->ticker)
+		return;
+	g_ptr_array_remove_fast(c->ticker->calls, c);
+	c->ticker = NULL;
+}
+
+void gw_tool_media_cleanup(void)
+{
+	g_mutex_lock(&tickers_lock);
+	if (tickers)
+		g_hash_table_destroy(tickers);
+	tickers = NULL;
+	g_mutex_unlock(&tickers_lock);
+}
+
 void gw_tool_media_init(struct gw_tool_call *c)
 {
 	struct gw_tool_app *a = c->app;
 
-	gw_tool_audio_ring_init(&c->late, GW_TOOL_AUDIO_RATE);
-	gw_tool_audio_ring_init(&c->early, GW_TOOL_AUDIO_RATE);
+	c->measured = c->idx % (unsigned)a->o.measure_every == 0;
+	c->rx_clock = gw_media_codec_clock(a->codec);
 	c->timeline = g_array_new(FALSE, TRUE, sizeof(guint));
-	if (a->o.wav)
+	c->probe_rtt = g_array_new(FALSE, FALSE, sizeof(double));
+	if (c->measured) {
+		gw_tool_audio_ring_init(&c->late, GW_TOOL_AUDIO_RATE);
+		gw_tool_audio_ring_init(&c->early, GW_TOOL_AUDIO_RATE);
+		gw_tool_onset_init(&c->onset, a->codec == GW_MEDIA_CODEC_PCMU ? 8000 : GW_TOOL_AUDIO_RATE);
+	}
+	/* with the app's loop every call sends that: no source of its own */
+	if (!a->aloop && a->o.wav)
 		gw_tool_audio_src_copy(&c->src, &a->wav);
-	else
+	else if (!a->aloop)
 		gw_tool_audio_src_tone(&c->src, a->o.tone);
 	if (a->o.record && c->idx == 0 && !(c->rec = gw_tool_wav_create(a->o.record)))
 		gw_warn(c->id, "cannot create %s: not recording", a->o.record);
@@ -64,7 +152,7 @@ static void send_garbage(struct gw_tool_call *c)
 			n = (size_t)g_rand_int_range(r, 1, 13);
 			break;
 		case 2: /* SRTP with a valid header and a wrong tag */
-			gw_rtp_hdr_write(b, sizeof(b), (uint8_t)c->opus_pt, false,
+			gw_rtp_hdr_write(b, sizeof(b), (uint8_t)c->audio_pt, false,
 					 (uint16_t)(c->tx.seq + 100 + i), 0, c->tx.ssrc);
 			n = 12 + 80 + 10;
 			break;
@@ -78,61 +166,78 @@ static void send_garbage(struct gw_tool_call *c)
 	g_rand_free(r);
 }
 
-static gboolean media_tick(gpointer data)
+/* --probe: an onset frame just left. */
+static void probe_sent(struct gw_tool_call *c, gint64 t)
 {
-	struct gw_tool_call *c = data;
+	c->probe_sent[c->probe_nsent++ % G_N_ELEMENTS(c->probe_sent)] = t;
+}
+
+/* Send the frames due by now: catch up on the wall clock, not on timer
+ * ticks (timers drift). */
+static void send_due(struct gw_tool_call *c)
+{
+	const struct gw_tool_audio_loop *lp = c->app->aloop;
 	uint8_t pkt[1500 + GW_WEBRTC_SRTP_TRAILER], payload[1275];
 	int16_t pcm[FRAME];
-	uint64_t due = (uint64_t)((now_us() - c->media_t0) / 20000) + 1;
+	gint64 now = now_us();
+	uint64_t due = (uint64_t)((now - c->media_t0) / FRAME_US) + 1;
 
 	if (c->app->o.garbage && !c->garbage_sent && due > 50) {
 		c->garbage_sent = true;
 		send_garbage(c);
 	}
-	/* Catch up on the wall clock, not on timer ticks (timers drift). */
 	while (c->frames_sent < due) {
+		unsigned k = (unsigned)(c->frames_sent % GW_TOOL_LOOP_FRAMES);
+		const uint8_t *p = payload;
 		size_t len = 0, n;
 
-		gw_tool_audio_src_read(&c->src, pcm, FRAME);
-		if (gw_encoder_encode(c->enc, pcm, FRAME, payload, sizeof(payload), &len))
-			break;
+		if (lp) {
+			p = lp->data[k];
+			len = lp->len[k];
+		} else {
+			gw_tool_audio_src_read(&c->src, pcm, FRAME);
+			if (gw_encoder_encode(c->enc, pcm, FRAME, payload, sizeof(payload), &len))
+				break;
+		}
 		n = gw_rtp_sender_write(&c->tx, pkt, sizeof(pkt) - GW_WEBRTC_SRTP_TRAILER,
-					(uint8_t)c->opus_pt, (uint32_t)(c->frames_sent * RTP_FRAME), false,
-					payload, len);
+					(uint8_t)c->audio_pt,
+					(uint32_t)(c->frames_sent * (lp ? lp->ts_step : RTP_FRAME)), false,
+					p, len);
+		if (now - c->media_t0 - (gint64)c->frames_sent * FRAME_US > FRAME_US)
+			c->tx_late++;
 		c->frames_sent++;
-		if (n)
-			gw_webrtc_leg_send_rtp(c->leg, pkt, n, sizeof(pkt));
+		if (!n)
+			continue;
+		gw_webrtc_leg_send_rtp(c->leg, pkt, n, sizeof(pkt));
+		if (lp && c->measured && (int)k == lp->onset_frame)
+			probe_sent(c, now_us());
 	}
-	return G_SOURCE_CONTINUE;
 }
 
 void gw_tool_media_start(struct gw_tool_call *c)
 {
+	struct gw_tool_app *a = c->app;
 	struct gw_media_opus_cfg oc = { .complexity = 5, .bitrate = 32000, .fec = true, .loss_pct = 5 };
 
-	if (c->timer)
+	if (c->ticker)
 		return;
-	if (gw_encoder_new(GW_MEDIA_CODEC_OPUS, GW_TOOL_AUDIO_RATE, &oc, &c->enc) ||
-	    gw_decoder_new(GW_MEDIA_CODEC_OPUS, GW_TOOL_AUDIO_RATE, &c->dec)) {
-		gw_error(c->id, "cannot create the Opus codec");
+	if ((!a->aloop && gw_encoder_new(GW_MEDIA_CODEC_OPUS, GW_TOOL_AUDIO_RATE, &oc, &c->enc)) ||
+	    (c->measured && gw_decoder_new(a->codec, a->codec == GW_MEDIA_CODEC_PCMU ? 8000
+										: GW_TOOL_AUDIO_RATE, &c->dec))) {
+		gw_error(c->id, "cannot create the %s codec", gw_media_codec_name(a->codec));
 		return;
 	}
-	gw_rtp_sender_init(&c->tx, 48000);
+	gw_rtp_sender_init(&c->tx, c->rx_clock);
 	c->media_t0 = now_us();
-	c->timer = g_timeout_source_new(10);
-	g_source_set_callback(c->timer, media_tick, c, NULL);
-	g_source_attach(c->timer, gw_loop_context(gw_webrtc_leg_loop(c->leg)));
+	c->ticker = ticker_for(gw_loop_context(gw_webrtc_leg_loop(c->leg)));
+	g_ptr_array_add(c->ticker->calls, c);
 }
 
 void gw_tool_media_stop(void *call)
 {
 	struct gw_tool_call *c = call;
 
-	if (c->timer) {
-		g_source_destroy(c->timer);
-		g_source_unref(c->timer);
-		c->timer = NULL;
-	}
+	ticker_leave(c);
 	if (c->leg)
 		gw_webrtc_leg_stats(c->leg, &c->st);
 	if (c->rec) {
@@ -141,7 +246,7 @@ void gw_tool_media_stop(void *call)
 	}
 }
 
-/* Loss and interarrival jitter (RFC 3550 A.3, A.8) over the Opus stream. */
+/* Loss and interarrival jitter (RFC 3550 A.3, A.8), in RTP clock units. */
 static void rx_account(struct gw_tool_call *c, const struct gw_rtp_hdr *h)
 {
 	uint64_t ext = gw_rtp_seq_extend(&c->seq, h->seq);
@@ -154,7 +259,7 @@ static void rx_account(struct gw_tool_call *c, const struct gw_rtp_hdr *h)
 		c->rx_max = ext;
 	}
 	c->rx_packets++;
-	arrival = now_us() * 48 / 1000;
+	arrival = now_us() * c->rx_clock / 1000000;
 	transit = arrival - (int64_t)h->ts;
 	if (c->have_transit) {
 		double d = fabs((double)(transit - c->last_transit));
@@ -179,35 +284,73 @@ static void timeline_count(struct gw_tool_call *c)
 	g_array_index(c->timeline, guint, bucket)++;
 }
 
+/* --probe: the tone's return after its gap, timed from the moment the
+ * onset frame left (both on this loop's monotonic clock): the onset's
+ * sample in the decoded frame counts from the packet's arrival, as if
+ * played at once. */
+static void probe_check(struct gw_tool_call *c, const int16_t *pcm, size_t n, gint64 t_rx)
+{
+	long at = gw_tool_onset_feed(&c->onset, pcm, n);
+	gint64 heard, sent = 0;
+	double ms;
+
+	if (at < 0)
+		return;
+	heard = t_rx + at * G_USEC_PER_SEC / c->onset.rate;
+	for (unsigned i = 0; i < MIN(c->probe_nsent, G_N_ELEMENTS(c->probe_sent)); i++)
+		if (c->probe_sent[i] <= heard && c->probe_sent[i] > sent)
+			sent = c->probe_sent[i];
+	ms = (double)(heard - sent) / 1000.0;
+	if (sent && ms < PROBE_MAX_MS)
+		g_array_append_val(c->probe_rtt, ms);
+}
+
+/* 8 kHz (PCMU) to the 16 kHz of the rings and the recording: linear. */
+static size_t upsample(const int16_t *in, size_t n, int16_t *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int next = i + 1 < n ? in[i + 1] : in[i];
+
+		out[2 * i] = in[i];
+		out[2 * i + 1] = (int16_t)((in[i] + next) / 2);
+	}
+	return 2 * n;
+}
+
 void gw_tool_media_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf,
 		       size_t len, void *arg)
 {
 	struct gw_tool_call *c = arg;
 	int16_t pcm[GW_TOOL_AUDIO_RATE * 120 / 1000]; /* the longest Opus packet */
+	int16_t wide[G_N_ELEMENTS(pcm) * 2];
+	const int16_t *out = pcm;
+	gint64 t = now_us();
 	size_t n = 0;
 
-	if ((int)h->pt != c->opus_pt || !c->dec)
+	if ((int)h->pt != c->audio_pt)
 		return;
 	rx_account(c, h);
 	timeline_count(c);
-	if (gw_decoder_decode(c->dec, h->payload, h->payload_len, pcm, G_N_ELEMENTS(pcm), &n))
+	if (!c->dec || gw_decoder_decode(c->dec, h->payload, h->payload_len, pcm, G_N_ELEMENTS(pcm), &n))
 		return;
 	if (!c->t_first_audio)
-		c->t_first_audio = now_us();
+		c->t_first_audio = t;
+	if (c->app->o.probe)
+		probe_check(c, pcm, n, t);
+	if (c->app->codec == GW_MEDIA_CODEC_PCMU) {
+		n = upsample(pcm, MIN(n, G_N_ELEMENTS(pcm)), wide);
+		out = wide;
+	}
 	if (c->rec)
-		gw_tool_wav_write(c->rec, pcm, n);
+		gw_tool_wav_write(c->rec, out, n);
 	/* Early media is measured on its own: a ringback tone before the
 	 * answer must not blur the frequency of the call itself. */
-	gw_tool_audio_ring_push(g_atomic_int_get(&c->media_connected) ? &c->late : &c->early, pcm, n);
+	gw_tool_audio_ring_push(g_atomic_int_get(&c->media_connected) ? &c->late : &c->early, out, n);
 }
 
 void gw_tool_media_clear(struct gw_tool_call *c)
 {
-	if (c->timer) {
-		g_source_destroy(c->timer);
-		g_source_unref(c->timer);
-		c->timer = NULL;
-	}
+	ticker_leave(c);
 	if (c->rec)
 		gw_tool_wav_close(c->rec);
 	c->rec = NULL;
@@ -221,4 +364,7 @@ void gw_tool_media_clear(struct gw_tool_call *c)
 	if (c->timeline)
 		g_array_free(c->timeline, TRUE);
 	c->timeline = NULL;
+	if (c->probe_rtt)
+		g_array_free(c->probe_rtt, TRUE);
+	c->probe_rtt = NULL;
 }

@@ -1,7 +1,8 @@
 /* report.c — what rtcsip-call prints when it is done: one JSON object per
  * call (timings, states, how it ended, packets, loss, jitter, the audio's
- * frequency before and after `connected`, packets per 500 ms) and a summary,
- * or the same as text; and the exit status.
+ * frequency before and after `connected`, packets per 500 ms, the latency
+ * probe's round trips) and a summary, or the same as text; and the exit
+ * status.
  *
  * Main thread, after the media loops were joined (so the media half of
  * every call is safe to read).
@@ -53,6 +54,21 @@ static json_t *timeline_json(const struct gw_tool_call *c)
 	return arr;
 }
 
+static json_t *probe_json(const struct gw_tool_call *c)
+{
+	json_t *arr = json_array();
+
+	for (guint i = 0; c->probe_rtt && i < c->probe_rtt->len; i++)
+		json_array_append_new(arr, json_real(g_array_index(c->probe_rtt, double, i)));
+	return arr;
+}
+
+/* A real number, or null when @ok is false (not measured). */
+static json_t *real_or_null(bool ok, double v)
+{
+	return ok ? json_real(v) : json_null();
+}
+
 static double dbfs(double rms)
 {
 	return rms > 0 ? 20 * log10(rms / 32768) : -120.0;
@@ -69,6 +85,8 @@ static json_t *call_json(const struct gw_tool_call *c, bool ok)
 
 	json_object_set_new(j, "call", json_string(c->id));
 	json_object_set_new(j, "direction", json_string(c->inbound ? "inbound" : "outbound"));
+	json_object_set_new(j, "codec", json_string(gw_media_codec_name(c->app->codec)));
+	json_object_set_new(j, "measured", json_boolean(c->measured));
 	json_object_set_new(j, "ok", json_boolean(ok));
 	json_object_set_new(j, "connected", json_boolean(c->connected));
 	json_object_set_new(j, "media", json_boolean(c->media_up));
@@ -81,20 +99,25 @@ static json_t *call_json(const struct gw_tool_call *c, bool ok)
 	json_object_set_new(j, "errors", json_copy(c->errors));
 	json_object_set_new(j, "setup_ms", json_real(gw_tool_call_ms(c, c->t_answer)));
 	json_object_set_new(j, "connected_ms", json_real(gw_tool_call_ms(c, c->t_connected)));
+	/* wall clock (µs since the epoch, 0 = never) to line up with other logs */
+	json_object_set_new(j, "t0_wall_us", json_integer((json_int_t)c->t0_wall));
+	json_object_set_new(j, "connected_wall_us", json_integer((json_int_t)c->t_connected_wall));
 	json_object_set_new(j, "ice_ms", json_real((double)c->st.ice_ms));
 	json_object_set_new(j, "dtls_ms", json_real((double)c->st.dtls_ms));
 	json_object_set_new(j, "media_ms", json_real(c->t_start && c->t_media ?
 						     (double)(c->t_media - c->t_start) / 1000.0 : -1));
 	json_object_set_new(j, "first_audio_ms", json_real(gw_tool_call_ms(c, c->t_first_audio)));
 	json_object_set_new(j, "sent", json_integer((json_int_t)c->frames_sent));
+	json_object_set_new(j, "sent_late", json_integer((json_int_t)c->tx_late));
 	json_object_set_new(j, "received", json_integer((json_int_t)c->rx_packets));
 	json_object_set_new(j, "lost", json_integer((json_int_t)lost));
 	json_object_set_new(j, "loss_pct", json_real(expected ? 100.0 * (double)lost / (double)expected : 0.0));
-	json_object_set_new(j, "jitter_ms", json_real(c->jitter / 48.0));
+	json_object_set_new(j, "jitter_ms", json_real(c->rx_clock ? c->jitter * 1000.0 / c->rx_clock : 0.0));
 	json_object_set_new(j, "rtt_ms", json_integer((json_int_t)c->st.rtt_ms));
 	json_object_set_new(j, "rx_timeline", timeline_json(c));
-	json_object_set_new(j, "frequency_hz", json_real(hz));
-	json_object_set_new(j, "level_dbfs", json_real(dbfs(rms)));
+	json_object_set_new(j, "frequency_hz", real_or_null(c->measured, hz));
+	json_object_set_new(j, "level_dbfs", real_or_null(c->measured, dbfs(rms)));
+	json_object_set_new(j, "probe_rtt_ms", probe_json(c));
 	json_object_set_new(j, "frequency_early_hz", c->early.fill ? json_real(hz_early) : json_null());
 	json_object_set_new(j, "level_early_dbfs", c->early.fill ? json_real(dbfs(rms_early)) : json_null());
 	json_object_set_new(j, "selected_pair", json_string(c->st.selected_pair));
@@ -167,9 +190,12 @@ int gw_tool_report(struct gw_tool_app *a)
 		lost += (uint64_t)json_integer_value(json_object_get(j, "lost"));
 		json_array_append_new(arr, j);
 	}
-	summary = json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:O}", "calls", (int)a->calls->len,
-			    "expected", a->o.calls, "ok", (int)ok, "sent", (json_int_t)sent,
-			    "received", (json_int_t)recv, "lost", (json_int_t)lost, "errors", a->errors);
+	summary = json_pack("{s:i, s:i, s:i, s:I, s:I, s:I, s:O, s:s, s:o}", "calls",
+			    (int)a->calls->len, "expected", a->o.calls, "ok", (int)ok,
+			    "sent", (json_int_t)sent, "received", (json_int_t)recv,
+			    "lost", (json_int_t)lost, "errors", a->errors,
+			    "codec", gw_media_codec_name(a->codec),
+			    "codec_delay_ms", real_or_null(a->codec_delay_ms >= 0, a->codec_delay_ms));
 	out = json_pack("{s:o, s:o}", "calls", arr, "summary", summary);
 	if (a->o.json) {
 		char *text = json_dumps(out, JSON_INDENT(2) | JSON_REAL_PRECISION(6));

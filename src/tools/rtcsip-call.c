@@ -4,6 +4,9 @@
  * incoming ones, follows the call states, sends DTMF, hold and unhold,
  * sends a tone or a WAV file and measures what comes back (setup, ICE and
  * DTLS times, packets, loss, jitter, RTT, the received audio's frequency).
+ * As the load generator of contrib/bench/run: hundreds of calls in one
+ * process sending one pre-encoded tone (Opus, or PCMU with --codec pcmu),
+ * decoding only every --measure-every'th call, with a latency probe.
  *
  * This file: the command line, the WebSocket session and the dispatch of the
  * gateway's messages (see rtcsip_call.h for the other files).  Main thread;
@@ -215,6 +218,14 @@ static int parse_options(struct gw_tool_app *a, int argc, char **argv)
 		{ "wav", 0, 0, G_OPTION_ARG_FILENAME, &o->wav, "send this PCM16 WAV file (looped)", "FILE" },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record, "record what the first call receives", "FILE" },
 		{ "seconds", 's', 0, G_OPTION_ARG_INT, &o->seconds, "media seconds per call from connected (default 5)", "S" },
+		{ "duration", 0, 0, G_OPTION_ARG_INT, &o->seconds, "same as --seconds", "S" },
+		{ "codec", 0, 0, G_OPTION_ARG_STRING, &o->codec, "opus (default) or pcmu: the only audio codec we offer", "NAME" },
+		{ "probe", 0, 0, G_OPTION_ARG_NONE, &o->probe,
+		  "latency probe: the tone pauses 100 ms each second; time its return", NULL },
+		{ "measure-every", 0, 0, G_OPTION_ARG_INT, &o->measure_every,
+		  "decode and measure what comes back on every Nth call only (default 1)", "N" },
+		{ "call-id-header", 0, 0, G_OPTION_ARG_STRING, &o->id_header,
+		  "send each call's id in this X- header of the call", "NAME" },
 		{ "hangup-at", 0, 0, G_OPTION_ARG_DOUBLE, &o->hangup_at, "hang up S s after the call started, in any state", "S" },
 		{ "max-wait", 0, 0, G_OPTION_ARG_INT, &o->max_wait, "give up when not connected after S s (default 30)", "S" },
 		{ "expect-hangup", 0, 0, G_OPTION_ARG_INT, &o->expect_hangup, "the gateway is expected to end each call with CODE", "CODE" },
@@ -245,6 +256,7 @@ static int parse_options(struct gw_tool_app *a, int argc, char **argv)
 	o->calls = 1;
 	o->rate = 10;
 	o->threads = 1;
+	o->measure_every = 1;
 	o->max_wait = 30;
 	o->answer_timeout = 30;
 	o->dtmf_at = 1;
@@ -270,6 +282,24 @@ static int parse_options(struct gw_tool_app *a, int argc, char **argv)
 	}
 	if (o->reject && !o->answer) {
 		fprintf(stderr, "rtcsip-call: --reject needs --answer\n");
+		return EINVAL;
+	}
+	if (o->codec && g_ascii_strcasecmp(o->codec, "opus") && g_ascii_strcasecmp(o->codec, "pcmu")) {
+		fprintf(stderr, "rtcsip-call: --codec is opus or pcmu, not '%s'\n", o->codec);
+		return EINVAL;
+	}
+	a->codec = o->codec && !g_ascii_strcasecmp(o->codec, "pcmu") ? GW_MEDIA_CODEC_PCMU
+								      : GW_MEDIA_CODEC_OPUS;
+	if ((a->codec == GW_MEDIA_CODEC_PCMU || o->probe) && (o->answer || o->wav)) {
+		fprintf(stderr, "rtcsip-call: --codec pcmu and --probe are for calls we place with a tone\n");
+		return EINVAL;
+	}
+	if (o->measure_every < 1) {
+		fprintf(stderr, "rtcsip-call: --measure-every must be positive\n");
+		return EINVAL;
+	}
+	if (o->id_header && g_ascii_strncasecmp(o->id_header, "X-", 2)) {
+		fprintf(stderr, "rtcsip-call: --call-id-header takes an X- header name\n");
 		return EINVAL;
 	}
 	if (!o->url)
@@ -301,7 +331,38 @@ static void opts_clear(struct gw_tool_opts *o)
 	g_free(o->record);
 	g_free(o->local_addr);
 	g_free(o->dtmf);
+	g_free(o->codec);
+	g_free(o->id_header);
 	g_strfreev(o->headers);
+}
+
+/* The tone as one pre-encoded second every call sends (a thousand calls
+ * need no encoder each), and with --probe the codec chain's own delay.
+ * A tone that is no whole number of Hz is encoded per call as before.
+ * 0, or an errno with a message printed. */
+static int prepare_audio(struct gw_tool_app *a)
+{
+	struct gw_media_opus_cfg oc = { .complexity = 5, .bitrate = 32000, .fec = true, .loss_pct = 5 };
+	struct gw_media_config gw;
+	int rc;
+
+	a->codec_delay_ms = -1;
+	if (a->o.wav)
+		return 0;
+	rc = gw_tool_audio_loop_build(a->codec, a->o.tone, a->o.probe, &oc, &a->aloop);
+	if (rc == EINVAL && a->codec == GW_MEDIA_CODEC_OPUS && !a->o.probe)
+		return 0;
+	if (rc) {
+		fprintf(stderr, "rtcsip-call: cannot encode a %g Hz tone%s: %s\n", a->o.tone,
+			rc == EINVAL ? " (--codec pcmu and --probe need a whole number of Hz, 50-3000)" : "",
+			g_strerror(rc));
+		return rc;
+	}
+	/* the daemon's Opus settings toward the browser, as shipped */
+	gw_media_config_init(&gw);
+	if (a->o.probe && (rc = gw_tool_audio_loop_codec_delay(a->aloop, &gw.opus, &a->codec_delay_ms)))
+		fprintf(stderr, "rtcsip-call: cannot find the codec chain's delay: %s\n", g_strerror(rc));
+	return rc;
 }
 
 /* Give the WebSocket a moment to write what is queued (a last hangup or
@@ -332,6 +393,8 @@ int main(int argc, char **argv)
 	}
 	gw_log_set_level(a.o.verbose ? GW_LOG_DEBUG : GW_LOG_WARN);
 	gw_log_capture_glib();
+	if (prepare_audio(&a))
+		goto out;
 	a.cfg = gw_config_defaults();
 	if (a.o.local_addr) {
 		g_free(a.cfg->ice_local_addresses);
@@ -362,6 +425,7 @@ stop:
 		g_main_context_iteration(NULL, FALSE);
 	for (guint i = 0; i < a.calls->len; i++)
 		gw_tool_media_stop(a.calls->pdata[i]);
+	gw_tool_media_cleanup();
 	if (a.ws)
 		rc = gw_tool_report(&a);
 	gw_tool_ws_free(a.ws);
@@ -374,6 +438,7 @@ out:
 	json_decref(a.errors);
 	json_decref(a.headers);
 	gw_tool_audio_src_clear(&a.wav);
+	gw_tool_audio_loop_free(a.aloop);
 	opts_clear(&a.o);
 	g_free(err);
 	return rc;

@@ -5,7 +5,10 @@
  *                  hangup, timers, DTMF/hold requests, leg events)
  *   call_out.c     outbound: offer, `call`, the gateway's `answer`
  *   call_in.c      inbound (--answer): `incoming`, our answer, accept/reject
- *   call_media.c   the media loop half: tone/WAV out, audio in, measurements
+ *   call_media.c   the media loop half: tone/WAV out, audio in, measurements,
+ *                  the latency probe
+ *   audio_loop.c   the pre-encoded tone every call sends (load runs), the
+ *                  probe's onset detector and codec delay
  *   report.c       the JSON or text report and the exit status
  *
  * Threads: struct gw_tool_app and the control half of struct gw_tool_call
@@ -26,21 +29,27 @@
 #include "gw/sdp.h"
 #include "gw/webrtc.h"
 #include "audio.h"
+#include "audio_loop.h"
 
 struct gw_cert;
 struct gw_config;
 struct gw_decoder;
 struct gw_encoder;
 struct gw_loop;
+struct gw_tool_ticker;
 struct gw_tool_ws;
 
 /* Command line.  Times in seconds; a negative *_at means "not asked". */
 struct gw_tool_opts {
 	char *url, *to, *user, *wav, *record, *local_addr, *dtmf;
+	char *codec;                 /* --codec: "opus" (default) or "pcmu" */
+	char *id_header;             /* --call-id-header: X- header carrying our call id */
 	char **headers;              /* --header NAME:VALUE, repeated */
 	double tone, rate;
 	double hangup_at, dtmf_at, hold_at, unhold_at;
 	int seconds, calls, threads, max_wait;
+	int measure_every;           /* decode and measure audio on every Nth call only */
+	gboolean probe;              /* --probe: latency probe in the tone */
 	gboolean answer;             /* answer incoming calls instead of calling */
 	int answer_delay_ms, answer_timeout, reject, expect_hangup;
 	gboolean json, verbose, garbage;
@@ -72,6 +81,9 @@ struct gw_tool_app {
 	struct gw_tool_ws *ws;
 	GMainLoop *loop;
 	struct gw_tool_audio_src wav;  /* --wav, loaded once; each call plays a copy */
+	enum gw_media_codec codec;   /* what calls send: OPUS, or PCMU (--codec pcmu) */
+	struct gw_tool_audio_loop *aloop; /* the tone, encoded once; NULL: encode per call */
+	double codec_delay_ms;       /* --probe: the codec chain's own delay; < 0 unknown */
 	json_t *headers;             /* --header as an object, or NULL */
 	GPtrArray *calls;            /* struct gw_tool_call * (one reference each) */
 	json_t *errors;              /* `error` replies naming no call we know */
@@ -92,6 +104,7 @@ struct gw_tool_call {
 	struct gw_webrtc_leg *leg;   /* reference; NULL for a call we reject */
 	/* monotonic µs; 0 = not yet.  t0: `call` sent or `incoming` received. */
 	gint64 t_start, t0, t_answer, t_media, t_connected, t_end;
+	gint64 t0_wall, t_connected_wall; /* the same on the wall clock (real time) */
 	bool answered, gathered, answer_due, accepted, rejected, connected, media_up;
 	bool hangup_sent, done, failed;
 	enum gw_tool_end_by end_by;
@@ -108,16 +121,19 @@ struct gw_tool_call {
 
 	/* media loop */
 	gint media_connected;        /* atomic: set by the control loop at connected */
-	int opus_pt;                 /* set before DTLS can complete */
-	struct gw_encoder *enc;
-	struct gw_decoder *dec;
+	int audio_pt;                /* Opus or PCMU pt; set before DTLS can complete */
+	bool measured;               /* decode, measure and probe what comes back */
+	struct gw_encoder *enc;      /* only without app->aloop */
+	struct gw_decoder *dec;      /* only when measured */
 	struct gw_tool_audio_src src;
 	struct gw_rtp_sender tx;
-	GSource *timer;
+	struct gw_tool_ticker *ticker; /* the sender of our loop; NULL when not sending */
 	gint64 media_t0;
 	uint64_t frames_sent;
+	uint64_t tx_late;            /* frames sent over 20 ms after their time (we lag) */
 	bool garbage_sent;
 	uint64_t rx_packets, rx_first, rx_max;
+	unsigned rx_clock;           /* RTP clock of what we receive (48000 or 8000) */
 	bool rx_started;
 	struct gw_rtp_seq_ext seq;
 	double jitter;               /* RFC 3550 A.8, in 48 kHz units */
@@ -127,6 +143,10 @@ struct gw_tool_call {
 	struct gw_tool_audio_ring late;  /* last second received after connected */
 	struct gw_tool_audio_ring early; /* last second received before connected */
 	GArray *timeline;            /* guint: packets per 500 ms since t0 */
+	struct gw_tool_onset onset;  /* --probe: the tone's return after its gap */
+	gint64 probe_sent[4];        /* monotonic µs the last onsets were sent */
+	unsigned probe_nsent;
+	GArray *probe_rtt;           /* double ms: onset sent -> onset heard */
 	FILE *rec;
 	struct gw_webrtc_stats st;   /* copied when the media stops */
 };
@@ -198,6 +218,8 @@ void gw_tool_call_in_ready(struct gw_tool_call *c);
 void gw_tool_media_init(struct gw_tool_call *c);
 /* Media loop, at DTLS connected: codecs and the 20 ms sender. */
 void gw_tool_media_start(struct gw_tool_call *c);
+/* Main thread, after the media loops were joined: free the senders. */
+void gw_tool_media_cleanup(void);
 /* Media loop (a gw_loop_work_h), or main thread once the loops are
  * joined: stop sending, copy the leg's stats, close the recording. */
 void gw_tool_media_stop(void *call);
