@@ -9,6 +9,8 @@
 #   contrib/setup.sh stop    stop what `run` started
 #   contrib/setup.sh test    install, build, run every test (also the ASan build)
 #   contrib/setup.sh deps    only install the Debian packages
+#   contrib/setup.sh bench   install, build, run the benchmark (contrib/bench/run,
+#                            about 12 minutes; add --quick for a shorter one)
 #
 # Idempotent: running it again re-uses what is there.  Needs root (apt-get).
 set -euo pipefail
@@ -138,5 +140,6 @@ case "${1:-}" in
 	test) deps test; test_all ;;
 	deps) deps test ;;
 	build) build build ;;
-	*) sed -n '2,12p' "$0"; exit 2 ;;
+	bench) deps; shift; contrib/bench/run --build-dir build "$@" ;;
+	*) sed -n '2,14p' "$0"; exit 2 ;;
 esac

@@ -74,3 +74,7 @@ if ASAN
 # ASan keeps freed memory in quarantine: memory-growth bounds do not apply.
 AM_TESTS_ENVIRONMENT += export GW_ASAN=1;
 endif
+
+# Benchmark harness smoke run (contrib/bench/run --smoke) and G.711 passthrough.
+TESTS += tests/integration/test_bench_smoke.py tests/integration/test_sip_passthrough.py
+EXTRA_DIST += tests/integration/test_bench_smoke.py tests/integration/test_sip_passthrough.py

@@ -6,6 +6,8 @@
  * Build and run: `make bench && ./contrib/bench/media-bench [seconds]`.
  * CPU time is CLOCK_PROCESS_CPUTIME_ID; each figure is the best of 3 runs.
  * Prints Markdown tables.  Single-threaded, no network.
+ * `media-bench --floor ...` prints only the floor contrib/bench/run uses
+ * (floor.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "media/codec.h"
 #include "media/jitter.h"
 #include "../../tests/unit/media_audio.h"
+#include "bench.h"
 
 static unsigned frames = 1500;       /* 30 s of audio per measurement */
 
@@ -253,6 +256,8 @@ int main(int argc, char **argv)
 	struct gw_media_config defaults;
 	double opus_dec, opus_enc, g711_enc, g711_dec, floor_us, b2s, s2b, both;
 
+	if (argc > 1 && !strcmp(argv[1], "--floor"))
+		return gw_bench_floor(argc - 2, argv + 2);
 	if (argc > 1 && atoi(argv[1]) > 0)
 		frames = (unsigned)atoi(argv[1]) * 50;
 	gw_media_config_init(&defaults);

@@ -1,0 +1,10 @@
+/* bench.h — the parts of contrib/bench/media-bench (one program, single
+ * threaded, no network beyond 127.0.0.1). */
+#ifndef GW_BENCH_H
+#define GW_BENCH_H
+
+/* `media-bench --floor [SECONDS [OPUS_COMPLEXITY]]` (floor.c): the codec
+ * floor per call-second as one JSON object on stdout.  Exit status. */
+int gw_bench_floor(int argc, char **argv);
+
+#endif

@@ -1,0 +1,377 @@
+"""benchlib.py — the processes of contrib/bench/run and what they report:
+the daemon (rtcsipd, pinned, fresh per step), the SIP echo UA (sipp
+-rtp_echo behind the daemon's trunk), the load generator (rtcsip-call in
+load mode), CPU and RSS from /proc, and the parsing of the daemon's log
+and sipp's message trace.  Python 3 standard library only."""
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import statistics
+import struct
+import subprocess
+import time
+import urllib.request
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port(host, kind=socket.SOCK_DGRAM, both=False, pair=False):
+    """A free port on @host (free for UDP and TCP when @both; also the next
+    one when @pair, for sipp's RTP + video echo ports)."""
+    for _ in range(500):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        try:
+            socks = []
+            for p in ([port, port + 2] if pair else [port]):
+                for k in ([socket.SOCK_DGRAM, socket.SOCK_STREAM] if both else [kind]):
+                    t = socket.socket(socket.AF_INET, k)
+                    socks.append(t)
+                    t.bind((host, p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for t in socks:
+                t.close()
+    raise RuntimeError(f"no free port on {host}")
+
+
+def port_free(host, port):
+    """Whether nobody has bound @host:@port for UDP yet."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
+
+
+def percentile(values, p):
+    """Nearest-rank percentile of @values (None when empty)."""
+    if not values:
+        return None
+    v = sorted(values)
+    k = max(0, min(len(v) - 1, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def proc_cpu_s(pid):
+    """User + system CPU seconds of process @pid (all its threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def system_busy_s(cpu=None):
+    """CPU seconds all cores (or core @cpu) spent busy since boot (/proc/stat)."""
+    name = "cpu" if cpu is None else f"cpu{cpu}"
+    with open("/proc/stat") as f:
+        for line in f:
+            col = line.split()
+            if col[0] == name:
+                v = [int(x) for x in col[1:]]
+                return (sum(v) - v[3] - v[4]) / CLK_TCK  # minus idle and iowait
+    return 0.0
+
+
+def proc_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def udp_drops(pid):
+    """Datagrams the kernel dropped (receive buffer full) on the UDP sockets
+    process @pid has open now (/proc/net/udp "drops")."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return 0
+    total = 0
+    for table in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    col = line.split()
+                    if len(col) >= 13 and col[9] in inodes:
+                        total += int(col[12])
+        except OSError:
+            pass
+    return total
+
+
+def stop_process(proc, sig=signal.SIGTERM, timeout=10):
+    """Stop one process we started, by its pid; returns its exit status."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def pinned(cpu, cmd):
+    return (["taskset", "-c", str(cpu)] if cpu is not None else []) + cmd
+
+
+class Daemon:
+    """rtcsipd on @host with one trunk toward the echo UA, media.threads = 1,
+    pinned to @cpu; the log at info level (it carries the per-call timings
+    and media counters this benchmark reads)."""
+
+    def __init__(self, build, top, workdir, host, echo_port, cpu, passthrough, state_dir):
+        self.host = host
+        self.ws_port = free_port(host, socket.SOCK_STREAM)
+        self.sip_port = free_port(host, both=True)
+        self.conf = os.path.join(workdir, "rtcsipd.conf")
+        groups = {
+            "general": {"state_dir": state_dir, "log_level": "info"},
+            "signal": {"listen": f"{host}:{self.ws_port}", "web_root": os.path.join(top, "contrib", "web")},
+            "auth": {"mode": "none"},
+            "media": {"threads": "1", "max_calls": "5000",
+                      "passthrough": "true" if passthrough else "false"},
+            "ice": {"local_addresses": host, "remote_networks": "127.0.0.0/8"},
+            "echo": {"enabled": "false"},
+            "sip": {"listen": f"{host}:{self.sip_port}", "rtp_address": host, "max_calls": "5000"},
+            "trunk.bench": {"proxy": f"sip:{host}:{echo_port}", "transport": "udp",
+                            "register": "false", "options_interval": "0", "codecs": "PCMU",
+                            "allowed_networks": f"{host}/32"},
+            "route": {"default": "bench"},
+        }
+        with open(self.conf, "w") as f:
+            for g, kv in groups.items():
+                f.write(f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()))
+        self.log_path = os.path.join(workdir, "rtcsipd.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(pinned(cpu, [os.path.join(build, "rtcsipd"), "--config", self.conf]),
+                                     stdout=subprocess.DEVNULL, stderr=self.log,
+                                     stdin=subprocess.DEVNULL)
+        self.ws_url = f"wss://{host}:{self.ws_port}/ws"
+        deadline = time.time() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"rtcsipd exited at start, see {self.log_path}")
+            try:
+                self.health()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise RuntimeError(f"rtcsipd did not come up, see {self.log_path}")
+                time.sleep(0.1)
+
+    def health(self):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        url = f"https://{self.host}:{self.ws_port}/healthz"
+        with urllib.request.urlopen(url, context=ctx, timeout=5) as r:
+            return json.loads(r.read())
+
+    def wait_calls(self, n, timeout, stop_if=None):
+        """Wait until @n calls are in progress; the last count seen."""
+        deadline = time.time() + timeout
+        calls = 0
+        while time.time() < deadline:
+            calls = self.health().get("calls", 0)
+            if calls >= n or (stop_if and stop_if()):
+                break
+            time.sleep(0.5)
+        return calls
+
+    def cpu_s(self):
+        return proc_cpu_s(self.proc.pid)
+
+    def rss_kib(self):
+        return proc_rss_kib(self.proc.pid)
+
+    def stop(self):
+        rc = stop_process(self.proc)
+        self.log.close()
+        return rc
+
+    def log_text(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+
+class EchoUA:
+    """The SIP far end: sipp with contrib/bench/echo-uas.xml answers every
+    INVITE with an SDP that points at contrib/bench/rtp-echo, which sends
+    every RTP packet straight back to its sender; both pinned to @cpu.
+    With @trace, sipp's message trace (timestamps of each 200 OK)."""
+
+    def __init__(self, build, top, workdir, host, cpu, trace=False):
+        self.host = host
+        self.port = free_port(host, both=True)
+        self.media_port = free_port(host)
+        sipp_media = free_port(host, pair=True)   # sipp binds one even unused
+        self.trace = os.path.join(workdir, "sipp-messages.log") if trace else None
+        self.out = open(os.path.join(workdir, "sipp-out.log"), "w")
+        self.echo_out = open(os.path.join(workdir, "rtp-echo.out"), "w+")
+        self.echo = subprocess.Popen(pinned(cpu, [os.path.join(build, "contrib", "bench", "rtp-echo"),
+                                                  host, str(self.media_port)]),
+                                     stdout=self.echo_out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        cmd = ["sipp", "-sf", os.path.join(top, "contrib", "bench", "echo-uas.xml"),
+               "-i", host, "-p", str(self.port), "-mi", host, "-mp", str(sipp_media),
+               "-set", "echo_port", str(self.media_port), "-nostdin", "-trace_err",
+               "-error_file", os.path.join(workdir, "sipp-errors.log")]
+        if trace:
+            cmd += ["-trace_msg", "-message_file", self.trace]
+        self.proc = subprocess.Popen(pinned(cpu, cmd), stdout=self.out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=workdir)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None or self.echo.poll() is not None:
+                break
+            if not port_free(host, self.port) and not port_free(host, self.media_port):
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"sipp or rtp-echo did not start, see {workdir}/sipp-out.log, rtp-echo.out")
+
+    def pids(self):
+        return [self.proc.pid, self.echo.pid]
+
+    def cpu_s(self):
+        return sum(proc_cpu_s(p) for p in self.pids())
+
+    def udp_drops(self):
+        return udp_drops(self.echo.pid)
+
+    def echo_delay_ms(self, count=20):
+        """The echo's own delay: round trips of RTP-sized packets sent
+        straight to its media port (median, ms)."""
+        rtts = []
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((self.host, 0))
+            s.settimeout(1.0)
+            for i in range(count):
+                pkt = struct.pack("!BBHII", 0x80, 0, i, i * 160, 0x62656e63) + bytes(160)
+                t0 = time.perf_counter()
+                s.sendto(pkt, (self.host, self.media_port))
+                try:
+                    while s.recv(2048) != pkt:
+                        pass
+                    rtts.append((time.perf_counter() - t0) * 1000)
+                except socket.timeout:
+                    pass
+                time.sleep(0.02)
+        return statistics.median(rtts) if rtts else None
+
+    def stop(self):
+        # sipp ends gracefully on SIGINT (waits for calls), at once on SIGKILL
+        stop_process(self.proc, signal.SIGINT, timeout=3)
+        stop_process(self.echo)
+        self.out.close()
+        self.echo_out.close()
+
+
+class LoadGen:
+    """rtcsip-call placing @calls calls at @rate per second, each sending the
+    pre-encoded tone with the latency probe for @duration s, pinned to @cpu."""
+
+    def __init__(self, build, workdir, url, host, cpu, calls, rate, duration, codec,
+                 measure_every, max_wait=30):
+        self.out_path = os.path.join(workdir, "rtcsip-call.json")
+        self.err_path = os.path.join(workdir, "rtcsip-call.err")
+        self.out = open(self.out_path, "w")
+        self.err = open(self.err_path, "w")
+        cmd = [os.path.join(build, "rtcsip-call"), "--url", url, "--to", "1000",
+               "--local-address", host, "--calls", str(calls), "--rate", str(rate),
+               "--duration", str(duration), "--threads", "1", "--codec", codec, "--probe",
+               "--tone", "1000", "--measure-every", str(measure_every),
+               "--call-id-header", "X-Bench-Call", "--max-wait", str(max_wait), "--json"]
+        self.cmd = cmd
+        self.proc = subprocess.Popen(pinned(cpu, cmd), stdout=self.out, stderr=self.err,
+                                     stdin=subprocess.DEVNULL)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def cpu_s(self):
+        return proc_cpu_s(self.proc.pid)
+
+    def result(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            rc = stop_process(self.proc)
+        self.out.close()
+        self.err.close()
+        try:
+            with open(self.out_path) as f:
+                return rc, json.load(f)
+        except ValueError:
+            with open(self.err_path, errors="replace") as f:
+                raise RuntimeError(f"rtcsip-call gave no report (exit {rc}): {f.read()[-800:]}")
+
+
+# ---- the daemon's log ----
+
+_CALL = r"\[call (\S+) \([^)]*\)\] "
+_COUNTERS = re.compile(_CALL + r"media counters: (.*)$", re.M)
+_ANSWER = re.compile(_CALL + r"answer sent (\d+) us after the call", re.M)
+_INVITE = re.compile(_CALL + r"INVITE to \S+ via \S+ sent (\d+) us after the call", re.M)
+
+
+def daemon_counters(log):
+    """{call id: {counter: int}} from the "media counters:" line of each call."""
+    out = {}
+    for m in _COUNTERS.finditer(log):
+        out[m.group(1)] = {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(2).split())}
+    return out
+
+
+def daemon_setup_us(log):
+    """({call: `call` -> `answer` sent µs}, {call: `call` -> INVITE sent µs})."""
+    return ({m.group(1): int(m.group(2)) for m in _ANSWER.finditer(log)},
+            {m.group(1): int(m.group(2)) for m in _INVITE.finditer(log)})
+
+
+# ---- sipp's message trace ----
+
+_TRACE_HEAD = re.compile(r"^-+ (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\s*$", re.M)
+
+
+def sipp_200_ok_ms(path):
+    """{X-Bench-Call id: wall-clock ms when sipp sent the 200 OK to its
+    INVITE}, matched through the Call-ID."""
+    import datetime
+    with open(path, errors="replace") as f:
+        text = f.read()
+    heads = list(_TRACE_HEAD.finditer(text))
+    call_of = {}   # Call-ID -> our call id
+    sent_200 = {}  # Call-ID -> ms
+    for i, h in enumerate(heads):
+        body = text[h.end():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+        cid = re.search(r"^Call-ID:\s*(\S+)", body, re.M | re.I)
+        if not cid:
+            continue
+        cid = cid.group(1)
+        tag = re.search(r"^X-Bench-Call:\s*(\S+)", body, re.M | re.I)
+        if tag:
+            call_of[cid] = tag.group(1)
+        if "message sent" in body[:200] and re.search(r"^SIP/2.0 200 .*\n(?:.*\n)*?CSeq:\s*\d+ INVITE",
+                                                      body, re.M | re.I):
+            if cid not in sent_200:
+                t = datetime.datetime.strptime(h.group(1), "%Y-%m-%d %H:%M:%S.%f")
+                sent_200[cid] = t.timestamp() * 1000
+    return {call_of[c]: ms for c, ms in sent_200.items() if c in call_of}

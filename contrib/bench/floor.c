@@ -1,0 +1,239 @@
+/* floor.c — `media-bench --floor`: the CPU a call cannot do without, per
+ * call-second, on this machine, with the daemon's codec settings; the
+ * yardstick contrib/bench/run divides the daemon's measured CPU by.
+ *
+ * Transcoded call (50 packets each way per second): Opus decode to 8 kHz of
+ * exactly the packets rtcsip-call sends in a load run (src/tools/
+ * audio_loop.c), G.711 encode and decode (the SIP leg and its echo), Opus
+ * encode from 8 kHz at the given complexity (the daemon's bitrate, FEC and
+ * loss defaults), SRTP unprotect + protect of 50 packets each (libsrtp2 via
+ * gw/srtp.h, AES_CM_128_HMAC_SHA1_80 as browsers negotiate), and 100
+ * UDP send + receive pairs over 127.0.0.1 (browser in, SIP out, SIP in,
+ * browser out).  Passthrough call: the same SRTP and UDP, no codec.
+ *
+ * CPU time is CLOCK_PROCESS_CPUTIME_ID (user + system: the loopback
+ * receive path runs in the sender's system time), best of 3.  Prints one
+ * JSON object.  Single-threaded.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "gw/media.h"
+#include "gw/rtp.h"
+#include "gw/srtp.h"
+#include "media/codec.h"
+#include "../../src/tools/audio_loop.h"
+#include "bench.h"
+
+#define PKT_CAP (1500 + GW_SRTP_PROTECT_ROOM)
+
+static unsigned seconds = 10;
+
+static double cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static double best3(double (*fn)(const void *), const void *arg)
+{
+	double best = -1;
+
+	for (int i = 0; i < 3; i++) {
+		double t = fn(arg);
+
+		if (best < 0 || t < best)
+			best = t;
+	}
+	return best;
+}
+
+/* --- codec stages over the load generator's packets: all µs for
+ * seconds * 50 frames --- */
+
+static double codec_chain(const void *arg)
+{
+	const struct gw_tool_audio_loop *l = ((const void *const *)arg)[0];
+	const struct gw_media_opus_cfg *cfg = ((const void *const *)arg)[1];
+	struct gw_decoder *opus_dec, *g711_dec;
+	struct gw_encoder *opus_enc, *g711_enc;
+	unsigned frames = seconds * 50;
+	int16_t pcm[GW_CODEC_MAX_FRAME];
+	uint8_t g711[160], out[1500];
+	size_t n, len;
+	double t0;
+
+	if (gw_decoder_new(GW_MEDIA_CODEC_OPUS, 8000, &opus_dec) ||
+	    gw_decoder_new(GW_MEDIA_CODEC_PCMU, 8000, &g711_dec) ||
+	    gw_encoder_new(GW_MEDIA_CODEC_OPUS, 8000, cfg, &opus_enc) ||
+	    gw_encoder_new(GW_MEDIA_CODEC_PCMU, 8000, NULL, &g711_enc)) {
+		fprintf(stderr, "media-bench: codec setup failed\n");
+		exit(1);
+	}
+	t0 = cpu_us();
+	for (unsigned i = 0; i < frames; i++) {
+		unsigned k = i % GW_TOOL_LOOP_FRAMES;
+
+		gw_decoder_decode(opus_dec, l->data[k], l->len[k], pcm, GW_CODEC_MAX_FRAME, &n);
+		gw_encoder_encode(g711_enc, pcm, 160, g711, sizeof(g711), &len);
+		gw_decoder_decode(g711_dec, g711, len, pcm, 160, &n);
+		gw_encoder_encode(opus_enc, pcm, 160, out, sizeof(out), &len);
+	}
+	t0 = cpu_us() - t0;
+	gw_decoder_free(opus_dec);
+	gw_decoder_free(g711_dec);
+	gw_encoder_free(opus_enc);
+	gw_encoder_free(g711_enc);
+	return t0;
+}
+
+/* --- SRTP: the daemon unprotects what the browser sent and protects what
+ * it sends back; @arg is the payload size.  Fresh contexts each run so
+ * the replay window never refuses a packet. --- */
+
+static void keys_for(struct gw_srtp_keys *k, bool daemon)
+{
+	memset(k, 0, sizeof(*k));
+	k->profile = GW_SRTP_AES128_CM_SHA1_80;
+	gw_srtp_profile_lengths(k->profile, &k->key_len, &k->salt_len);
+	memset(daemon ? k->local_key : k->remote_key, 0x11, k->key_len);
+	memset(daemon ? k->local_salt : k->remote_salt, 0x22, k->salt_len);
+	memset(daemon ? k->remote_key : k->local_key, 0x33, k->key_len);
+	memset(daemon ? k->remote_salt : k->local_salt, 0x44, k->salt_len);
+}
+
+static double srtp_run(const void *arg)
+{
+	size_t payload = *(const size_t *)arg;
+	unsigned frames = seconds * 50;
+	struct gw_srtp_keys kd, kb;
+	struct gw_srtp *daemon = NULL, *browser = NULL;
+	uint8_t (*in)[PKT_CAP] = malloc(frames * sizeof(*in));
+	size_t *in_len = malloc(frames * sizeof(*in_len));
+	uint8_t pkt[PKT_CAP], body[1500];
+	double t0;
+
+	keys_for(&kd, true);
+	keys_for(&kb, false);
+	if (gw_srtp_alloc(&daemon, &kd) || gw_srtp_alloc(&browser, &kb)) {
+		fprintf(stderr, "media-bench: SRTP setup failed\n");
+		exit(1);
+	}
+	memset(body, 0x5a, sizeof(body));
+	for (unsigned i = 0; i < frames; i++) {
+		in_len[i] = gw_rtp_hdr_write(in[i], PKT_CAP, 111, false, (uint16_t)i, i * 960, 1);
+		memcpy(in[i] + in_len[i], body, payload);
+		in_len[i] += payload;
+		gw_srtp_protect(browser, in[i], &in_len[i], PKT_CAP);
+	}
+	t0 = cpu_us();
+	for (unsigned i = 0; i < frames; i++) {
+		size_t len = in_len[i];
+
+		gw_srtp_unprotect(daemon, in[i], &len);
+		len = gw_rtp_hdr_write(pkt, PKT_CAP, 111, false, (uint16_t)i, i * 960, 2);
+		memcpy(pkt + len, body, payload);
+		len += payload;
+		gw_srtp_protect(daemon, pkt, &len, PKT_CAP);
+	}
+	t0 = cpu_us() - t0;
+	gw_srtp_free(daemon);
+	gw_srtp_free(browser);
+	free(in);
+	free(in_len);
+	return t0;
+}
+
+/* --- UDP: 100 send + receive pairs per call-second over 127.0.0.1; @arg
+ * is the packet size --- */
+
+static int udp_socket(struct sockaddr_in *addr)
+{
+	socklen_t alen = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) ||
+	    getsockname(fd, (struct sockaddr *)addr, &alen)) {
+		fprintf(stderr, "media-bench: UDP socket: %s\n", strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static double udp_run(const void *arg)
+{
+	size_t size = *(const size_t *)arg;
+	struct sockaddr_in a_addr, b_addr;
+	int a = udp_socket(&a_addr), b = udp_socket(&b_addr);
+	uint8_t buf[1500] = { 0x80 };
+	double t0;
+
+	t0 = cpu_us();
+	for (unsigned i = 0; i < seconds * 100; i++) {
+		if (sendto(a, buf, size, 0, (struct sockaddr *)&b_addr, sizeof(b_addr)) < 0 ||
+		    recv(b, buf, sizeof(buf), 0) < 0) {
+			fprintf(stderr, "media-bench: UDP: %s\n", strerror(errno));
+			exit(1);
+		}
+	}
+	t0 = cpu_us() - t0;
+	close(a);
+	close(b);
+	return t0;
+}
+
+int gw_bench_floor(int argc, char **argv)
+{
+	struct gw_media_opus_cfg client = { .complexity = 5, .bitrate = 32000, .fec = true, .loss_pct = 5 };
+	struct gw_media_config daemon;
+	struct gw_tool_audio_loop *opus_loop = NULL;
+	const void *chain_arg[2];
+	size_t opus_bytes = 0, opus_size, pcmu_size = 160, opus_pkt, pcmu_pkt;
+	double per_s, codec, srtp_t, srtp_p, udp_t, udp_p;
+
+	gw_media_config_init(&daemon);
+	if (argc > 0 && atoi(argv[0]) > 0)
+		seconds = (unsigned)atoi(argv[0]);
+	if (argc > 1)
+		daemon.opus.complexity = atoi(argv[1]);
+	if (!gw_opus_cfg_valid(&daemon.opus) ||
+	    gw_tool_audio_loop_build(GW_MEDIA_CODEC_OPUS, 1000, true, &client, &opus_loop)) {
+		fprintf(stderr, "usage: media-bench --floor [SECONDS [OPUS_COMPLEXITY]]\n");
+		return 2;
+	}
+	for (unsigned i = 0; i < GW_TOOL_LOOP_FRAMES; i++)
+		opus_bytes += opus_loop->len[i];
+	opus_size = opus_bytes / GW_TOOL_LOOP_FRAMES;
+	/* on the wire: RTP header + payload + the SRTP tag (10 bytes) */
+	opus_pkt = 12 + opus_size + 10;
+	pcmu_pkt = 12 + pcmu_size + 10;
+	per_s = 1.0 / seconds;
+	chain_arg[0] = opus_loop;
+	chain_arg[1] = &daemon.opus;
+	codec = best3(codec_chain, chain_arg) * per_s;
+	srtp_t = best3(srtp_run, &opus_size) * per_s;
+	srtp_p = best3(srtp_run, &pcmu_size) * per_s;
+	/* half the pairs carry the browser's packet size, half the SIP side's */
+	udp_t = (best3(udp_run, &opus_pkt) + best3(udp_run, &pcmu_pkt)) / 2 * per_s;
+	udp_p = best3(udp_run, &pcmu_pkt) * per_s;
+	printf("{\"seconds\": %u, \"opus_complexity\": %d, \"opus_bitrate\": %d, "
+	       "\"browser_payload_bytes\": %zu,\n"
+	       " \"transcode_us_per_call_s\": %.1f, \"passthrough_us_per_call_s\": %.1f,\n"
+	       " \"transcode_parts\": {\"codecs\": %.1f, \"srtp\": %.1f, \"udp\": %.1f},\n"
+	       " \"passthrough_parts\": {\"srtp\": %.1f, \"udp\": %.1f}}\n",
+	       seconds, daemon.opus.complexity, daemon.opus.bitrate, opus_size,
+	       codec + srtp_t + udp_t, srtp_p + udp_p, codec, srtp_t, udp_t, srtp_p, udp_p);
+	gw_tool_audio_loop_free(opus_loop);
+	return 0;
+}

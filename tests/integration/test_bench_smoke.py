@@ -1,0 +1,118 @@
+"""test_bench_smoke.py — the benchmark harness works end to end (issue 7):
+contrib/bench/run --smoke builds nothing, measures the codec floor, runs
+10 transcoded and 10 passthrough calls through the real daemon to sipp's
+RTP echo, and a short call-setup run; this checks that every call
+connected, the tone came back, nothing was lost on loopback (on the SIP hop: nothing the echo UA's own
+socket did not drop), passthrough
+calls really were relayed untouched, and the JSON report is complete.
+No timing is asserted: the figures are the benchmark's to report.
+
+Runs on 127.0.0.31."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from gwtest import BUILDDIR, SRCDIR, Results
+
+HOST = "127.0.0.31"
+RUN = os.path.join(SRCDIR, "contrib", "bench", "run")
+
+
+def skip(reason):
+    print(f"SKIP: {reason}", flush=True)
+    sys.exit(77)
+
+
+def number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def check_step(s, mode):
+    where = f"{mode} step"
+    assert s["calls"] == 10 and s["connected"] == 10 and s["ok"] == 10, (where, s)
+    assert s["loadgen_exit"] == 0 and not s["loadgen_errors"], (where, s["loadgen_errors"])
+    # nothing lost on loopback; on the SIP hop only what the echo UA's own
+    # socket dropped (the far end's loss, reported, not the gateway's)
+    loss = s["loss"]
+    assert loss["up_pct"] == 0 and loss["down_pct"] == 0, (where, "lost packets on loopback", loss)
+    assert loss["sip_lost_packets"] <= loss["echo_drops_step"], (where, "lost packets on loopback", loss)
+    # the 1 kHz tone went through the gateway and the echo and came back
+    assert len(s["frequency_hz"]) == 10, (where, s["frequency_hz"])
+    assert all(f is not None and abs(f - 1000) <= 10 for f in s["frequency_hz"]), (where, s["frequency_hz"])
+    lat = s["latency"]
+    assert lat["samples"] > 0, (where, "the latency probe never came back", lat)
+    keys = ["rtt_p50_ms", "rtt_p99_ms", "codec_delay_ms", "echo_delay_ms"]
+    # passthrough buffers nothing: half the round trip is the added latency;
+    # transcoded, the daemon's jitter-buffer depth comes with it
+    keys += ["added_one_way_p50_ms", "added_one_way_p99_ms"] if mode == "passthrough" else ["jitter_buffer_ms"]
+    for key in keys:
+        assert number(lat[key]), (where, key, lat)
+    for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "ratio_to_floor", "rss_kib", "rss_idle_kib",
+                "rss_per_call_kib", "load_core_pct", "window_s"):
+        assert number(s[key]), (where, key, s.get(key))
+    assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
+    # every call's media counters were logged, and said how it was relayed
+    assert s["passthrough_calls"] == (10 if mode == "passthrough" else 0), (where, s["passthrough_calls"])
+
+
+def check_report(out):
+    with open(os.path.join(out, "bench.json")) as f:
+        res = json.load(f)
+    fl = res["floor"]
+    assert fl["transcode_us_per_call_s"] > fl["passthrough_us_per_call_s"] > 0, fl
+    for key in ("cpu", "cores", "kernel"):
+        assert res["machine"][key], res["machine"]
+    for mode in ("transcode", "passthrough"):
+        steps = res[mode]["steps"]
+        assert len(steps) == 1, (mode, steps)
+        check_step(steps[0], mode)
+        assert res[mode]["max_clean_calls"] == 10, res[mode]
+        assert number(res[mode]["rss_slope_kib_per_call"]), res[mode]
+    st = res["setup"]
+    assert st["connected"] == 10, st
+    for key in ("call_to_answer_sent", "call_to_invite_sent", "call_to_answer_received",
+                "ok_to_connected", "call_to_connected"):
+        v = st["setup"][key]
+        assert v["n"] == 10 and number(v["p50_ms"]) and number(v["p99_ms"]), (key, v)
+    with open(os.path.join(out, "bench.md")) as f:
+        md = f.read()
+    assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
+    print(f"   floor {fl['transcode_us_per_call_s']:.0f} / {fl['passthrough_us_per_call_s']:.0f} us per "
+          f"call-second; transcode {res['transcode']['steps'][0]['cpu_us_per_call_s']:.0f}, passthrough "
+          f"{res['passthrough']['steps'][0]['cpu_us_per_call_s']:.0f}; setup `call` -> INVITE p50 "
+          f"{st['setup']['call_to_invite_sent']['p50_ms']:.2f} ms")
+
+
+def check_smoke_run():
+    out = tempfile.mkdtemp(prefix="rtcsip-bench-")
+    try:
+        p = subprocess.run([sys.executable, RUN, "--smoke", "--no-build", "--build-dir", BUILDDIR,
+                            "--host", HOST, "--out", out], capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise AssertionError(f"bench run exit {p.returncode}:\n{p.stderr[-3000:]}")
+        check_report(out)
+    except Exception:
+        for root, _, files in os.walk(out):
+            for name in files:
+                if name == "rtcsipd.log" or name.endswith(".err"):
+                    with open(os.path.join(root, name), errors="replace") as f:
+                        sys.stdout.write(f"---- {root}/{name} ----\n{f.read()[-4000:]}\n")
+        raise
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def main():
+    for tool in ("sipp", "taskset"):
+        if not shutil.which(tool):
+            skip(f"{tool} not found (Debian: sip-tester, util-linux)")
+    r = Results()
+    r.run("bench_smoke_all_calls_connect_tone_returns_no_loss_report_complete", check_smoke_run)
+    r.exit()
+
+
+if __name__ == "__main__":
+    main()
