@@ -44,4 +44,22 @@ gboolean gw_loop_is_current(const struct gw_loop *loop);
  * Any thread. */
 void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj);
 
+/* --- the loop's media clock ---
+ * Every call's engine wants a 20 ms tick.  A loop runs one timer for all of
+ * them (one wakeup per 20 ms per loop instead of one per call, and no
+ * per-call GSource for GLib to prepare and check on every iteration). */
+#define GW_LOOP_TICK_MS 20
+
+struct gw_loop_tick;
+typedef void (gw_loop_tick_h)(void *arg, gint64 now_us);
+
+/* Call @fn(@arg, now) every GW_LOOP_TICK_MS on @loop (first within one
+ * period).  Caller runs on @loop; @arg is borrowed: remove the tick before
+ * it goes.  Returns the handle for gw_loop_tick_remove(). */
+struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg);
+/* Stop calling it.  On @loop; safe from inside any tick callback. */
+void gw_loop_tick_remove(struct gw_loop_tick *t);
+/* Ticks registered on @loop (tests). */
+unsigned gw_loop_tick_count(const struct gw_loop *loop);
+
 #endif

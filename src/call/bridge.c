@@ -12,8 +12,6 @@
 #include "gw/rtp_socket.h"
 #include "gw/signal.h"
 
-#define TICK_MS 20
-
 /* An op carried to the media loop (or a digit carried back). */
 struct bridge_op {
 	struct gw_call *call;           /* reference */
@@ -122,13 +120,13 @@ static void from_sip(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *ar
 		gw_media_session_feed_from_sip(call->media, buf, len, now_us());
 }
 
-static gboolean on_tick(gpointer arg)
+/* The loop's shared media clock (one wakeup per 20 ms for all its calls). */
+static void on_tick(void *arg, gint64 now)
 {
 	struct gw_call *call = arg;
 
 	if (call->media)
-		gw_media_session_tick(call->media, now_us());
-	return G_SOURCE_CONTINUE;
+		gw_media_session_tick(call->media, (uint64_t)now);
 }
 
 /* ---- ops on the media loop ---- */
@@ -141,11 +139,8 @@ static void start_on_loop(void *obj)
 	if (call->media_stopped || call->tick)
 		return;
 	gw_rtp_socket_start(call->rtp, call->loop, from_sip, call);
-	call->tick = g_timeout_source_new(TICK_MS);
-	g_source_set_priority(call->tick, G_PRIORITY_HIGH);
-	/* The source does not own the call: stop_on_loop destroys it first. */
-	g_source_set_callback(call->tick, on_tick, call, NULL);
-	g_source_attach(call->tick, gw_loop_context(call->loop));
+	/* The tick does not own the call: stop_on_loop removes it first. */
+	call->tick = gw_loop_tick_add(call->loop, on_tick, call);
 }
 
 /* The browser leg's codec: Opus, or the G.711 a browser offered alone
@@ -258,8 +253,7 @@ static void stop_on_loop(void *obj)
 		return;
 	call->media_stopped = true;
 	if (call->tick) {
-		g_source_destroy(call->tick);
-		g_source_unref(call->tick);
+		gw_loop_tick_remove(call->tick);
 		call->tick = NULL;
 	}
 	if (call->rtp)

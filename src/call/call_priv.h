@@ -106,7 +106,7 @@ struct gw_call {
 	/* media loop */
 	struct gw_rtp_sender echo_tx;  /* echo: our SSRC, sequence, timestamps */
 	struct gw_media_session *media;
-	GSource *tick;
+	struct gw_loop_tick *tick;
 	bool media_stopped;
 };
 

@@ -1,9 +1,12 @@
-/* loop.c — control and media loops, and posting work between them.
+/* loop.c — control and media loops, posting work between them, and each
+ * loop's shared 20 ms media clock.
  *
- * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to a
- * loop holds a reference, so a loop outlives every call that runs on it.
+ * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to
+ * a loop holds a reference, so a loop outlives every call that runs on it.
+ * The tick list of a loop belongs to that loop's thread.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <glib.h>
 #include "gw/loop.h"
 #include "gw/obj.h"
@@ -15,6 +18,17 @@ struct gw_loop {
 	GMainLoop *main;
 	GThread *thread;        /* NULL for the control loop */
 	gint pinned;            /* calls pinned here (control loop writes, any reads) */
+	/* the media clock: loop thread only */
+	GPtrArray *ticks;       /* of struct gw_loop_tick *, owned */
+	GSource *clock;         /* while ticks has entries */
+	bool ticking;           /* inside the clock's dispatch */
+	unsigned dead;          /* removed while ticking, freed after */
+};
+
+struct gw_loop_tick {
+	struct gw_loop *loop;   /* borrowed: ticks go before their loop */
+	gw_loop_tick_h *fn;     /* NULL once removed */
+	void *arg;
 };
 
 static struct gw_loop *control;
@@ -29,6 +43,12 @@ static void loop_destroy(void *arg)
 {
 	struct gw_loop *l = arg;
 
+	if (l->clock) {
+		g_source_destroy(l->clock);
+		g_source_unref(l->clock);
+	}
+	if (l->ticks)
+		g_ptr_array_free(l->ticks, TRUE);
 	if (l->main)
 		g_main_loop_unref(l->main);
 	if (l->ctx)
@@ -52,6 +72,7 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 	g_strlcpy(l->name, name, sizeof(l->name));
 	l->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_new();
 	l->main = g_main_loop_new(l->ctx, FALSE);
+	l->ticks = g_ptr_array_new_with_free_func(g_free);
 	return l;
 }
 
@@ -185,4 +206,80 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
 	g_source_set_callback(src, post_run, p, post_free);
 	g_source_attach(src, loop->ctx);
 	g_source_unref(src);
+}
+
+/* ---- the media clock ---- */
+
+static gboolean on_clock(gpointer arg)
+{
+	struct gw_loop *l = arg;
+	gint64 now = g_get_monotonic_time();
+
+	l->ticking = true;
+	/* entries added meanwhile wait for the next tick */
+	for (guint i = 0, n = l->ticks->len; i < n; i++) {
+		struct gw_loop_tick *t = l->ticks->pdata[i];
+
+		if (t->fn)
+			t->fn(t->arg, now);
+	}
+	l->ticking = false;
+	if (l->dead) {
+		for (guint i = l->ticks->len; i-- > 0;)
+			if (!((struct gw_loop_tick *)l->ticks->pdata[i])->fn)
+				g_ptr_array_remove_index(l->ticks, i);
+		l->dead = 0;
+	}
+	if (l->ticks->len)
+		return G_SOURCE_CONTINUE;
+	g_source_unref(l->clock);
+	l->clock = NULL;
+	return G_SOURCE_REMOVE;
+}
+
+struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg)
+{
+	struct gw_loop_tick *t = g_new0(struct gw_loop_tick, 1);
+
+	t->loop = loop;
+	t->fn = fn;
+	t->arg = arg;
+	g_ptr_array_add(loop->ticks, t);
+	if (!loop->clock) {
+		loop->clock = g_timeout_source_new(GW_LOOP_TICK_MS);
+		g_source_set_priority(loop->clock, G_PRIORITY_HIGH);
+		g_source_set_name(loop->clock, "gw media clock");
+		g_source_set_callback(loop->clock, on_clock, loop, NULL);
+		g_source_attach(loop->clock, loop->ctx);
+	}
+	return t;
+}
+
+void gw_loop_tick_remove(struct gw_loop_tick *t)
+{
+	struct gw_loop *l;
+
+	if (!t)
+		return;
+	l = t->loop;
+	if (l->ticking) {
+		t->fn = NULL; /* on_clock frees it after this round */
+		l->dead++;
+		return;
+	}
+	g_ptr_array_remove_fast(l->ticks, t);
+	if (!l->ticks->len && l->clock) {
+		g_source_destroy(l->clock);
+		g_source_unref(l->clock);
+		l->clock = NULL;
+	}
+}
+
+unsigned gw_loop_tick_count(const struct gw_loop *loop)
+{
+	unsigned n = 0;
+
+	for (guint i = 0; i < loop->ticks->len; i++)
+		n += ((struct gw_loop_tick *)loop->ticks->pdata[i])->fn != NULL;
+	return n;
 }

@@ -1,4 +1,5 @@
 /* test_core.c — refcounted objects and posting work between loops. */
+#include <string.h>
 #include <check.h>
 #include <glib.h>
 #include "gw/obj.h"
@@ -130,6 +131,95 @@ START_TEST(test_loop_stop_releases_pending_work)
 }
 END_TEST
 
+/* ---- the shared media clock ---- */
+
+struct ticker {
+	struct gw_loop *loop;
+	struct gw_loop_tick *self;
+	struct ticker *victim;  /* removed by this one mid-round */
+	int calls, stop_after;
+	gint64 first_us, last_us;
+	GMainContext *expect_ctx;
+	gboolean on_loop;
+};
+
+static struct ticker tk[3];
+static GMainLoop *tick_done;
+static unsigned ticks_left_after, clock_gone;
+
+static void on_tick(void *arg, gint64 now_us)
+{
+	struct ticker *t = arg;
+
+	if (!t->calls)
+		t->first_us = now_us;
+	t->last_us = now_us;
+	t->calls++;
+	t->on_loop = g_main_context_is_owner(t->expect_ctx);
+	if (t->victim && t->calls == 2) {
+		gw_loop_tick_remove(t->victim->self); /* another one, mid-round */
+		t->victim->self = NULL;
+	}
+	if (t->calls == t->stop_after) {
+		gw_loop_tick_remove(t->self); /* itself, mid-round */
+		t->self = NULL;
+		if (t == &tk[0]) {
+			ticks_left_after = gw_loop_tick_count(t->loop);
+			g_main_context_invoke(NULL, quit_cb, tick_done);
+		}
+	}
+}
+
+static void add_ticks(void *obj)
+{
+	struct gw_loop *l = obj;
+
+	for (int i = 0; i < 3; i++) {
+		tk[i].loop = l;
+		tk[i].expect_ctx = gw_loop_context(l);
+		tk[i].self = gw_loop_tick_add(l, on_tick, &tk[i]);
+	}
+}
+
+static void check_clock_gone(void *obj)
+{
+	clock_gone = gw_loop_tick_count(obj) == 0 &&
+		     !g_main_context_find_source_by_user_data(gw_loop_context(obj), obj);
+	g_main_context_invoke(NULL, quit_cb, tick_done);
+}
+
+START_TEST(test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round)
+{
+	struct gw_loop *l;
+
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_pin();
+	memset(tk, 0, sizeof(tk));
+	tk[0].stop_after = 25; /* 500 ms */
+	tk[1].stop_after = 10;
+	tk[2].stop_after = 1000;
+	tk[1].victim = &tk[2];  /* tk[1] removes tk[2] at its 2nd tick */
+	tick_done = g_main_loop_new(NULL, FALSE);
+	gw_loop_post(l, add_ticks, l);
+	g_main_loop_run(tick_done);
+	ck_assert(tk[0].on_loop && tk[1].on_loop && tk[2].on_loop);
+	ck_assert_int_eq(tk[0].calls, 25);
+	ck_assert_int_eq(tk[1].calls, 10);
+	ck_assert_int_eq(tk[2].calls, 1);   /* removed by tk[1] in round 2, before its turn */
+	ck_assert_uint_eq(ticks_left_after, 0);
+	/* 24 periods of 20 ms: at least 480 ms (loaded machines only run late) */
+	ck_assert_int_ge(tk[0].last_us - tk[0].first_us, 24 * 20000 - 2000);
+	/* the loop's clock source is gone once nothing ticks */
+	gw_loop_post(l, check_clock_gone, l);
+	g_main_loop_run(tick_done);
+	ck_assert_uint_eq(clock_gone, 1);
+	g_main_loop_unref(tick_done);
+	gw_loop_unpin(l);
+	gw_obj_deref(l);
+	gw_loops_stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -142,6 +232,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_post_runs_on_target_loop_holding_a_reference);
 	tcase_add_test(tc, test_loop_pin_balances_calls_across_loops);
 	tcase_add_test(tc, test_loop_stop_releases_pending_work);
+	tcase_add_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
