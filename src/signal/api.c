@@ -126,6 +126,7 @@ static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, co
 	}
 	g_strfreev(old->allowed);
 	old->allowed = allowed; /* the new token's */
+	gw_ws_session_new_resume_token(old);
 	gw_ws_session_resume(old, s, welcome(old, tid, true));
 	return true;
 }

@@ -46,6 +46,16 @@ static gboolean hello_timeout(gpointer arg)
 	return G_SOURCE_REMOVE;
 }
 
+void gw_ws_session_new_resume_token(struct gw_ws_session *s)
+{
+	unsigned char r[16];
+
+	s->resume[0] = '\0';
+	if (RAND_bytes(r, sizeof(r)) == 1)
+		for (size_t i = 0; i < sizeof(r); i++)
+			g_snprintf(s->resume + 2 * i, 3, "%02x", r[i]);
+}
+
 static struct gw_ws_session *session_alloc(const struct gw_signal_cfg *cfg)
 {
 	struct gw_ws_session *s = gw_obj_alloc(sizeof(*s), session_destroy);
@@ -86,13 +96,8 @@ void gw_ws_session_set_user(struct gw_ws_session *s, const char *user)
 	g_free(s->user);
 	s->user = g_strdup(user);
 	g_snprintf(s->log, sizeof(s->log), "ws %s %s", s->id, user);
-	if (s->cfg->resume_timeout_s && !s->sink) {
-		unsigned char r[16];
-
-		if (RAND_bytes(r, sizeof(r)) == 1)
-			for (size_t i = 0; i < sizeof(r); i++)
-				g_snprintf(s->resume + 2 * i, 3, "%02x", r[i]);
-	}
+	if (s->cfg->resume_timeout_s && !s->sink)
+		gw_ws_session_new_resume_token(s);
 	if (s->hello_timer) {
 		g_source_remove(s->hello_timer);
 		s->hello_timer = 0;
@@ -144,10 +149,13 @@ static gboolean resume_expired(gpointer arg)
 
 static void arm_resume_timer(struct gw_ws_session *s, unsigned seconds)
 {
-	if (s->resume_timer)
-		g_source_remove(s->resume_timer); /* drops the old timer's reference */
+	guint old = s->resume_timer;
+
+	/* the new timer's reference first: the old one's may be the last */
 	s->resume_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, seconds, resume_expired,
 						     gw_obj_ref(s), gw_obj_release);
+	if (old)
+		g_source_remove(old);
 }
 
 bool gw_ws_session_resumable(const struct gw_ws_session *s, const char *token)
@@ -305,6 +313,9 @@ bool gw_ws_session_on_closed(struct gw_ws_session *s)
 		gw_info(s->log, "connection lost: the session waits %u s to be resumed",
 			s->cfg->resume_timeout_s);
 		s->detached = true;
+		if (s->rx) /* a message cut by the drop never completes */
+			g_string_truncate(s->rx, 0);
+		s->rx_oversized = false;
 		arm_resume_timer(s, s->cfg->resume_timeout_s);
 		return true;
 	}

@@ -72,6 +72,9 @@ bool gw_ws_session_on_closed(struct gw_ws_session *s);
  * on (that one is closed), and queue @welcome (stolen) ahead of what @old
  * queued meanwhile.  @fresh leaves the registry. */
 void gw_ws_session_resume(struct gw_ws_session *old, struct gw_ws_session *fresh, json_t *welcome);
+/* A fresh random resume token for @s (on hello, and on each resume so a
+ * token works once). */
+void gw_ws_session_new_resume_token(struct gw_ws_session *s);
 /* Does @token resume @s? (constant time) */
 bool gw_ws_session_resumable(const struct gw_ws_session *s, const char *token);
 void gw_ws_session_set_user(struct gw_ws_session *s, const char *user);

@@ -62,6 +62,8 @@ def check_dropped_session_resumes(d):
         b = await connect(d)
         r = await hello(b, "alice", resume=w["resume"])
         assert r["resumed"] is True and r["session"] == w["session"], (r, w)
+        assert re.fullmatch(r"[0-9a-f]{32}", r["resume"]) and r["resume"] != w["resume"], \
+            "the resume token must change on each resume"
         await pings(b)
         assert d.health()["sessions"] == 1, d.health()
         await b.close()
