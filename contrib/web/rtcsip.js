@@ -462,6 +462,7 @@ export class Client extends Emitter {
     this._keepalive = null;
     this._closing = false;
     this._ended = [];            // ids of calls that ended lately (late errors)
+    this._opening = null;        // the WebSocket being opened, if any
   }
 
   /**
@@ -511,7 +512,9 @@ export class Client extends Emitter {
     }
     this._stopKeepalive();
     if (this._ws) this._ws.close(1000, 'bye');
+    if (this._opening) this._opening.close(1000, 'bye');
     this._ws = null;
+    this._opening = null;
     this._failPending(new RtcsipError('invalid_state', 'client closed'));
     this._setState('closed');
   }
@@ -555,18 +558,29 @@ export class Client extends Emitter {
         return;
       }
       let settled = false;
+      this._opening = ws;
       const fail = (err) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
+        if (this._opening === ws) this._opening = null;
         ws.onclose = null;
         ws.close();
         reject(err);
       };
+      // a black-holed connect would otherwise wait for the browser's own timeout
+      const timer = setTimeout(() => fail(new RtcsipError('unreachable',
+        `no answer from the gateway at ${this.url} within ${this.options.requestTimeoutMs} ms`)),
+      this.options.requestTimeoutMs);
       ws.onerror = () => {};
       ws.onclose = (e) => fail(new RtcsipError('unreachable',
         `cannot reach the gateway at ${this.url} (WebSocket closed, code ${e.code})`));
       ws.onmessage = (e) => this._onFrame(e.data);
       ws.onopen = async () => {
+        if (this._closing) {
+          fail(new RtcsipError('invalid_state', 'client closed'));
+          return;
+        }
         this._ws = ws;
         const hello = { type: 'hello' };
         try {
@@ -580,7 +594,13 @@ export class Client extends Emitter {
         this._request(hello, {
           waiter: {
             resolve: (m) => {
+              if (this._closing) {
+                fail(new RtcsipError('invalid_state', 'client closed'));
+                return;
+              }
               settled = true;
+              clearTimeout(timer);
+              this._opening = null;
               this.session = m.session;
               this.user = m.user;
               this.iceServers = Array.isArray(m.ice_servers) ? m.ice_servers : [];
@@ -638,6 +658,8 @@ export class Client extends Emitter {
     for (const [tid, p] of this._pending) {
       clearTimeout(p.timer);
       if (p.waiter && p.expect) p.waiter.reject(err);
+      // hold()/unhold()/accept() wait on this: their reply is lost with the connection
+      if (p.call) p.reject(err);
       this._pending.delete(tid);
     }
   }
@@ -704,9 +726,12 @@ export class Client extends Emitter {
     this._keepalive = null;
   }
 
+  // No pong: treat the connection as dropped.  No close frame (it would
+  // tell the gateway we left for good and end the calls): the gateway
+  // closes the old connection when the new one resumes the session.
   _lost(ws) {
     ws.onclose = null;
-    ws.close();
+    ws.onmessage = null;
     this._onClose(ws, { code: 1006, reason: 'no pong' });
   }
 
