@@ -21,6 +21,24 @@ static void txq_clear(struct gw_ws_session *s)
 	s->txq_bytes = 0;
 }
 
+/* Queue @text (json_dumps output, freed here) with LWS_PRE headroom, at the
+ * head (a resumed session's welcome) or the tail. */
+static void txq_push(struct gw_ws_session *s, char *text, bool head)
+{
+	size_t len = strlen(text);
+	unsigned char *buf = g_malloc(LWS_PRE + len);
+	GBytes *b;
+
+	memcpy(buf + LWS_PRE, text, len);
+	free(text);
+	b = g_bytes_new_take(buf, LWS_PRE + len);
+	if (head)
+		g_queue_push_head(&s->txq, b);
+	else
+		g_queue_push_tail(&s->txq, b);
+	s->txq_bytes += len;
+}
+
 static void session_destroy(void *arg)
 {
 	struct gw_ws_session *s = arg;
@@ -169,7 +187,6 @@ int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
 {
 	char *text;
 	size_t len;
-	unsigned char *buf;
 	int err = 0;
 
 	if (!gw_ws_session_open(s)) {
@@ -194,11 +211,7 @@ int gw_ws_session_send(struct gw_ws_session *s, json_t *msg)
 		err = ENOBUFS;
 		goto out;
 	}
-	buf = g_malloc(LWS_PRE + len);
-	memcpy(buf + LWS_PRE, text, len);
-	free(text);
-	g_queue_push_tail(&s->txq, g_bytes_new_take(buf, LWS_PRE + len));
-	s->txq_bytes += len;
+	txq_push(s, text, false);
 	if (s->wsi) /* detached: kept for the connection that resumes it */
 		lws_callback_on_writable(s->wsi);
 out:
@@ -330,8 +343,6 @@ void gw_ws_session_resume(struct gw_ws_session *old, struct gw_ws_session *fresh
 	struct lws *wsi = fresh->wsi;
 	struct gw_signal_pss *pss = lws_wsi_user(wsi);
 	char *text = json_dumps(welcome, JSON_COMPACT);
-	unsigned char *buf;
-	size_t len = text ? strlen(text) : 0;
 
 	json_decref(welcome);
 	if (old->wsi) {
@@ -354,13 +365,8 @@ void gw_ws_session_resume(struct gw_ws_session *old, struct gw_ws_session *fresh
 	old->peer_closed = false;
 	old->wsi = wsi;
 	pss->session = old;
-	if (text) {
-		buf = g_malloc(LWS_PRE + len);
-		memcpy(buf + LWS_PRE, text, len);
-		free(text);
-		g_queue_push_head(&old->txq, g_bytes_new_take(buf, LWS_PRE + len));
-		old->txq_bytes += len;
-	}
+	if (text)
+		txq_push(old, text, true);
 	lws_callback_on_writable(wsi);
 
 	/* @fresh never said hello: it has no calls and leaves quietly. */
