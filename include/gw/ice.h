@@ -104,6 +104,8 @@ struct gw_ice_stats {
 	int64_t connect_ms;          /* gather start -> CONNECTED, -1 until then */
 	unsigned remote_candidates;  /* remote candidates handed to libnice */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t direct_packets;     /* of tx_packets: sent on the selected UDP pair's
+				      * socket directly, not through nice_agent_send */
 	bool have_pair;              /* the fields below are set */
 	char local[80], remote[80];  /* selected pair, "IP:port typ" */
 };

@@ -8,6 +8,17 @@
  * reference on the gw_ice_agent, the connect timer holds another; both are
  * dropped in gw_ice_agent_close().  Remote candidate strings are checked and
  * filtered in ice_cand.c before libnice ever sees them.
+ *
+ * Sending media: once libnice has selected a UDP pair and the component is
+ * connected, packets go out with one sendto() on the pair's own socket
+ * (nice_agent_get_selected_socket, libnice's documented way to do this),
+ * not through nice_agent_send(), whose agent lock, stream/component lookup
+ * and GSocket layers cost more than the system call on a loaded gateway
+ * (issue 7 profile).  libnice still owns the socket, receives on it and
+ * runs the consent checks: the direct path is refreshed on every new
+ * selected pair and dropped on failure (consent lost) and close, so it
+ * never outlives libnice's decision to send.  TURN-relayed pairs keep
+ * nice_agent_send() (the relay framing is libnice's).
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -26,6 +37,36 @@
 #define OPEN(ice) ((ice)->agent != NULL)
 
 static void state_report(struct gw_ice_agent *ice, enum gw_ice_state st, const char *reason);
+
+static void direct_drop(struct gw_ice_agent *ice)
+{
+	if (ice->direct)
+		g_object_unref(ice->direct);
+	ice->direct = NULL;
+	ice->direct_fd = -1;
+}
+
+/* Point the direct send path at the currently selected pair, if it is a
+ * plain UDP one and the component is connected; otherwise clear it. */
+static void direct_refresh(struct gw_ice_agent *ice)
+{
+	NiceCandidate *l = NULL, *r = NULL;
+	GSocket *sock;
+
+	direct_drop(ice);
+	if (!OPEN(ice) || ice->state != GW_ICE_CONNECTED ||
+	    !nice_agent_get_selected_pair(ice->agent, ice->stream, COMPONENT, &l, &r))
+		return;
+	sock = nice_agent_get_selected_socket(ice->agent, ice->stream, COMPONENT);
+	if (!sock)
+		return;                  /* relayed: libnice frames it */
+	memset(&ice->direct_to, 0, sizeof(ice->direct_to));
+	nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&ice->direct_to);
+	ice->direct_len = nice_address_ip_version(&r->addr) == 6 ? sizeof(struct sockaddr_in6)
+								 : sizeof(struct sockaddr_in);
+	ice->direct_fd = g_socket_get_fd(sock);
+	ice->direct = sock;
+}
 
 static void obj_deref_notify(gpointer obj)
 {
@@ -82,11 +123,13 @@ static void state_report(struct gw_ice_agent *ice, enum gw_ice_state st, const c
 
 		ice->connected_us = g_get_monotonic_time();
 		timer_stop(ice);
+		direct_refresh(ice);
 		gw_ice_agent_stats(ice, &s);
 		gw_info(ice->name, "ice connected in %lld ms: %s -> %s", (long long)s.connect_ms,
 			s.local, s.remote);
 	} else if (st == GW_ICE_FAILED) {
 		timer_stop(ice);
+		direct_drop(ice);
 		gw_warn(ice->name, "%s", reason);
 	} else {
 		gw_debug(ice->name, "ice %s", gw_ice_state_name(st));
@@ -172,6 +215,7 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint component,
 	pair_describe(local, l, sizeof(l));
 	pair_describe(remote, r, sizeof(r));
 	gw_debug(ice->name, "ice selected pair %s -> %s", l, r);
+	direct_refresh(ice);
 }
 
 /* Hot path.  The callback may close the agent: nothing touches @ice after it. */
@@ -222,6 +266,7 @@ static void ice_destroy(void *obj)
 {
 	struct gw_ice_agent *ice = obj;
 
+	direct_drop(ice);
 	/* Only reached with an agent still set when alloc failed half-way. */
 	if (ice->agent)
 		g_object_unref(ice->agent);
@@ -326,6 +371,7 @@ int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
 	ice->public_addr = public_addr;
 	ice->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
 							  : DEFAULT_CONNECT_TIMEOUT_MS;
+	ice->direct_fd = -1;
 	ice->recvh = recvh;
 	ice->stateh = stateh;
 	ice->candh = candh;
@@ -479,9 +525,19 @@ int gw_ice_agent_send(struct gw_ice_agent *ice, const uint8_t *buf, size_t len)
 		return ENOTCONN;
 	if (len > G_MAXUINT16)
 		return EMSGSIZE;
-	n = nice_agent_send(ice->agent, ice->stream, COMPONENT, (guint)len, (const gchar *)buf);
-	if (n < 0 || (size_t)n != len)
-		return EIO;
+	if (ice->direct && !g_socket_is_closed(ice->direct)) {
+		ssize_t w = sendto(ice->direct_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+				   (const struct sockaddr *)&ice->direct_to, ice->direct_len);
+
+		if (w < 0 || (size_t)w != len)
+			return EIO;
+		ice->direct_packets++;
+	} else {
+		n = nice_agent_send(ice->agent, ice->stream, COMPONENT, (guint)len,
+				    (const gchar *)buf);
+		if (n < 0 || (size_t)n != len)
+			return EIO;
+	}
 	ice->tx_packets++;
 	ice->tx_bytes += len;
 	return 0;
@@ -499,6 +555,7 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
 	out->rx_bytes = ice->rx_bytes;
 	out->tx_packets = ice->tx_packets;
 	out->tx_bytes = ice->tx_bytes;
+	out->direct_packets = ice->direct_packets;
 	if (OPEN(ice) &&
 	    nice_agent_get_selected_pair(ice->agent, ice->stream, COMPONENT, &l, &r)) {
 		out->have_pair = true;
@@ -527,6 +584,7 @@ void gw_ice_agent_close(struct gw_ice_agent *ice)
 	ice->agent = NULL;
 	ice->state = GW_ICE_CLOSED;
 	timer_stop(ice);
+	direct_drop(ice);
 	g_signal_handlers_disconnect_by_data(agent, ice);
 	nice_agent_attach_recv(agent, ice->stream, COMPONENT, ice->ctx, NULL, NULL);
 	if (ice->turn) {

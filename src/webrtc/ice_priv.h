@@ -4,6 +4,7 @@
 #define GW_WEBRTC_ICE_PRIV_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <nice/agent.h>
 #include "gw/ice.h"
 
@@ -30,6 +31,16 @@ struct gw_ice_agent {
 	gw_ice_state_h *stateh;
 	gw_ice_candidate_h *candh;
 	void *arg;
+	/* Media send path once a UDP pair is selected: libnice's own socket
+	 * (ref from nice_agent_get_selected_socket) and the remote address,
+	 * so a packet is one sendto() instead of nice_agent_send()'s lock,
+	 * lookups and GSocket layers.  NULL: send through libnice (no pair
+	 * yet, TURN-relayed pair, or not connected). */
+	GSocket *direct;
+	int direct_fd;
+	struct sockaddr_storage direct_to;
+	socklen_t direct_len;
+	uint64_t direct_packets;
 };
 
 /* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to

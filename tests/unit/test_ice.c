@@ -234,6 +234,8 @@ START_TEST(test_ice_full_agents_connect_by_trickle_and_exchange_datagrams)
 	}
 	gw_ice_agent_stats(p[0].ice, &s);
 	ck_assert_uint_eq(s.tx_packets, 1);
+	/* a host pair: sent with one sendto() on libnice's socket (issue 7) */
+	ck_assert_uint_eq(s.direct_packets, 1);
 	ck_assert_uint_eq(s.tx_bytes, sizeof(a2b));
 	ck_assert_uint_eq(s.rx_packets, 1);
 	ck_assert_uint_eq(s.rx_bytes, sizeof(b2a));
