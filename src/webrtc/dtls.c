@@ -1,10 +1,14 @@
 /* dtls.c — DTLS 1.2 handshake with use_srtp on OpenSSL 3 (see gw/dtls.h).
  *
- * Runs on the call's media loop only.  A struct gw_dtls owns its SSL_CTX
- * (one per endpoint: the verify callback is bound to it), its SSL, the two
- * GSources (retransmission timer, handshake deadline) and the queue of
- * datagrams OpenSSL produced.  Input goes through a memory BIO, one datagram
- * at a time; output goes through a small BIO that queues each datagram
+ * Runs on the call's media loop only.  A struct gw_dtls holds a reference
+ * on the SSL_CTX of its certificate (one per certificate, shared by every
+ * endpoint and loop, built once; the verify callback finds its
+ * endpoint through the SSL's app data), owns its SSL, the two GSources
+ * (retransmission timer, handshake deadline) and the queue of datagrams
+ * OpenSSL produced.  Records we write are at most one datagram, so the
+ * SSL's write buffer is sized for that (max_send_fragment), not 16 KiB.
+ * Input goes through a memory BIO, one datagram at a time; output goes
+ * through a small BIO that queues each datagram
  * OpenSSL writes, so datagram boundaries survive (a memory BIO would
  * concatenate a flight), and the queue is flushed to the send handler after
  * each OpenSSL call, never from inside one.
@@ -192,11 +196,17 @@ static void end(struct gw_dtls *d, int err, const char *reason)
  * authenticates the peer is the fingerprint from its SDP (RFC 5763 5). */
 static int verify_peer(X509_STORE_CTX *store, void *arg)
 {
-	struct gw_dtls *d = arg;
+	SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct gw_dtls *d = ssl ? SSL_get_app_data(ssl) : NULL;
 	X509 *leaf = X509_STORE_CTX_get0_cert(store);
 	char actual[GW_CERT_FINGERPRINT_MAX] = "";
 	int err;
 
+	(void)arg;
+	if (!d) {
+		X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+		return 0;
+	}
 	if (!leaf) {
 		err = EACCES;
 		g_strlcpy(d->verify_reason, "peer sent no certificate", sizeof(d->verify_reason));
@@ -451,27 +461,61 @@ static void dtls_destroy(void *obj)
 		g_main_context_unref(d->ctx);
 }
 
-static int ctx_setup(struct gw_dtls *d)
+static SSL_CTX *ctx_new(struct gw_cert *cert)
 {
 	SSL_CTX *c = SSL_CTX_new(DTLS_method());
 
 	if (!c)
-		return EIO;
-	d->sslctx = c;
+		return NULL;
 	if (!SSL_CTX_set_min_proto_version(c, DTLS1_2_VERSION) ||
 	    !SSL_CTX_set_max_proto_version(c, DTLS1_2_VERSION) ||
 	    !SSL_CTX_set_cipher_list(c, "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!PSK:!SRP:!kRSA") ||
 	    !SSL_CTX_set1_groups_list(c, "X25519:P-256:P-384") ||
-	    SSL_CTX_use_certificate(c, gw_cert_x509(d->cert)) != 1 ||
-	    SSL_CTX_use_PrivateKey(c, gw_cert_pkey(d->cert)) != 1 ||
-	    SSL_CTX_check_private_key(c) != 1)
-		return EIO;
+	    SSL_CTX_use_certificate(c, gw_cert_x509(cert)) != 1 ||
+	    SSL_CTX_use_PrivateKey(c, gw_cert_pkey(cert)) != 1 ||
+	    SSL_CTX_check_private_key(c) != 1) {
+		SSL_CTX_free(c);
+		return NULL;
+	}
 	SSL_CTX_set_options(c, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+	/* handshake flights are cut at the MTU; we send no application data */
+	SSL_CTX_set_max_send_fragment(c, GW_DTLS_MTU);
 	/* one handshake per endpoint: nothing to resume */
 	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 	/* both roles ask for the peer's certificate; verify_peer() decides */
 	SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_cert_verify_callback(c, verify_peer, d);
+	SSL_CTX_set_cert_verify_callback(c, verify_peer, NULL);
+	return c;
+}
+
+/* The SSL_CTX of @d's certificate: the last one built is kept (with a
+ * reference on its certificate, so the pointer cannot be reused) for the
+ * next endpoint; a process normally has one certificate.  Any loop. */
+static int ctx_setup(struct gw_dtls *d)
+{
+	static GMutex lock;
+	static struct gw_cert *cached_cert;   /* ref */
+	static SSL_CTX *cached;               /* ref */
+	SSL_CTX *c = NULL;
+
+	g_mutex_lock(&lock);
+	if (cached && cached_cert == d->cert && SSL_CTX_up_ref(cached))
+		c = cached;
+	g_mutex_unlock(&lock);
+	if (!c) {
+		c = ctx_new(d->cert);
+		if (!c)
+			return EIO;
+		g_mutex_lock(&lock);
+		if (SSL_CTX_up_ref(c)) {
+			SSL_CTX_free(cached);
+			gw_obj_deref(cached_cert);
+			cached = c;
+			cached_cert = gw_obj_ref(d->cert);
+		}
+		g_mutex_unlock(&lock);
+	}
+	d->sslctx = c;
 	return 0;
 }
 
@@ -480,6 +524,8 @@ static int ssl_setup(struct gw_dtls *d)
 	BIO *wbio;
 
 	d->ssl = SSL_new(d->sslctx);
+	if (d->ssl)
+		SSL_set_app_data(d->ssl, d);    /* for verify_peer() */
 	d->rbio = BIO_new(BIO_s_mem());
 	wbio = wire_method() ? BIO_new(wire_method()) : NULL;
 	if (!d->ssl || !d->rbio || !wbio) {
