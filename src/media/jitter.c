@@ -23,6 +23,8 @@ struct gw_jitter {
 	unsigned rate, frame;
 	int64_t max_units, margin;
 	struct gw_jitter_pkt *pool;
+	uint8_t *bytes;          /* cap * stride payload bytes; pool[i].data points in */
+	unsigned stride;
 	uint16_t *order;         /* pool indexes sorted by ext, count used */
 	uint16_t *free_idx;      /* free pool indexes, nfree used */
 	unsigned cap, count, nfree;
@@ -65,6 +67,10 @@ int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned max_ms,
 	 * hysteresis; anything beyond is dropped, which bounds the delay. */
 	jb->cap = (max_ms + 200) / 10 + 4;
 	jb->pool = g_new0(struct gw_jitter_pkt, jb->cap);
+	jb->stride = GW_JITTER_SLOT_BYTES;
+	jb->bytes = g_malloc((gsize)jb->cap * jb->stride);
+	for (unsigned i = 0; i < jb->cap; i++)
+		jb->pool[i].data = jb->bytes + (size_t)i * jb->stride;
 	jb->order = g_new0(uint16_t, jb->cap);
 	jb->free_idx = g_new0(uint16_t, jb->cap);
 	gw_jitter_reset(jb);
@@ -77,6 +83,7 @@ void gw_jitter_free(struct gw_jitter *jb)
 	if (!jb)
 		return;
 	g_free(jb->pool);
+	g_free(jb->bytes);
 	g_free(jb->order);
 	g_free(jb->free_idx);
 	g_free(jb);
@@ -96,6 +103,21 @@ void gw_jitter_reset(struct gw_jitter *jb)
 	jb->hist_pos = 0;
 	jb->jit = jb->max_units;
 	jb->delay = 0;
+}
+
+/* Make every slot hold @len bytes: a new arena, each slot's bytes copied. */
+static void widen(struct gw_jitter *jb, size_t len)
+{
+	unsigned stride = (unsigned)MIN(GW_JITTER_MAX_PAYLOAD, MAX(len, 2u * jb->stride));
+	uint8_t *bytes = g_malloc((gsize)jb->cap * stride);
+
+	for (unsigned i = 0; i < jb->cap; i++) {
+		memcpy(bytes + (size_t)i * stride, jb->pool[i].data, jb->pool[i].len);
+		jb->pool[i].data = bytes + (size_t)i * stride;
+	}
+	g_free(jb->bytes);
+	jb->bytes = bytes;
+	jb->stride = stride;
 }
 
 static struct gw_jitter_pkt *slot(const struct gw_jitter *jb, unsigned i)
@@ -182,6 +204,8 @@ int gw_jitter_put(struct gw_jitter *jb, uint32_t ts, uint16_t seq, uint8_t pt,
 		jb->taken = ext;
 	}
 
+	if (len > jb->stride)
+		widen(jb, len);
 	idx = jb->free_idx[--jb->nfree];
 	p = &jb->pool[idx];
 	p->ext = ext;

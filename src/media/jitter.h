@@ -9,8 +9,11 @@
  * by skipping frames the caller found silent.  Decoding and re-framing are
  * the caller's (to_browser.c): it takes packets covering each frame.
  *
- * Owned by one session, used on its media loop only.  No allocation after
- * gw_jitter_new().
+ * Owned by one session, used on its media loop only.  Payloads live in one
+ * arena of cap slots of `stride` bytes, sized for 20 ms of G.711 at first
+ * (7 KiB, not the 43 KiB of 120 ms slots); a larger packet widens every
+ * slot once (one allocation and copy), so a 30/40/60 ms trunk pays it on
+ * its first packet and nothing after.
  */
 #ifndef GW_MEDIA_JITTER_H
 #define GW_MEDIA_JITTER_H
@@ -20,6 +23,7 @@
 #include <stdint.h>
 
 #define GW_JITTER_MAX_PAYLOAD 960    /* 120 ms of G.711 or G.722 */
+#define GW_JITTER_SLOT_BYTES  160    /* first slot size: 20 ms of G.711 or G.722 */
 #define GW_JITTER_HIST        100
 
 struct gw_jitter_pkt {
@@ -30,7 +34,7 @@ struct gw_jitter_pkt {
 	uint8_t pt;
 	bool marker;
 	uint16_t len;
-	uint8_t data[GW_JITTER_MAX_PAYLOAD];
+	uint8_t *data;           /* the slot's bytes in the buffer's arena */
 };
 
 enum gw_jitter_action {

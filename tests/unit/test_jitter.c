@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 #include "media/jitter.h"
 
 #define RATE 8000
@@ -258,6 +259,40 @@ START_TEST(test_jitter_late_packet_refused_and_counted)
 }
 END_TEST
 
+/* A longer packet widens every slot: what was stored before keeps its
+ * bytes, and the long packet comes out whole. */
+START_TEST(test_jitter_keeps_payloads_when_a_longer_packet_widens_the_slots)
+{
+	static const unsigned sizes[] = { 160, 160, 480, 160, 960 };
+	struct gw_jitter *jb;
+	uint8_t pl[960];
+	uint32_t ts = 0;
+	int64_t p;
+	unsigned ex, i;
+	const struct gw_jitter_pkt *pk;
+
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 200, &jb), 0);
+	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		memset(pl, 0x10 + (int)i, sizeof(pl));
+		ck_assert_int_eq(gw_jitter_put(jb, ts, (uint16_t)i, 0, false, pl, sizes[i], sizes[i],
+					       1000 * i), 0);
+		ts += sizes[i];
+	}
+	ck_assert_int_eq(gw_jitter_tick(jb, 1000000, &p, &ex), GW_JITTER_PLAY);
+	ts = 0;
+	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		pk = gw_jitter_take(jb, ts, ts + sizes[i]);
+		ck_assert_ptr_nonnull(pk);
+		ck_assert_uint_eq(pk->seq, i);
+		ck_assert_uint_eq(pk->len, sizes[i]);
+		for (unsigned k = 0; k < sizes[i]; k++)
+			ck_assert_uint_eq(pk->data[k], 0x10 + i);
+		ts += sizes[i];
+	}
+	gw_jitter_free(jb);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jitter");
@@ -271,6 +306,7 @@ int main(void)
 	tcase_add_test(tc, test_jitter_wraps_timestamps_in_order);
 	tcase_add_test(tc, test_jitter_skipping_silence_cuts_delay);
 	tcase_add_test(tc, test_jitter_late_packet_refused_and_counted);
+	tcase_add_test(tc, test_jitter_keeps_payloads_when_a_longer_packet_widens_the_slots);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
