@@ -186,7 +186,9 @@ static void detect_inband(struct gw_media_session *s, const int16_t *pcm, size_t
 {
 	int16_t narrow[FRAME_UNITS];
 
-	if (!s->det)
+	/* digits come out of band from this trunk: inband_digit() would drop
+	 * whatever the detector found, so spare the detector's CPU */
+	if (!s->det || s->tb.rfc4733_seen)
 		return;
 	if (s->sip_r == 1) {
 		gw_dtmf_detect_feed(s->det, pcm, n);
