@@ -12,6 +12,8 @@ tests_unit_test_ice_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_ice_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_ice
 libgw_la_SOURCES += src/webrtc/dtls.c src/webrtc/srtp.c src/webrtc/rtcp.c
+# libsrtp2 crypto types on OpenSSL (installed by gw_srtp_init)
+libgw_la_SOURCES += src/webrtc/srtp_ossl.c src/webrtc/srtp_ossl.h
 # WebRTC leg: ICE + RFC 7983 demux + DTLS-SRTP + RTCP on a media loop
 libgw_la_SOURCES += src/webrtc/leg.c
 check_PROGRAMS += tests/unit/test_cert tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_rtcp
@@ -28,3 +30,10 @@ tests_unit_test_rtcp_SOURCES = tests/unit/test_rtcp.c
 tests_unit_test_rtcp_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_rtcp_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_cert tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_rtcp
+# OpenSSL crypto for libsrtp: interop with libsrtp's own, self-test vectors
+check_PROGRAMS += tests/unit/test_srtp_ossl
+tests_unit_test_srtp_ossl_SOURCES = tests/unit/test_srtp_ossl.c
+tests_unit_test_srtp_ossl_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/webrtc
+tests_unit_test_srtp_ossl_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_srtp_ossl_LDADD = $(TEST_LIBS_COMMON)
+TESTS += tests/unit/test_srtp_ossl

@@ -3,8 +3,10 @@
  * Runs on the owning call's media loop.  Owns two libsrtp sessions: outbound
  * (ssrc_any_outbound, our local key) and inbound (ssrc_any_inbound, the
  * peer's key); each session is touched by that one thread only, which is what
- * libsrtp2 (built on NSS in Debian) needs.  Headers are checked here before
- * libsrtp sees a packet, so truncated input is refused and counted.
+ * libsrtp2 needs.  Debian builds libsrtp2 on NSS; gw_srtp_init() swaps its
+ * AES-CM, HMAC-SHA1 and AES-GCM for OpenSSL ones (srtp_ossl.c), unless
+ * RTCSIP_SRTP_CRYPTO=libsrtp.  Headers are checked here before libsrtp sees
+ * a packet, so truncated input is refused and counted.
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +15,7 @@
 #include <srtp2/srtp.h>
 #include "gw/log.h"
 #include "gw/srtp.h"
+#include "srtp_ossl.h"
 
 /* Our re-sends (RFC 4733 end packets, retransmitted frames) repeat an
  * index; the receive window covers the reordering a browser tolerates. */
@@ -51,6 +54,9 @@ int gw_srtp_init(void)
 		if (st != srtp_err_status_ok) {
 			gw_error("srtp", "srtp_init failed: libsrtp error %d", (int)st);
 			result = EIO;
+		} else {
+			/* a type libsrtp refuses keeps its own: logged, not fatal */
+			(void)gw_srtp_ossl_install();
 		}
 		g_once_init_leave(&done, 1);
 	}
