@@ -7,7 +7,8 @@
  * audio_loop.c), G.711 encode and decode (the SIP leg and its echo), Opus
  * encode from 8 kHz at the given complexity (the daemon's bitrate, FEC and
  * loss defaults), SRTP unprotect + protect of 50 packets each (libsrtp2 via
- * gw/srtp.h, AES_CM_128_HMAC_SHA1_80 as browsers negotiate), and 100
+ * gw/srtp.h, AEAD_AES_128_GCM: the daemon prefers it and Chromium, Firefox
+ * and rtcsip-call all offer it, so it is what calls use), and 100
  * UDP send + receive pairs over 127.0.0.1 (browser in, SIP out, SIP in,
  * browser out).  Passthrough call: the same SRTP and UDP, no codec.
  *
@@ -102,7 +103,7 @@ static double codec_chain(const void *arg)
 static void keys_for(struct gw_srtp_keys *k, bool daemon)
 {
 	memset(k, 0, sizeof(*k));
-	k->profile = GW_SRTP_AES128_CM_SHA1_80;
+	k->profile = GW_SRTP_AEAD_AES_128_GCM;
 	gw_srtp_profile_lengths(k->profile, &k->key_len, &k->salt_len);
 	memset(daemon ? k->local_key : k->remote_key, 0x11, k->key_len);
 	memset(daemon ? k->local_salt : k->remote_salt, 0x22, k->salt_len);
@@ -215,9 +216,9 @@ int gw_bench_floor(int argc, char **argv)
 	for (unsigned i = 0; i < GW_TOOL_LOOP_FRAMES; i++)
 		opus_bytes += opus_loop->len[i];
 	opus_size = opus_bytes / GW_TOOL_LOOP_FRAMES;
-	/* on the wire: RTP header + payload + the SRTP tag (10 bytes) */
-	opus_pkt = 12 + opus_size + 10;
-	pcmu_pkt = 12 + pcmu_size + 10;
+	/* on the wire: RTP header + payload + the GCM tag (16 bytes) */
+	opus_pkt = 12 + opus_size + 16;
+	pcmu_pkt = 12 + pcmu_size + 16;
 	per_s = 1.0 / seconds;
 	chain_arg[0] = opus_loop;
 	chain_arg[1] = &daemon.opus;
