@@ -2,9 +2,22 @@
 the daemon (rtcsipd, pinned, fresh per step), the SIP echo UA (sipp
 -rtp_echo behind the daemon's trunk), the load generator (rtcsip-call in
 load mode), CPU and RSS from /proc, and the parsing of the daemon's log
-and sipp's message trace.  Python 3 standard library only."""
+and sipp's message trace.  Python 3 standard library only.
+
+The peers (rtp-echo, rtcsip-call's media loops) are paced by default: they
+drain their sockets every PEER_PACE_US instead of sleeping on them.  On
+loopback a sender's sendto runs the receiver's delivery and wakes the
+receiver if it sleeps on that socket, inside the sender's system call, which
+a daemon never pays for on a real network (nor does the codec floor).  In
+perf the daemon's share of sock_def_readable fell from 6% to 0.1% with
+pacing, yet its CPU per call-second from /proc did not move beyond noise
+(+-7%, 2026-11-21); what pacing does buy is a load generator using half
+the CPU, so its core saturates later.  Pacing costs the peers up to
+PEER_PACE_US of delay per packet (see echo_delay_ms and step_latency in
+run)."""
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -16,6 +29,7 @@ import time
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PEER_PACE_US = 1000   # rtp-echo --pace-us, rtcsip-call --paced-poll-us (0: peers sleep)
 
 
 def free_port(host, kind=socket.SOCK_DGRAM, both=False, pair=False):
@@ -215,18 +229,22 @@ class EchoUA:
     """The SIP far end: sipp with contrib/bench/echo-uas.xml answers every
     INVITE with an SDP that points at contrib/bench/rtp-echo, which sends
     every RTP packet straight back to its sender; both pinned to @cpu.
-    With @trace, sipp's message trace (timestamps of each 200 OK)."""
+    With @trace, sipp's message trace (timestamps of each 200 OK).  With
+    @pace_us > 0 rtp-echo drains its socket every @pace_us instead of
+    sleeping on it (sipp carries SIP only: it is not paced)."""
 
-    def __init__(self, build, top, workdir, host, cpu, trace=False):
+    def __init__(self, build, top, workdir, host, cpu, trace=False, pace_us=PEER_PACE_US):
         self.host = host
+        self.pace_us = pace_us
         self.port = free_port(host, both=True)
         self.media_port = free_port(host)
         sipp_media = free_port(host, pair=True)   # sipp binds one even unused
         self.trace = os.path.join(workdir, "sipp-messages.log") if trace else None
         self.out = open(os.path.join(workdir, "sipp-out.log"), "w")
         self.echo_out = open(os.path.join(workdir, "rtp-echo.out"), "w+")
-        self.echo = subprocess.Popen(pinned(cpu, [os.path.join(build, "contrib", "bench", "rtp-echo"),
-                                                  host, str(self.media_port)]),
+        pace = ["--pace-us", str(pace_us)] if pace_us > 0 else []
+        self.echo = subprocess.Popen(pinned(cpu, [os.path.join(build, "contrib", "bench", "rtp-echo")] +
+                                            pace + [host, str(self.media_port)]),
                                      stdout=self.echo_out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         cmd = ["sipp", "-sf", os.path.join(top, "contrib", "bench", "echo-uas.xml"),
@@ -258,7 +276,11 @@ class EchoUA:
 
     def echo_delay_ms(self, count=20):
         """The echo's own delay: round trips of RTP-sized packets sent
-        straight to its media port (median, ms)."""
+        straight to its media port (median, ms).  Paced, a packet waits for
+        the echo's next drain: about half its period on average.  The gaps
+        between packets vary by up to two periods so that our own timer
+        cannot fall into step with the echo's (both sleep on this core) and
+        always find it just woken, or just about to wake."""
         rtts = []
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.bind((self.host, 0))
@@ -273,7 +295,7 @@ class EchoUA:
                     rtts.append((time.perf_counter() - t0) * 1000)
                 except socket.timeout:
                     pass
-                time.sleep(0.02)
+                time.sleep(0.02 + random.random() * 2 * self.pace_us / 1e6)
         return statistics.median(rtts) if rtts else None
 
     def stop(self):
@@ -286,10 +308,12 @@ class EchoUA:
 
 class LoadGen:
     """rtcsip-call placing @calls calls at @rate per second, each sending the
-    pre-encoded tone with the latency probe for @duration s, pinned to @cpu."""
+    pre-encoded tone with the latency probe for @duration s, pinned to @cpu;
+    with @pace_us > 0 its media loops poll every @pace_us instead of
+    sleeping on their sockets (--paced-poll-us)."""
 
     def __init__(self, build, workdir, url, host, cpu, calls, rate, duration, codec,
-                 measure_every, max_wait=30):
+                 measure_every, max_wait=30, pace_us=PEER_PACE_US):
         self.out_path = os.path.join(workdir, "rtcsip-call.json")
         self.err_path = os.path.join(workdir, "rtcsip-call.err")
         self.out = open(self.out_path, "w")
@@ -299,6 +323,8 @@ class LoadGen:
                "--duration", str(duration), "--threads", "1", "--codec", codec, "--probe",
                "--tone", "1000", "--measure-every", str(measure_every),
                "--call-id-header", "X-Bench-Call", "--max-wait", str(max_wait), "--json"]
+        if pace_us > 0:
+            cmd += ["--paced-poll-us", str(pace_us)]
         self.cmd = cmd
         self.proc = subprocess.Popen(pinned(cpu, cmd), stdout=self.out, stderr=self.err,
                                      stdin=subprocess.DEVNULL)

@@ -16,6 +16,22 @@ typedef void (gw_loop_work_h)(void *obj);
 /* Start @n media loops (n >= 1).  Control loop only; 0 or errno. */
 int gw_loops_start(unsigned n);
 
+/* --- paced poll (benchmark peers only) ---
+ * On loopback the SENDER's sendto/sendmsg runs the receiver's delivery and
+ * wakes the receiving thread if it sleeps on that socket, so a benchmarked
+ * daemon pays for waking its peers, which it never does on a real network
+ * (measured: the wake-up leaves the daemon's profile, its /proc CPU stays
+ * within noise; the paced load generator uses half the CPU).
+ * With @us > 0, every media loop started afterwards polls its sources with
+ * timeout 0 and, when nothing is ready, sleeps in nanosleep (at most @us,
+ * never past GLib's own timeout) before polling again: the thread never sits
+ * in a socket's wait queue.  Cost: up to @us of latency per wake-up (also
+ * for work posted from other threads) and a poll every @us while idle.
+ * 0 (the default, and what rtcsipd uses) is GLib's blocking poll.
+ * Call before gw_loops_start() (refused while media loops run); the
+ * control loop is never paced. */
+void gw_loops_set_paced_poll(unsigned us);
+
 /* Stop and join every media loop; pending posted work is dropped (its
  * references released).  Control loop only. */
 void gw_loops_stop(void);

@@ -5,3 +5,9 @@ libgw_la_SOURCES += \
 	src/core/config.c \
 	src/core/config_table.c
 libgw_la_SOURCES += src/core/cert.c
+# The media loops' paced poll (benchmark peers, gw_loops_set_paced_poll).
+check_PROGRAMS += tests/unit/test_loop_paced
+tests_unit_test_loop_paced_SOURCES = tests/unit/test_loop_paced.c
+tests_unit_test_loop_paced_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_loop_paced_LDADD = $(TEST_LIBS_COMMON)
+TESTS += tests/unit/test_loop_paced

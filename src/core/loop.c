@@ -1,5 +1,6 @@
-/* loop.c — control and media loops, posting work between them, and each
- * loop's shared 20 ms media clock.
+/* loop.c — control and media loops, posting work between them, each
+ * loop's shared 20 ms media clock, and the opt-in paced poll of benchmark
+ * peers (gw_loops_set_paced_poll).
  *
  * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to
  * a loop holds a reference, so a loop outlives every call that runs on it.
@@ -7,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <time.h>
 #include <glib.h>
 #include "gw/loop.h"
 #include "gw/obj.h"
@@ -33,6 +35,9 @@ struct gw_loop_tick {
 
 static struct gw_loop *control;
 static GPtrArray *media; /* of struct gw_loop *, owned references */
+/* gw_loops_set_paced_poll(): written before the media threads start
+ * (g_thread_new orders it before their reads), read by paced_poll(). */
+static unsigned paced_us;
 
 struct post {
 	gw_loop_work_h *fn;
@@ -53,6 +58,42 @@ static void loop_destroy(void *arg)
 		g_main_loop_unref(l->main);
 	if (l->ctx)
 		g_main_context_unref(l->ctx);
+}
+
+/* The GPollFunc of a paced media loop: what g_poll(@fds, @nfds, @timeout)
+ * would return, found by polling with timeout 0 and sleeping at most
+ * paced_us between polls outside any wait queue (see gw/loop.h for why).
+ * Loops here until something is ready or @timeout ms (-1: none) is used up,
+ * so GLib prepares and checks its sources no more often than it would. */
+static gint paced_poll(GPollFD *fds, guint nfds, gint timeout)
+{
+	gint64 until = timeout > 0 ? g_get_monotonic_time() + (gint64)timeout * 1000 : 0;
+	gint n = g_poll(fds, nfds, 0);
+
+	while (n == 0 && timeout != 0) {
+		gint64 nap = paced_us;
+		struct timespec ts;
+
+		if (timeout > 0) {
+			gint64 left = until - g_get_monotonic_time();
+
+			if (left <= 0)
+				break;
+			nap = MIN(nap, left);
+		}
+		ts.tv_sec = (time_t)(nap / G_USEC_PER_SEC);
+		ts.tv_nsec = (long)(nap % G_USEC_PER_SEC) * 1000;
+		nanosleep(&ts, NULL); /* a signal only ends the nap early */
+		n = g_poll(fds, nfds, 0);
+	}
+	return n;
+}
+
+void gw_loops_set_paced_poll(unsigned us)
+{
+	/* running paced loops read it on every nap: it changes only between runs */
+	g_return_if_fail(media == NULL);
+	paced_us = us;
 }
 
 static gpointer media_thread(gpointer arg)
@@ -88,10 +129,12 @@ int gw_loops_start(unsigned n)
 
 		g_snprintf(name, sizeof(name), "media-%u", i);
 		l = loop_new(name, NULL);
+		if (paced_us)
+			g_main_context_set_poll_func(l->ctx, paced_poll);
 		l->thread = g_thread_new(name, media_thread, l);
 		g_ptr_array_add(media, l);
 	}
-	gw_debug(NULL, "started %u media loop(s)", n);
+	gw_debug(NULL, "started %u media loop(s)%s", n, paced_us ? ", paced poll" : "");
 	return 0;
 }
 
