@@ -34,13 +34,17 @@ END_TEST
 
 struct job {
 	GThread *ran_on;
-	GMainLoop *done;   /* quit when the job ran */
+	GMainLoop *done;   /* quit when the job ran (ref, dropped by job_destroy) */
 	GMainContext *expect_ctx;
 	gboolean owner_ok;
 };
 
 static void job_destroy(void *obj)
 {
+	struct job *j = obj;
+
+	if (j->done)
+		g_main_loop_unref(j->done);
 	destroyed++;
 }
 
