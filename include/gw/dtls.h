@@ -101,6 +101,13 @@ int gw_dtls_recv(struct gw_dtls *dtls, const uint8_t *buf, size_t len);
  * afterwards.  Idempotent; call before dropping the last reference. */
 void gw_dtls_close(struct gw_dtls *dtls);
 
+/* The peer has proven it finished its handshake (media from it
+ * authenticated with the exported keys): free the SSL and its buffers,
+ * keeping a ready close_notify for gw_dtls_close().  Afterwards an alert
+ * record from the peer ends the session (handler, ECONNRESET); other
+ * records are ignored.  No-op unless connected; idempotent. */
+void gw_dtls_retire(struct gw_dtls *dtls);
+
 /* True once the handshake succeeded (and until close / peer close). */
 bool gw_dtls_is_connected(const struct gw_dtls *dtls);
 

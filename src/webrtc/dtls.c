@@ -7,6 +7,15 @@
  * (retransmission timer, handshake deadline) and the queue of datagrams
  * OpenSSL produced.  Records we write are at most one datagram, so the
  * SSL's write buffer is sized for that (max_send_fragment), not 16 KiB.
+ * Once the owner has authenticated media from the peer, the peer has
+ * finished its handshake too and needs nothing more from us:
+ * gw_dtls_retire() frees the SSL (~60 KiB per call: record buffers,
+ * handshake buffer, peer certificate, key schedules) after making the
+ * close_notify it would send at close (records carry explicit sequence
+ * numbers and we send nothing else, so the bytes made now are the bytes
+ * SSL_shutdown would make later).  A retired endpoint reads a peer's
+ * alert record as the end of the session without decrypting it (after the
+ * handshake an alert is close_notify or fatal: either way DTLS is over).
  * Input goes through a memory BIO, one datagram at a time; output goes
  * through a small BIO that queues each datagram
  * OpenSSL writes, so datagram boundaries survive (a memory BIO would
@@ -55,6 +64,8 @@ struct gw_dtls {
 	GSource *rtx_timer;
 	GSource *deadline;
 	GQueue outq; /* GBytes written by OpenSSL, not yet handed to sendh */
+	GBytes *close_notify; /* retired: our close_notify datagram, made at retire */
+	bool retired;         /* SSL freed (gw_dtls_retire) */
 	gw_dtls_send_h *sendh;
 	gw_dtls_done_h *doneh;
 	void *arg;
@@ -452,6 +463,8 @@ static void dtls_destroy(void *obj)
 	stop_timers(d);
 	while ((b = g_queue_pop_head(&d->outq)))
 		g_bytes_unref(b);
+	if (d->close_notify)
+		g_bytes_unref(d->close_notify);
 	SSL_free(d->ssl);
 	SSL_CTX_free(d->sslctx);
 	gw_obj_deref(d->cert);
@@ -639,6 +652,27 @@ int gw_dtls_start(struct gw_dtls *dtls)
 	return 0;
 }
 
+/* A datagram for a retired endpoint (checked by datagram_ok): an alert
+ * record ends the session, anything else (a late retransmission,
+ * application data) is ignored. */
+static void retired_recv(struct gw_dtls *d, const uint8_t *buf, size_t len)
+{
+	size_t off = 0, body;
+
+	while (len - off >= RECORD_HEADER_LEN) {
+		if (buf[off] == 21) {
+			gw_obj_ref(d);
+			end(d, ECONNRESET, "peer closed DTLS (alert)");
+			gw_obj_deref(d);
+			return;
+		}
+		if (buf[off] == 23)
+			d->stats.ignored_data++;
+		body = ((size_t)buf[off + 11] << 8) | buf[off + 12];
+		off += RECORD_HEADER_LEN + body;
+	}
+}
+
 int gw_dtls_recv(struct gw_dtls *dtls, const uint8_t *buf, size_t len)
 {
 	int err = 0;
@@ -651,6 +685,10 @@ int gw_dtls_recv(struct gw_dtls *dtls, const uint8_t *buf, size_t len)
 		return EBADMSG;
 	}
 	dtls->stats.datagrams_in++;
+	if (dtls->retired) {
+		retired_recv(dtls, buf, len);
+		return 0;
+	}
 	gw_obj_ref(dtls);
 	if (dtls->state == ST_NEW)
 		err = gw_dtls_start(dtls);
@@ -680,7 +718,13 @@ void gw_dtls_close(struct gw_dtls *dtls)
 	/* closed before sending: whatever the peer answers is refused */
 	dtls->state = ST_CLOSED;
 	stop_timers(dtls);
-	if (was_connected) {
+	if (was_connected && dtls->retired) {
+		if (dtls->close_notify)
+			g_queue_push_tail(&dtls->outq, g_steal_pointer(&dtls->close_notify));
+		gw_obj_ref(dtls);
+		flush(dtls);
+		gw_obj_deref(dtls);
+	} else if (was_connected) {
 		ERR_clear_error();
 		(void)SSL_shutdown(dtls->ssl);
 		ERR_clear_error();
@@ -688,6 +732,28 @@ void gw_dtls_close(struct gw_dtls *dtls)
 		flush(dtls);
 		gw_obj_deref(dtls);
 	}
+}
+
+void gw_dtls_retire(struct gw_dtls *dtls)
+{
+	GBytes *b;
+
+	if (!dtls || dtls->state != ST_CONNECTED || dtls->retired)
+		return;
+	ERR_clear_error();
+	(void)SSL_shutdown(dtls->ssl);
+	ERR_clear_error();
+	/* one record, one datagram; anything else OpenSSL wrote is dropped */
+	dtls->close_notify = g_queue_pop_head(&dtls->outq);
+	while ((b = g_queue_pop_head(&dtls->outq)))
+		g_bytes_unref(b);
+	SSL_free(dtls->ssl);            /* and both BIOs */
+	dtls->ssl = NULL;
+	dtls->rbio = NULL;
+	SSL_CTX_free(dtls->sslctx);
+	dtls->sslctx = NULL;
+	dtls->retired = true;
+	gw_debug(lctx(dtls), "DTLS retired: the peer's media authenticated");
 }
 
 bool gw_dtls_is_connected(const struct gw_dtls *dtls)

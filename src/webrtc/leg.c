@@ -200,6 +200,8 @@ static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len)
 	/* Arrival in the 48 kHz Opus clock for jitter (RFC 3550 A.8). */
 	gw_rtcp_rx_stats_update(&leg->rx, h.ssrc, h.seq, h.ts,
 				(uint32_t)(g_get_monotonic_time() * 48 / 1000));
+	if (!leg->rx_any && leg->dtls)
+		gw_dtls_retire(leg->dtls); /* the peer has its keys: DTLS is done */
 	leg->rx_any = true;
 	if (leg->rtph && !leg->closed)
 		leg->rtph(leg, &h, buf, len, leg->arg);

@@ -460,6 +460,62 @@ START_TEST(test_dtls_close_notify_ends_the_peer_and_silences_the_closer)
 }
 END_TEST
 
+/* Retired (SSL freed once the peer's media authenticated), an endpoint
+ * still closes properly: the close_notify it made at retire is one the
+ * peer's OpenSSL decrypts and honours. */
+START_TEST(test_dtls_retired_endpoint_sends_a_close_notify_the_peer_honours)
+{
+	GMainContext *ctx = g_main_context_new();
+	long live = gw_obj_live();
+	struct end a, b;
+
+	make_pair(ctx, &a, &b, GW_DTLS_ROLE_SERVER, NULL, NULL);
+	run(ctx, &a, &b);
+	assert_connected_with(&a, &b, GW_SRTP_AEAD_AES_128_GCM);
+	gw_dtls_retire(a.dtls);
+	gw_dtls_retire(a.dtls); /* idempotent */
+	ck_assert(gw_dtls_is_connected(a.dtls));
+	b.close_on_reset = true;
+	gw_dtls_close(a.dtls);
+	while (g_main_context_iteration(ctx, FALSE))
+		;
+	ck_assert_int_eq(b.done_calls, 2);
+	ck_assert_int_eq(b.err, ECONNRESET);
+	ck_assert_ptr_nonnull(strstr(b.reason, "close_notify"));
+	ck_assert_int_eq(a.done_calls, 1);
+	finish(ctx, &a, &b);
+	ck_assert_int_eq(gw_obj_live(), live);
+	g_main_context_unref(ctx);
+}
+END_TEST
+
+/* A retired endpoint cannot decrypt, but an alert record from the peer
+ * still ends its session, once; garbage is still refused. */
+START_TEST(test_dtls_retired_endpoint_ends_on_the_peers_alert)
+{
+	GMainContext *ctx = g_main_context_new();
+	long live = gw_obj_live();
+	static const uint8_t junk[] = { 0x17, 0xfe, 0xfd, 0x00 };
+	struct end a, b;
+
+	make_pair(ctx, &a, &b, GW_DTLS_ROLE_CLIENT, NULL, NULL);
+	run(ctx, &a, &b);
+	assert_connected_with(&a, &b, GW_SRTP_AEAD_AES_128_GCM);
+	gw_dtls_retire(a.dtls);
+	ck_assert_int_eq(gw_dtls_recv(a.dtls, junk, sizeof(junk)), EBADMSG);
+	gw_dtls_close(b.dtls);
+	while (g_main_context_iteration(ctx, FALSE))
+		;
+	ck_assert_int_eq(a.done_calls, 2);
+	ck_assert_int_eq(a.err, ECONNRESET);
+	ck_assert_ptr_nonnull(strstr(a.reason, "alert"));
+	ck_assert(!gw_dtls_is_connected(a.dtls));
+	finish(ctx, &a, &b);
+	ck_assert_int_eq(gw_obj_live(), live);
+	g_main_context_unref(ctx);
+}
+END_TEST
+
 START_TEST(test_dtls_alloc_refuses_bad_fingerprint_and_late_profile_change)
 {
 	GMainContext *ctx = g_main_context_new();
@@ -499,6 +555,8 @@ int main(void)
 	tcase_add_test(tc, test_dtls_silent_peer_times_out_with_reason);
 	tcase_add_test(tc, test_dtls_truncated_and_garbage_records_refused_then_handshake_succeeds);
 	tcase_add_test(tc, test_dtls_close_notify_ends_the_peer_and_silences_the_closer);
+	tcase_add_test(tc, test_dtls_retired_endpoint_sends_a_close_notify_the_peer_honours);
+	tcase_add_test(tc, test_dtls_retired_endpoint_ends_on_the_peers_alert);
 	tcase_add_test(tc, test_dtls_alloc_refuses_bad_fingerprint_and_late_profile_change);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
