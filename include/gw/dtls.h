@@ -59,6 +59,7 @@ struct gw_dtls_stats {
 	uint64_t bad_records;    /* datagrams refused: truncated / not DTLS */
 	uint64_t retransmits;    /* retransmission timer expiries */
 	uint64_t ignored_data;   /* application data after the handshake */
+	uint64_t ignored_retired; /* datagrams after gw_dtls_retire(), unread */
 };
 
 /* Create an endpoint on media loop @ctx presenting @cert (a reference is
@@ -103,9 +104,10 @@ void gw_dtls_close(struct gw_dtls *dtls);
 
 /* The peer has proven it finished its handshake (media from it
  * authenticated with the exported keys): free the SSL and its buffers,
- * keeping a ready close_notify for gw_dtls_close().  Afterwards an alert
- * record from the peer ends the session (handler, ECONNRESET); other
- * records are ignored.  No-op unless connected; idempotent. */
+ * keeping a ready close_notify for gw_dtls_close().  Afterwards nothing
+ * the peer sends can be authenticated: every record, alerts included, is
+ * counted and ignored (the handler is not called again).  No-op unless
+ * connected; idempotent. */
 void gw_dtls_retire(struct gw_dtls *dtls);
 
 /* True once the handshake succeeded (and until close / peer close). */
