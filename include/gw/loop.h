@@ -32,6 +32,22 @@ int gw_loops_start(unsigned n);
  * control loop is never paced. */
 void gw_loops_set_paced_poll(unsigned us);
 
+/* --- fd watches ---
+ * Call @fn(@fd, @arg) on @loop's thread whenever @fd is readable (level-
+ * triggered: data left unread calls it again).  All watches of a loop share
+ * one epoll set polled as a single GSource, so a loop's per-iteration cost
+ * does not grow with the number of sockets it carries.  Add from any thread
+ * (the watch is live at once); NULL with errno set on failure.  Remove on
+ * the loop's thread (also from inside any watch handler: a removed watch is
+ * never called again, even for an event of the batch being dispatched) or
+ * while the loop does not run; remove before closing @fd.  @arg is not
+ * referenced. */
+struct gw_loop_watch;
+typedef void (gw_loop_watch_h)(int fd, void *arg);
+struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_watch_h *fn,
+					void *arg);
+void gw_loop_watch_remove(struct gw_loop_watch *w);
+
 /* Stop and join every media loop; pending posted work is dropped (its
  * references released).  Control loop only. */
 void gw_loops_stop(void);

@@ -44,9 +44,11 @@ int gw_rtp_socket_open(const char *local_ip, uint16_t port_min, uint16_t port_ma
 
 uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s); /* RTP port; any thread */
 
-/* Start receiving on @loop (media loop; call from it or before any packet
- * may arrive — it is thread-safe to call once from any thread).  @arg is
- * not referenced: keep it alive until gw_rtp_socket_close. */
+/* Start receiving on @loop: at once when called on @loop, else from @loop
+ * shortly after (the socket's watches are always added on the loop's own
+ * thread; datagrams arriving meanwhile wait in the socket).  Call once, from
+ * any thread.  @arg is not referenced: keep it alive until
+ * gw_rtp_socket_close. */
 void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
 			 void *arg);
 

@@ -5,11 +5,22 @@
  * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to
  * a loop holds a reference, so a loop outlives every call that runs on it.
  * The tick list of a loop belongs to that loop's thread.
+ *
+ * Fd watches (gw_loop_watch_add): one epoll set per loop, polled by GLib as
+ * one fd of one GSource, instead of one GSource and one poll entry per
+ * socket.  GLib prepares, checks and polls every source on every iteration;
+ * with two sockets per call that per-iteration cost grew with the number of
+ * calls on the loop (issue 7 profile: GLib and poll() ~10% of the daemon at
+ * 100 transcoded calls, ~40% at 300 passthrough calls).  epoll hands back
+ * only what is ready.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
 #include <glib.h>
+#include <glib-unix.h>
 #include "gw/loop.h"
 #include "gw/obj.h"
 #include "gw/log.h"
@@ -25,6 +36,25 @@ struct gw_loop {
 	GSource *clock;         /* while ticks has entries */
 	bool ticking;           /* inside the clock's dispatch */
 	unsigned dead;          /* removed while ticking, freed after */
+	/* fd watches: the set is any thread's to add to; dispatch, removal
+	 * and the dead list are the loop thread's */
+	int epfd;               /* -1 if epoll_create1 failed (watches refused) */
+	GSource *io;            /* polls epfd (ref) */
+	bool io_dispatching;
+	GSList *io_dead;        /* of struct gw_loop_watch *, removed meanwhile */
+};
+
+struct gw_loop_watch {
+	struct gw_loop *loop;   /* borrowed: watches go before their loop */
+	int fd;
+	gw_loop_watch_h *fn;    /* NULL once removed */
+	void *arg;
+};
+
+/* The GSource polling a loop's epoll set. */
+struct gw_loop_io_source {
+	GSource base;
+	struct gw_loop *loop;
 };
 
 struct gw_loop_tick {
@@ -48,6 +78,13 @@ static void loop_destroy(void *arg)
 {
 	struct gw_loop *l = arg;
 
+	if (l->io) {
+		g_source_destroy(l->io);
+		g_source_unref(l->io);
+	}
+	g_slist_free_full(l->io_dead, g_free);
+	if (l->epfd >= 0)
+		close(l->epfd);
 	if (l->clock) {
 		g_source_destroy(l->clock);
 		g_source_unref(l->clock);
@@ -106,6 +143,31 @@ static gpointer media_thread(gpointer arg)
 	return NULL;
 }
 
+/* The loop's epoll set is readable: run the handler of each ready watch.
+ * Level-triggered: what a handler leaves unread (or a batch beyond
+ * MAX_EVENTS) shows up again on the next iteration. */
+static gboolean io_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	enum { MAX_EVENTS = 128 };
+	struct gw_loop *l = ((struct gw_loop_io_source *)src)->loop;
+	struct epoll_event ev[MAX_EVENTS];
+	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0);
+
+	l->io_dispatching = true;
+	for (int i = 0; i < n; i++) {
+		struct gw_loop_watch *w = ev[i].data.ptr;
+
+		if (w->fn)     /* NULL: removed by an earlier handler of this batch */
+			w->fn(w->fd, w->arg);
+	}
+	l->io_dispatching = false;
+	g_slist_free_full(l->io_dead, g_free);
+	l->io_dead = NULL;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs io_funcs = { .dispatch = io_dispatch };
+
 static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 {
 	struct gw_loop *l = gw_obj_alloc(sizeof(*l), loop_destroy);
@@ -114,7 +176,59 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 	l->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_new();
 	l->main = g_main_loop_new(l->ctx, FALSE);
 	l->ticks = g_ptr_array_new_with_free_func(g_free);
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		gw_error(NULL, "%s: epoll_create1: %s", l->name, g_strerror(errno));
+	} else {
+		l->io = g_source_new(&io_funcs, sizeof(struct gw_loop_io_source));
+		((struct gw_loop_io_source *)l->io)->loop = l; /* borrowed: l owns io */
+		g_source_set_name(l->io, "gw fd watches");
+		g_source_add_unix_fd(l->io, l->epfd, G_IO_IN);
+		g_source_attach(l->io, l->ctx);
+	}
 	return l;
+}
+
+struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_watch_h *fn,
+					void *arg)
+{
+	struct gw_loop_watch *w;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!loop || fd < 0 || !fn || loop->epfd < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	w = g_new0(struct gw_loop_watch, 1);
+	w->loop = loop;
+	w->fd = fd;
+	w->fn = fn;
+	w->arg = arg;
+	/* the watch is complete before the kernel can hand it to the loop */
+	ev.data.ptr = w;
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		int err = errno;
+
+		g_free(w);
+		errno = err;
+		return NULL;
+	}
+	return w;
+}
+
+void gw_loop_watch_remove(struct gw_loop_watch *w)
+{
+	struct gw_loop *l;
+
+	if (!w)
+		return;
+	l = w->loop;
+	(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	w->fn = NULL;
+	if (l->io_dispatching)
+		l->io_dead = g_slist_prepend(l->io_dead, w); /* its event may be in this batch */
+	else
+		g_free(w);
 }
 
 int gw_loops_start(unsigned n)

@@ -1,11 +1,13 @@
 /* rtp_socket.c — the SIP-side RTP/RTCP UDP socket pair of one call (see
  * gw/rtp_socket.h).
  *
- * Opened on any thread; receives on the call's media loop through one
- * g_unix_fd_source per port, each holding a reference on the socket until
- * gw_rtp_socket_close() destroys it.  Owns both fds and a reference on its
- * loop.  Plain BSD sockets, not GSocket: this is the per-packet hot path and
- * must not pay for a GError or a GObject per datagram.
+ * Opened on any thread; receives on the call's media loop through one fd
+ * watch per port in the loop's shared epoll set (gw_loop_watch_add: no
+ * GSource per socket), added on the loop's thread and together holding one
+ * reference on the socket until gw_rtp_socket_close() removes them.  Owns
+ * both fds and a reference on its loop.  Plain BSD sockets, not GSocket:
+ * this is the per-packet hot path and must not pay for a GError or a
+ * GObject per datagram.
  *
  * A burst is drained by one recvmmsg() per wakeup into a per-thread batch
  * buffer: the callback runs synchronously on the loop thread, so one batch
@@ -19,7 +21,6 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <glib.h>
-#include <glib-unix.h>
 #include "gw/rtp_socket.h"
 #include "gw/loop.h"
 #include "gw/obj.h"
@@ -38,10 +39,11 @@ struct gw_rtp_socket {
 	uint16_t port;                  /* RTP port; RTCP is port + 1 */
 	char name[24];                  /* log context, "rtp PORT" */
 
-	/* Set once by start (before its sources are attached), then owned by
-	 * the media loop like everything below. */
+	/* Set once by start (before its watches are added, on the loop), then
+	 * owned by the media loop like everything below. */
 	struct gw_loop *loop;           /* reference */
-	GSource *src[2];                /* reference each; NULL when not watching */
+	struct gw_loop_watch *w[2];     /* RTP, RTCP; NULL when not watching */
+	bool watched;                   /* the watches hold a reference */
 	gw_rtp_socket_h *h;
 	void *arg;                      /* not referenced */
 	bool closed;
@@ -275,8 +277,8 @@ static void rtp_socket_destroy(void *obj)
 {
 	struct gw_rtp_socket *s = obj;
 
-	/* Reached only when never started or after close: the watches hold
-	 * references.  Closes what an unstarted owner left open. */
+	/* Reached only when never watched or after close: the watches hold a
+	 * reference.  Closes what an unstarted owner left open. */
 	close_fds(s);
 	gw_obj_deref(s->loop);
 }
@@ -365,73 +367,76 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
 		s->h(s, buf, len, s->arg);
 }
 
-/* Media loop: RTP port readable.  The GSource keeps @data alive through
- * this dispatch even if the callback closes the socket and drops the
- * owner's reference. */
-static gboolean rtp_readable(gint fd, GIOCondition cond, gpointer data)
+/* Media loop: RTP port readable.  The callback may close the socket and
+ * drop its owner's reference: ours keeps it alive to the end. */
+static void rtp_readable(int fd, void *data)
 {
-	struct gw_rtp_socket *s = data;
+	struct gw_rtp_socket *s = gw_obj_ref(data);
 	struct batch *b;
 	int n;
 
 	if (s->closed)
-		return G_SOURCE_REMOVE;
+		goto out;
 	b = batch_get();
 	n = recvmmsg(fd, b->msgs, BATCH, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			gw_debug(s->name, "recvmmsg: %s", g_strerror(errno));
-		return G_SOURCE_CONTINUE;
+		goto out;
 	}
 	/* The callback may close us: nothing is delivered after that. */
 	for (int i = 0; i < n && !s->closed; i++)
 		rtp_input(s, &b->msgs[i]);
-	return G_SOURCE_CONTINUE;
+out:
+	gw_obj_deref(s);
 }
 
 /* Media loop: RTCP port readable.  Counted and dropped for now. */
-static gboolean rtcp_readable(gint fd, GIOCondition cond, gpointer data)
+static void rtcp_readable(int fd, void *data)
 {
 	struct gw_rtp_socket *s = data;
 	int n;
 
 	if (s->closed)
-		return G_SOURCE_REMOVE;
+		return;
 	n = recvmmsg(fd, batch_get()->msgs, BATCH, MSG_DONTWAIT, NULL);
 	if (n > 0)
 		s->st.rtcp_in += (uint64_t)n;
-	return G_SOURCE_CONTINUE;
 }
 
-static GSource *watch_new(struct gw_rtp_socket *s, int fd, GUnixFDSourceFunc fn)
+/* Media loop (posted by start, holding a reference): watch both ports. */
+static void watch_on_loop(void *obj)
 {
-	GSource *src = g_unix_fd_source_new(fd, G_IO_IN);
+	struct gw_rtp_socket *s = obj;
 
-	g_source_set_callback(src, G_SOURCE_FUNC(fn), gw_obj_ref(s), gw_obj_release);
-	return src;
+	if (s->closed)
+		return;
+	s->w[1] = gw_loop_watch_add(s->loop, s->fd[1], rtcp_readable, s);
+	s->w[0] = gw_loop_watch_add(s->loop, s->fd[0], rtp_readable, s);
+	if (!s->w[0] || !s->w[1])
+		gw_error(s->name, "cannot watch the RTP/RTCP ports: %s", g_strerror(errno));
+	s->watched = true;
+	gw_obj_ref(s); /* the watches' */
 }
 
 void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
 			 void *arg)
 {
-	GMainContext *ctx;
-
 	g_return_if_fail(s && loop);
 	if (s->loop || s->closed) {
 		gw_warn(s->name, "start ignored: already %s", s->closed ? "closed" : "started");
 		return;
 	}
-	/* Every field the loop reads, src[] included, is written before the
-	 * first attach, whose context lock publishes them to the loop thread:
-	 * the first callback may already close the socket. */
+	/* Everything the loop reads is written here, before the post that
+	 * publishes it; the watches are added on the loop's own thread, so a
+	 * first datagram can never race this function. */
 	s->loop = gw_obj_ref(loop);
 	s->h = h;
 	s->arg = arg;
-	s->src[0] = watch_new(s, s->fd[0], rtp_readable);
-	s->src[1] = watch_new(s, s->fd[1], rtcp_readable);
-	ctx = gw_loop_context(loop);
-	g_source_attach(s->src[1], ctx);
-	g_source_attach(s->src[0], ctx);
+	if (gw_loop_is_current(loop))
+		watch_on_loop(s);
+	else
+		gw_loop_post(loop, watch_on_loop, s);
 }
 
 int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
@@ -500,13 +505,12 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
 }
 
-static void unwatch(GSource **src)
+static void unwatch(struct gw_rtp_socket *s)
 {
-	if (!*src)
-		return;
-	g_source_destroy(*src); /* drops the reference the watch held */
-	g_source_unref(*src);
-	*src = NULL;
+	for (int i = 0; i < 2; i++) {
+		gw_loop_watch_remove(s->w[i]);
+		s->w[i] = NULL;
+	}
 }
 
 void gw_rtp_socket_close(struct gw_rtp_socket *s)
@@ -518,17 +522,20 @@ void gw_rtp_socket_close(struct gw_rtp_socket *s)
 	s->closed = true;
 	/* Off the loop is safe only while no one runs it (loops stopped):
 	 * owning the context proves that. */
-	if (s->src[0] && !gw_loop_is_current(s->loop)) {
+	if (s->watched && !gw_loop_is_current(s->loop)) {
 		ctx = gw_loop_context(s->loop);
 		if (!g_main_context_acquire(ctx)) {
 			ctx = NULL;
 			gw_warn(s->name, "closed off its running media loop: a callback may still run");
 		}
 	}
-	unwatch(&s->src[0]);
-	unwatch(&s->src[1]);
+	unwatch(s);
 	close_fds(s);
 	if (ctx)
 		g_main_context_release(ctx);
 	gw_debug(s->name, "closed");
+	if (s->watched) {
+		s->watched = false;
+		gw_obj_deref(s); /* the watches' (the caller still holds its own) */
+	}
 }

@@ -1,5 +1,10 @@
 /* test_core.c — refcounted objects and posting work between loops. */
+#include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <check.h>
 #include <glib.h>
 #include "gw/obj.h"
@@ -224,6 +229,123 @@ START_TEST(test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round)
 }
 END_TEST
 
+/* ---- fd watches ---- */
+
+struct watcher {
+	int fd;
+	struct gw_loop_watch *w;
+	struct watcher *other;  /* removed by whichever of a pair runs first */
+	int calls, reads;
+	bool read_on_first;     /* false: leave the datagram for the next round */
+	gboolean on_loop;
+	GMainContext *expect_ctx;
+};
+
+static struct watcher wt[3];
+static GMainLoop *watch_done;
+
+static int udp_bound(struct sockaddr_in *sa)
+{
+	socklen_t len = sizeof(*sa);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sa, &len), 0);
+	return fd;
+}
+
+static void on_readable(int fd, void *arg)
+{
+	struct watcher *t = arg;
+	char buf[64];
+
+	ck_assert_int_eq(fd, t->fd);
+	t->calls++;
+	t->on_loop = g_main_context_is_owner(t->expect_ctx);
+	if (t->other && t->other->w) {
+		gw_loop_watch_remove(t->other->w); /* its event may be in this very batch */
+		t->other->w = NULL;
+	}
+	if (t->read_on_first || t->calls > 1) {
+		if (recv(fd, buf, sizeof(buf), 0) > 0)
+			t->reads++;
+	}
+	if (wt[2].reads == 1 && (wt[0].reads + wt[1].reads) == 1)
+		g_main_context_invoke(NULL, quit_cb, watch_done);
+}
+
+static void add_watches(void *obj)
+{
+	struct gw_loop *l = obj;
+
+	/* all three are readable already: one epoll batch reports them */
+	for (int i = 0; i < 3; i++) {
+		wt[i].expect_ctx = gw_loop_context(l);
+		wt[i].w = gw_loop_watch_add(l, wt[i].fd, on_readable, &wt[i]);
+		ck_assert_ptr_nonnull(wt[i].w);
+	}
+}
+
+static void remove_watches(void *obj)
+{
+	for (int i = 0; i < 3; i++) {
+		gw_loop_watch_remove(wt[i].w);
+		wt[i].w = NULL;
+	}
+	g_main_context_invoke(NULL, quit_cb, watch_done);
+}
+
+START_TEST(test_loop_watches_run_ready_fds_and_honour_removal_mid_batch)
+{
+	struct sockaddr_in sa[3], from;
+	int tx = udp_bound(&from);
+	struct gw_loop *l;
+	char buf[64];
+
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_pin();
+	memset(wt, 0, sizeof(wt));
+	for (int i = 0; i < 3; i++) {
+		wt[i].fd = udp_bound(&sa[i]);
+		ck_assert_int_eq(sendto(tx, "x", 1, 0, (struct sockaddr *)&sa[i], sizeof(sa[i])), 1);
+	}
+	wt[0].other = &wt[1];
+	wt[1].other = &wt[0];
+	wt[0].read_on_first = wt[1].read_on_first = true;
+	watch_done = g_main_loop_new(NULL, FALSE);
+	gw_loop_post(l, add_watches, l);
+	g_main_loop_run(watch_done);
+	/* one of the pair ran and removed the other, which never ran */
+	ck_assert_int_eq(wt[0].calls + wt[1].calls, 1);
+	ck_assert(wt[0].on_loop || wt[1].on_loop);
+	/* the one removed still has its datagram: nobody read it */
+	ck_assert_int_eq(recv(wt[0].calls ? wt[1].fd : wt[0].fd, buf, sizeof(buf), MSG_DONTWAIT), 1);
+	/* level-triggered: what the first call left unread came back */
+	ck_assert_int_eq(wt[2].calls, 2);
+	ck_assert_int_eq(wt[2].reads, 1);
+	ck_assert(wt[2].on_loop);
+	gw_loop_post(l, remove_watches, NULL);
+	g_main_loop_run(watch_done);
+	/* removed: data arriving now calls nobody */
+	ck_assert_int_eq(sendto(tx, "y", 1, 0, (struct sockaddr *)&sa[2], sizeof(sa[2])), 1);
+	gw_loop_post(l, remove_watches, NULL); /* a round trip through the loop */
+	g_main_loop_run(watch_done);
+	ck_assert_int_eq(wt[2].calls, 2);
+	ck_assert_ptr_null(gw_loop_watch_add(l, -1, on_readable, NULL));
+	g_main_loop_unref(watch_done);
+	for (int i = 0; i < 3; i++)
+		close(wt[i].fd);
+	close(tx);
+	gw_loop_unpin(l);
+	gw_obj_deref(l);
+	gw_loops_stop();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -237,6 +359,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_pin_balances_calls_across_loops);
 	tcase_add_test(tc, test_loop_stop_releases_pending_work);
 	tcase_add_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round);
+	tcase_add_test(tc, test_loop_watches_run_ready_fds_and_honour_removal_mid_batch);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
