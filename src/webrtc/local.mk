@@ -13,7 +13,7 @@ tests_unit_test_ice_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_ice
 libgw_la_SOURCES += src/webrtc/dtls.c src/webrtc/srtp.c src/webrtc/rtcp.c
 # libsrtp2 crypto types on OpenSSL (installed by gw_srtp_init)
-libgw_la_SOURCES += src/webrtc/srtp_ossl.c src/webrtc/srtp_ossl.h
+libgw_la_SOURCES += src/webrtc/srtp_ossl.c src/webrtc/srtp_ossl_kat.c src/webrtc/srtp_ossl.h
 # WebRTC leg: ICE + RFC 7983 demux + DTLS-SRTP + RTCP on a media loop
 libgw_la_SOURCES += src/webrtc/leg.c
 check_PROGRAMS += tests/unit/test_cert tests/unit/test_dtls tests/unit/test_srtp tests/unit/test_rtcp

@@ -28,4 +28,9 @@ const srtp_cipher_type_t *gw_srtp_ossl_cipher_type(srtp_cipher_type_id_t id);
 /* Our type for SRTP_HMAC_SHA1, or NULL for any other @id. */
 const srtp_auth_type_t *gw_srtp_ossl_auth_type(srtp_auth_type_id_t id);
 
+/* srtp_ossl_kat.c: the first of each type's chain of known answers. */
+extern const srtp_cipher_test_case_t gw_srtp_kat_icm128, gw_srtp_kat_icm256;
+extern const srtp_cipher_test_case_t gw_srtp_kat_gcm128, gw_srtp_kat_gcm256;
+extern const srtp_auth_test_case_t gw_srtp_kat_hmac;
+
 #endif
