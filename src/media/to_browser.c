@@ -186,8 +186,9 @@ static void detect_inband(struct gw_media_session *s, const int16_t *pcm, size_t
 {
 	int16_t narrow[FRAME_UNITS];
 
-	/* digits come out of band from this trunk: inband_digit() would drop
-	 * whatever the detector found, so spare the detector's CPU */
+	/* A trunk that sends RFC 4733 usually leaves the tone in the audio
+	 * too: once it has, digits are reported from the out-of-band signal
+	 * only, and the detector is not fed at all. */
 	if (!s->det || s->tb.rfc4733_seen)
 		return;
 	if (s->sip_r == 1) {

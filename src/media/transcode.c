@@ -133,10 +133,6 @@ static void inband_digit(char digit, unsigned duration_ms, void *arg)
 {
 	struct gw_media_session *s = arg;
 
-	/* A trunk that sends RFC 4733 usually leaves the tone in the audio
-	 * too; report each digit once, from the out-of-band signal. */
-	if (s->tb.rfc4733_seen)
-		return;
 	s->c.dtmf_inband++;
 	gw_media_report_dtmf(s, digit, duration_ms, GW_MEDIA_DTMF_INBAND);
 }

@@ -7,19 +7,14 @@
 // Runs on 127.0.0.42.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RtpPeer, Scene, callState, freeSipPort, openDemo, sippOk, startSipp, startWorld, trunk,
-  waitFor, waitIdle } from './harness.mjs';
+import { RtpPeer, Scene, callState, openDemo, sippOk, startCarrierWorld, startSipp, waitFor, waitIdle } from './harness.mjs';
 
 const HOST = '127.0.0.42';
 let world, far;
 
 before(async () => {
-  far = await freeSipPort(HOST);
-  world = await startWorld({
-    host: HOST,
-    groups: () => ({ sip: { trace: 'true' }, 'trunk.carrier': trunk(HOST, far, { dtmf: 'rfc4733' }),
-      route: { default: 'carrier' } }),
-  });
+  world = await startCarrierWorld(HOST, { trunkOver: { dtmf: 'rfc4733' } });
+  far = world.far;
 });
 
 after(() => world?.close());

@@ -169,6 +169,20 @@ export async function startWorld({ host, groups = () => ({}), toneHz = 1000, vie
   };
 }
 
+// The world most SIP tests share: the daemon on @host with SIP tracing and
+// one trunk "carrier" toward a sipp far end on a free port of @host (the
+// route for every number), and Chromium.  Adds `far` (that port) to the
+// world; @trunkOver overrides trunk() keys.
+export async function startCarrierWorld(host, { trunkOver = {} } = {}) {
+  const far = await freeSipPort(host);
+  const world = await startWorld({
+    host,
+    groups: () => ({ sip: { trace: 'true' }, 'trunk.carrier': trunk(host, far, trunkOver),
+      route: { default: 'carrier' } }),
+  });
+  return { ...world, far };
+}
+
 // The demo page of @gw (or @base) for @query ('?user=alice'), once its
 // client is connected (or, with @connected false, once it has tried).
 export async function openDemo(context, scene, base, query = '', { connected = true } = {}) {

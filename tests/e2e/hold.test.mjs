@@ -7,18 +7,15 @@
 // Runs on 127.0.0.43.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Scene, callState, freeSipPort, openDemo, sippOk, startSipp, startWorld, trunk, waitIdle } from './harness.mjs';
+import { Scene, callState, openDemo, sippOk, startCarrierWorld, startSipp, waitIdle } from './harness.mjs';
 import { expectTone } from './meter.mjs';
 
 const HOST = '127.0.0.43';
 let world, far;
 
 before(async () => {
-  far = await freeSipPort(HOST);
-  world = await startWorld({
-    host: HOST,
-    groups: () => ({ sip: { trace: 'true' }, 'trunk.carrier': trunk(HOST, far), route: { default: 'carrier' } }),
-  });
+  world = await startCarrierWorld(HOST);
+  far = world.far;
 });
 
 after(() => world?.close());

@@ -8,19 +8,15 @@
 // Runs on 127.0.0.41.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RtpPeer, Scene, callState, freeSipPort, openDemo, sippOk, startSipp, startWorld, trunk,
-  waitFor, waitIdle } from './harness.mjs';
+import { RtpPeer, Scene, callState, openDemo, sippOk, startCarrierWorld, startSipp, waitFor, waitIdle } from './harness.mjs';
 import { expectTone } from './meter.mjs';
 
 const HOST = '127.0.0.41';
 let world, far;
 
 before(async () => {
-  far = await freeSipPort(HOST);
-  world = await startWorld({
-    host: HOST,
-    groups: () => ({ sip: { trace: 'true' }, 'trunk.carrier': trunk(HOST, far), route: { default: 'carrier' } }),
-  });
+  world = await startCarrierWorld(HOST);
+  far = world.far;
 });
 
 after(() => world?.close());

@@ -9,19 +9,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Scene, artifactsDir, callState, freeSipPort, openDemo, openPage, sippOk, startSipp, startWorld, trunk,
-  waitIdle } from './harness.mjs';
+import { Scene, artifactsDir, callState, openDemo, openPage, sippOk, startCarrierWorld, startSipp, waitIdle } from './harness.mjs';
 import { expectTone } from './meter.mjs';
 
 const HOST = '127.0.0.40';
 let world, far;
 
 before(async () => {
-  far = await freeSipPort(HOST);
-  world = await startWorld({
-    host: HOST,
-    groups: () => ({ sip: { trace: 'true' }, 'trunk.carrier': trunk(HOST, far), route: { default: 'carrier' } }),
-  });
+  world = await startCarrierWorld(HOST);
+  far = world.far;
 });
 
 after(() => world?.close());

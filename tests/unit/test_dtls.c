@@ -250,6 +250,23 @@ static void assert_connected_with(const struct end *a, const struct end *b, enum
 	srtp_round_trip(a, b);
 }
 
+/* A and B through a default handshake (A in @role_a): both connected on
+ * AEAD_AES_128_GCM, the daemon's first choice. */
+static void connected_pair(GMainContext *ctx, struct end *a, struct end *b, enum gw_dtls_role role_a)
+{
+	make_pair(ctx, a, b, role_a, NULL, NULL);
+	run(ctx, a, b);
+	assert_connected_with(a, b, GW_SRTP_AEAD_AES_128_GCM);
+}
+
+/* finish(), then no object of the test is left alive; @ctx is released. */
+static void finish_and_check(GMainContext *ctx, struct end *a, struct end *b, long live)
+{
+	finish(ctx, a, b);
+	ck_assert_int_eq(gw_obj_live(), live);
+	g_main_context_unref(ctx);
+}
+
 static void handshake_case(enum gw_dtls_role role_a, unsigned mask_a, unsigned mask_b, enum gw_srtp_profile expect)
 {
 	GMainContext *ctx = g_main_context_new();
@@ -262,9 +279,7 @@ static void handshake_case(enum gw_dtls_role role_a, unsigned mask_a, unsigned m
 	run(ctx, &a, &b);
 	assert_connected_with(&a, &b, expect);
 	ck_assert(gw_dtls_is_connected(a.dtls) && gw_dtls_is_connected(b.dtls));
-	finish(ctx, &a, &b);
-	ck_assert_int_eq(gw_obj_live(), live);
-	g_main_context_unref(ctx);
+	finish_and_check(ctx, &a, &b, live);
 }
 
 START_TEST(test_dtls_a_client_b_server_agree_on_gcm_keys)
@@ -402,9 +417,7 @@ START_TEST(test_dtls_silent_peer_times_out_with_reason)
 	ck_assert_uint_ge(a.sent, 2);
 	ck_assert_int_ge(g_get_monotonic_time() - t0, 1400 * 1000);
 	ck_assert_int_eq(gw_dtls_set_handshake_timeout(a.dtls, 10), EBUSY);
-	finish(ctx, &a, &b);
-	ck_assert_int_eq(gw_obj_live(), live);
-	g_main_context_unref(ctx);
+	finish_and_check(ctx, &a, &b, live);
 }
 END_TEST
 
@@ -440,9 +453,7 @@ START_TEST(test_dtls_close_notify_ends_the_peer_and_silences_the_closer)
 	long live = gw_obj_live();
 	struct end a, b;
 
-	make_pair(ctx, &a, &b, GW_DTLS_ROLE_SERVER, NULL, NULL);
-	run(ctx, &a, &b);
-	assert_connected_with(&a, &b, GW_SRTP_AEAD_AES_128_GCM);
+	connected_pair(ctx, &a, &b, GW_DTLS_ROLE_SERVER);
 	b.close_on_reset = true;
 	gw_dtls_close(a.dtls);
 	gw_dtls_close(a.dtls); /* idempotent */
@@ -454,9 +465,7 @@ START_TEST(test_dtls_close_notify_ends_the_peer_and_silences_the_closer)
 	ck_assert_ptr_null(b.dtls); /* its handler closed and dropped it */
 	ck_assert_int_eq(a.done_calls, 1);
 	ck_assert_int_eq(gw_dtls_start(a.dtls), ESHUTDOWN);
-	finish(ctx, &a, &b);
-	ck_assert_int_eq(gw_obj_live(), live);
-	g_main_context_unref(ctx);
+	finish_and_check(ctx, &a, &b, live);
 }
 END_TEST
 
@@ -469,9 +478,7 @@ START_TEST(test_dtls_retired_endpoint_sends_a_close_notify_the_peer_honours)
 	long live = gw_obj_live();
 	struct end a, b;
 
-	make_pair(ctx, &a, &b, GW_DTLS_ROLE_SERVER, NULL, NULL);
-	run(ctx, &a, &b);
-	assert_connected_with(&a, &b, GW_SRTP_AEAD_AES_128_GCM);
+	connected_pair(ctx, &a, &b, GW_DTLS_ROLE_SERVER);
 	gw_dtls_retire(a.dtls);
 	gw_dtls_retire(a.dtls); /* idempotent */
 	ck_assert(gw_dtls_is_connected(a.dtls));
@@ -483,9 +490,7 @@ START_TEST(test_dtls_retired_endpoint_sends_a_close_notify_the_peer_honours)
 	ck_assert_int_eq(b.err, ECONNRESET);
 	ck_assert_ptr_nonnull(strstr(b.reason, "close_notify"));
 	ck_assert_int_eq(a.done_calls, 1);
-	finish(ctx, &a, &b);
-	ck_assert_int_eq(gw_obj_live(), live);
-	g_main_context_unref(ctx);
+	finish_and_check(ctx, &a, &b, live);
 }
 END_TEST
 
@@ -502,9 +507,7 @@ START_TEST(test_dtls_retired_endpoint_ignores_alerts_it_cannot_authenticate)
 	struct gw_dtls_stats st;
 	struct end a, b;
 
-	make_pair(ctx, &a, &b, GW_DTLS_ROLE_CLIENT, NULL, NULL);
-	run(ctx, &a, &b);
-	assert_connected_with(&a, &b, GW_SRTP_AEAD_AES_128_GCM);
+	connected_pair(ctx, &a, &b, GW_DTLS_ROLE_CLIENT);
 	gw_dtls_retire(a.dtls);
 	ck_assert_int_eq(gw_dtls_recv(a.dtls, junk, sizeof(junk)), EBADMSG);
 	ck_assert_int_eq(gw_dtls_recv(a.dtls, forged, sizeof(forged)), 0);
@@ -516,9 +519,7 @@ START_TEST(test_dtls_retired_endpoint_ignores_alerts_it_cannot_authenticate)
 	gw_dtls_stats_get(a.dtls, &st);
 	ck_assert_uint_eq(st.ignored_retired, 2);
 	ck_assert_uint_eq(st.bad_records, 1);
-	finish(ctx, &a, &b);
-	ck_assert_int_eq(gw_obj_live(), live);
-	g_main_context_unref(ctx);
+	finish_and_check(ctx, &a, &b, live);
 }
 END_TEST
 
