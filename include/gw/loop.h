@@ -7,6 +7,7 @@
 #ifndef GW_LOOP_H
 #define GW_LOOP_H
 
+#include <stdint.h>
 #include <glib.h>
 
 struct gw_loop;
@@ -47,6 +48,33 @@ typedef void (gw_loop_watch_h)(int fd, void *arg);
 struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_watch_h *fn,
 					void *arg);
 void gw_loop_watch_remove(struct gw_loop_watch *w);
+
+/* --- driven contexts ---
+ * A private GMainContext whose sources run on @loop's thread but cost the
+ * loop nothing on the iterations that are not about them: its fds join the
+ * loop's epoll set and its next timeout one heap of deadlines per loop, and
+ * it is iterated (GLib's check + dispatch, then prepare + query) only when
+ * one of them fires.  For a library that wants a GMainContext for each of
+ * its objects' sockets and timers (libnice's agent): attached to the
+ * loop's own context, every call's sources are prepared, checked and
+ * polled on every iteration, so each packet costs more the more calls the
+ * loop carries.  Create and free on @loop's thread (free also from inside
+ * the context's own dispatch); sources may be attached from any thread, as
+ * to any context.  Sources still attached when the last reference to the
+ * context goes are destroyed with it. */
+struct gw_loop_ctx;
+struct gw_loop_ctx_stats {
+	uint64_t cycles;        /* check + dispatch + prepare + query */
+	uint64_t resyncs;       /* its fds registered from scratch */
+	unsigned fds;           /* registered now, the wakeup fd included */
+};
+/* NULL (logged) if the loop cannot watch its fds. */
+struct gw_loop_ctx *gw_loop_ctx_new(struct gw_loop *loop);
+GMainContext *gw_loop_ctx_context(const struct gw_loop_ctx *c); /* borrowed */
+void gw_loop_ctx_free(struct gw_loop_ctx *c);
+void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out);
+/* Driven contexts living on @loop (tests). */
+unsigned gw_loop_ctx_count(const struct gw_loop *loop);
 
 /* Stop and join every media loop; pending posted work is dropped (its
  * references released).  Control loop only. */

@@ -2,6 +2,8 @@ libgw_la_SOURCES += \
 	src/core/obj.c \
 	src/core/log.c \
 	src/core/loop.c \
+	src/core/loop_ctx.c \
+	src/core/loop_priv.h \
 	src/core/config.c \
 	src/core/config_table.c
 libgw_la_SOURCES += src/core/cert.c
@@ -11,3 +13,9 @@ tests_unit_test_loop_paced_SOURCES = tests/unit/test_loop_paced.c
 tests_unit_test_loop_paced_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_loop_paced_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_loop_paced
+# Driven contexts (gw_loop_ctx): libnice's sockets and timers off the loop's own context.
+check_PROGRAMS += tests/unit/test_loop_ctx
+tests_unit_test_loop_ctx_SOURCES = tests/unit/test_loop_ctx.c
+tests_unit_test_loop_ctx_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_loop_ctx_LDADD = $(TEST_LIBS_COMMON)
+TESTS += tests/unit/test_loop_ctx

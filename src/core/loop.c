@@ -21,35 +21,9 @@
 #include <sys/epoll.h>
 #include <glib.h>
 #include <glib-unix.h>
-#include "gw/loop.h"
+#include "core/loop_priv.h"
 #include "gw/obj.h"
 #include "gw/log.h"
-
-struct gw_loop {
-	char name[16];
-	GMainContext *ctx;
-	GMainLoop *main;
-	GThread *thread;        /* NULL for the control loop */
-	gint pinned;            /* calls pinned here (control loop writes, any reads) */
-	/* the media clock: loop thread only */
-	GPtrArray *ticks;       /* of struct gw_loop_tick *, owned */
-	GSource *clock;         /* while ticks has entries */
-	bool ticking;           /* inside the clock's dispatch */
-	unsigned dead;          /* removed while ticking, freed after */
-	/* fd watches: the set is any thread's to add to; dispatch, removal
-	 * and the dead list are the loop thread's */
-	int epfd;               /* -1 if epoll_create1 failed (watches refused) */
-	GSource *io;            /* polls epfd (ref) */
-	bool io_dispatching;
-	GSList *io_dead;        /* of struct gw_loop_watch *, removed meanwhile */
-};
-
-struct gw_loop_watch {
-	struct gw_loop *loop;   /* borrowed: watches go before their loop */
-	int fd;
-	gw_loop_watch_h *fn;    /* NULL once removed */
-	void *arg;
-};
 
 /* The GSource polling a loop's epoll set. */
 struct gw_loop_io_source {
@@ -78,6 +52,9 @@ static void loop_destroy(void *arg)
 {
 	struct gw_loop *l = arg;
 
+	gw_loop_ctx_free_all(l);
+	if (l->due)
+		g_ptr_array_free(l->due, TRUE);
 	if (l->io) {
 		g_source_destroy(l->io);
 		g_source_unref(l->io);
@@ -143,8 +120,35 @@ static gpointer media_thread(gpointer arg)
 	return NULL;
 }
 
-/* The loop's epoll set is readable: run the handler of each ready watch.
- * Level-triggered: what a handler leaves unread (or a batch beyond
+/* The io source waits for the epoll set and for the earliest deadline of
+ * the loop's driven contexts (loop_ctx.c). */
+static gboolean io_prepare(GSource *src, gint *timeout)
+{
+	gint64 due = gw_loop_ctx_next_due(((struct gw_loop_io_source *)src)->loop), now;
+
+	if (due < 0) {
+		*timeout = -1;
+		return FALSE;
+	}
+	now = g_source_get_time(src);
+	if (due <= now) {
+		*timeout = 0;
+		return TRUE;
+	}
+	/* rounded up: waking before the deadline would only spin */
+	*timeout = (gint)MIN((due - now + 999) / 1000, G_MAXINT);
+	return FALSE;
+}
+
+static gboolean io_check(GSource *src)
+{
+	gint64 due = gw_loop_ctx_next_due(((struct gw_loop_io_source *)src)->loop);
+
+	return due >= 0 && due <= g_source_get_time(src);
+}
+
+/* Run the handler of each ready watch, then the driven contexts that are
+ * due.  Level-triggered: what a handler leaves unread (or a batch beyond
  * MAX_EVENTS) shows up again on the next iteration. */
 static gboolean io_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 {
@@ -157,16 +161,21 @@ static gboolean io_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 	for (int i = 0; i < n; i++) {
 		struct gw_loop_watch *w = ev[i].data.ptr;
 
-		if (w->fn)     /* NULL: removed by an earlier handler of this batch */
-			w->fn(w->fd, w->arg);
+		if (!w->fn)    /* removed by an earlier handler of this batch */
+			continue;
+		w->revents = ev[i].events;
+		w->fn(w->fd, w->arg);
 	}
+	gw_loop_ctx_run_due(l, g_get_monotonic_time());
 	l->io_dispatching = false;
 	g_slist_free_full(l->io_dead, g_free);
 	l->io_dead = NULL;
+	gw_loop_ctx_reap(l);
 	return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs io_funcs = { .dispatch = io_dispatch };
+static GSourceFuncs io_funcs = { .prepare = io_prepare, .check = io_check,
+				 .dispatch = io_dispatch };
 
 static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 {
@@ -176,6 +185,8 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 	l->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_new();
 	l->main = g_main_loop_new(l->ctx, FALSE);
 	l->ticks = g_ptr_array_new_with_free_func(g_free);
+	g_queue_init(&l->driven);
+	l->due = g_ptr_array_new();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		gw_error(NULL, "%s: epoll_create1: %s", l->name, g_strerror(errno));
@@ -184,16 +195,20 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 		((struct gw_loop_io_source *)l->io)->loop = l; /* borrowed: l owns io */
 		g_source_set_name(l->io, "gw fd watches");
 		g_source_add_unix_fd(l->io, l->epfd, G_IO_IN);
+		/* Not blocked while it dispatches: GLib would take its fd out of
+		 * the poll set and put it back, writing the context's wakeup fd
+		 * twice per dispatch (and so waking the loop once more). */
+		g_source_set_can_recurse(l->io, TRUE);
 		g_source_attach(l->io, l->ctx);
 	}
 	return l;
 }
 
-struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_watch_h *fn,
-					void *arg)
+struct gw_loop_watch *gw_loop_watch_add_events(struct gw_loop *loop, int fd, uint32_t events,
+					       gw_loop_watch_h *fn, void *arg)
 {
 	struct gw_loop_watch *w;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = { .events = events };
 
 	if (!loop || fd < 0 || !fn || loop->epfd < 0) {
 		errno = EINVAL;
@@ -202,6 +217,7 @@ struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_wa
 	w = g_new0(struct gw_loop_watch, 1);
 	w->loop = loop;
 	w->fd = fd;
+	w->events = events;
 	w->fn = fn;
 	w->arg = arg;
 	/* the watch is complete before the kernel can hand it to the loop */
@@ -214,6 +230,12 @@ struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_wa
 		return NULL;
 	}
 	return w;
+}
+
+struct gw_loop_watch *gw_loop_watch_add(struct gw_loop *loop, int fd, gw_loop_watch_h *fn,
+					void *arg)
+{
+	return gw_loop_watch_add_events(loop, fd, EPOLLIN, fn, arg);
 }
 
 void gw_loop_watch_remove(struct gw_loop_watch *w)

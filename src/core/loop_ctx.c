@@ -1,0 +1,488 @@
+/* loop_ctx.c — driven contexts (gw/loop.h): a private GMainContext run from
+ * a loop's epoll set and deadline heap.
+ *
+ * GLib's documented way to run a GMainContext inside another event loop is
+ * its iteration in parts: prepare + query (what to poll, for how long), the
+ * outer loop polls, check (with the poll results) + dispatch.  Here the
+ * poll is the loop's epoll set plus one deadline per context in a min-heap
+ * the loop's io source waits on.  A context is cycled (check, dispatch,
+ * prepare, query) only when one of its fds is reported or its deadline is
+ * due: it costs nothing on the loop's iterations that are not about it.
+ *
+ * Keeping the registrations true to the context:
+ * - The context is OWNERLESS_POLLING (GLib >= 2.72): every source attached,
+ *   fd added or removed and ready time changed writes its wakeup fd, from
+ *   any thread, also while nobody owns it.  The wakeup fd is registered as
+ *   it is (it lives as long as the context, whose reference we hold).
+ *   GLib also writes it twice on every dispatch of a source with fds (it
+ *   takes the fds out of the poll set and back, g_main_dispatch): after a
+ *   dispatch, the query sees what it changed, so the cycle drains the
+ *   wakeup fd before querying.  A wakeup seen later is a change made
+ *   outside a cycle.
+ * - Every other fd is registered as our own dup(): its owner may close it
+ *   at any time (GLib only promises the fd leaves the context first) and
+ *   the number may then come back for another file; a dup is ours, so its
+ *   registration can never be mistaken for, or remove, somebody else's.
+ *   A wakeup seen outside a cycle, a number or event mask we do not have
+ *   registered, or (checked once a second) a number that no longer names
+ *   the file of our dup: all dups are made again after the next query.
+ *
+ * Owns: the context (one reference), the dups and their watches.  A struct
+ * gw_loop_ctx, its loop's heap and list are the loop thread's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include "gw/log.h"
+#include "core/loop_priv.h"
+
+#define NO_SLOT G_MAXUINT
+/* A fd that could not be registered (out of fds): poll the context this often. */
+#define DEGRADED_POLL_MS 10
+/* The same timer queried again lands within GLib's 1 ms rounding of it. */
+#define DEADLINE_SLACK_US 1000
+/* How often a registered number is checked to still name our dup's file. */
+#define VERIFY_US G_USEC_PER_SEC
+
+struct reg {
+	int fd;                         /* the context's number */
+	int dup;                        /* ours, in the loop's epoll set */
+	gushort events;
+	dev_t dev;                      /* the file of both */
+	ino_t ino;
+	struct gw_loop_watch *w;
+};
+
+struct gw_loop_ctx {
+	struct gw_loop *loop;           /* borrowed: contexts go before their loop */
+	GMainContext *ctx;              /* ref; NULL once destroyed */
+	GList link;                     /* in loop->driven */
+	int wake_fd;                    /* the context's wakeup fd */
+	struct gw_loop_watch *wake_w;
+	bool woken;                     /* the wakeup fd fired since the last cycle */
+	gint max_prio;
+	GPollFD *fds;                   /* the last query's; revents set by on_fd */
+	gint nfds, cap;
+	struct reg *regs;               /* registered dups (not the wakeup fd) */
+	guint nregs;
+	bool degraded;                  /* a fd is not registered: poll instead */
+	bool running;                   /* inside g_main_context_dispatch() */
+	bool dead;                      /* let go by its owner */
+	gint64 verified;                /* last check of the numbers (monotonic µs) */
+	gint64 deadline;                /* monotonic µs, -1: none */
+	guint slot;                     /* in loop->due, NO_SLOT if none */
+	struct gw_loop_ctx_stats stats;
+};
+
+/* ---- the deadline heap ---- */
+
+static gint64 due_at(const struct gw_loop *l, guint i)
+{
+	return ((const struct gw_loop_ctx *)l->due->pdata[i])->deadline;
+}
+
+static void heap_put(struct gw_loop *l, guint i, struct gw_loop_ctx *c)
+{
+	l->due->pdata[i] = c;
+	c->slot = i;
+}
+
+static void heap_up(struct gw_loop *l, guint i, struct gw_loop_ctx *c)
+{
+	while (i > 0) {
+		guint parent = (i - 1) / 2;
+
+		if (due_at(l, parent) <= c->deadline)
+			break;
+		heap_put(l, i, l->due->pdata[parent]);
+		i = parent;
+	}
+	heap_put(l, i, c);
+}
+
+static void heap_down(struct gw_loop *l, guint i, struct gw_loop_ctx *c)
+{
+	for (;;) {
+		guint k = 2 * i + 1;
+
+		if (k >= l->due->len)
+			break;
+		if (k + 1 < l->due->len && due_at(l, k + 1) < due_at(l, k))
+			k++;
+		if (c->deadline <= due_at(l, k))
+			break;
+		heap_put(l, i, l->due->pdata[k]);
+		i = k;
+	}
+	heap_put(l, i, c);
+}
+
+static void heap_remove(struct gw_loop *l, struct gw_loop_ctx *c)
+{
+	guint i = c->slot, last;
+	struct gw_loop_ctx *moved;
+
+	if (i == NO_SLOT)
+		return;
+	c->slot = NO_SLOT;
+	last = l->due->len - 1;
+	moved = l->due->pdata[last];
+	g_ptr_array_set_size(l->due, last);
+	if (i == last)
+		return;
+	heap_up(l, i, moved);
+	heap_down(l, moved->slot, moved);
+}
+
+static void deadline_set(struct gw_loop_ctx *c, gint64 at)
+{
+	struct gw_loop *l = c->loop;
+
+	heap_remove(l, c);
+	c->deadline = at;
+	if (at < 0)
+		return;
+	g_ptr_array_add(l->due, c);
+	heap_up(l, l->due->len - 1, c);
+}
+
+gint64 gw_loop_ctx_next_due(const struct gw_loop *l)
+{
+	return l->due && l->due->len ? due_at(l, 0) : -1;
+}
+
+/* ---- registrations ---- */
+
+static uint32_t to_epoll(gushort ev)
+{
+	return (ev & G_IO_IN ? EPOLLIN : 0) | (ev & G_IO_OUT ? EPOLLOUT : 0) |
+	       (ev & G_IO_PRI ? EPOLLPRI : 0);
+}
+
+static gushort from_epoll(uint32_t ev)
+{
+	return (ev & EPOLLIN ? G_IO_IN : 0) | (ev & EPOLLOUT ? G_IO_OUT : 0) |
+	       (ev & EPOLLPRI ? G_IO_PRI : 0) | (ev & EPOLLERR ? G_IO_ERR : 0) |
+	       (ev & EPOLLHUP ? G_IO_HUP : 0);
+}
+
+static void unregister(struct gw_loop_ctx *c)
+{
+	for (guint i = 0; i < c->nregs; i++) {
+		gw_loop_watch_remove(c->regs[i].w);
+		close(c->regs[i].dup);
+	}
+	c->nregs = 0;
+}
+
+/* Every fd of the last query (but the wakeup fd) has its registration. */
+static bool registered(const struct gw_loop_ctx *c)
+{
+	for (gint k = 0; k < c->nfds; k++) {
+		guint i = 0;
+
+		if (c->fds[k].fd == c->wake_fd)
+			continue;
+		while (i < c->nregs &&
+		       (c->regs[i].fd != c->fds[k].fd || c->regs[i].events != c->fds[k].events))
+			i++;
+		if (i == c->nregs)
+			return false;
+	}
+	return true;
+}
+
+/* Every registered number still names the file we registered. */
+static bool same_files(const struct gw_loop_ctx *c)
+{
+	struct stat st;
+
+	for (guint i = 0; i < c->nregs; i++)
+		if (fstat(c->regs[i].fd, &st) || st.st_dev != c->regs[i].dev ||
+		    st.st_ino != c->regs[i].ino)
+			return false;
+	return true;
+}
+
+static void on_fd(int fd, void *arg);
+
+/* Register a dup of every fd of the last query, from scratch. */
+static void register_all(struct gw_loop_ctx *c)
+{
+	struct stat st;
+
+	unregister(c);
+	c->degraded = false;
+	c->regs = g_renew(struct reg, c->regs, MAX(c->nfds, 1));
+	for (gint k = 0; k < c->nfds; k++) {
+		struct reg *r = &c->regs[c->nregs];
+
+		if (c->fds[k].fd == c->wake_fd)
+			continue;
+		r->fd = c->fds[k].fd;
+		r->events = c->fds[k].events;
+		r->dup = fcntl(r->fd, F_DUPFD_CLOEXEC, 0);
+		r->w = NULL;
+		if (r->dup >= 0 && !fstat(r->dup, &st)) {
+			r->dev = st.st_dev;
+			r->ino = st.st_ino;
+			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
+		}
+		if (!r->w) {
+			gw_warn(NULL, "%s: cannot watch fd %d of a driven context (%s): polling it "
+				"every %d ms", gw_loop_name(c->loop), r->fd, g_strerror(errno),
+				DEGRADED_POLL_MS);
+			if (r->dup >= 0)
+				close(r->dup);
+			c->degraded = true;
+			continue;
+		}
+		c->nregs++;
+	}
+	c->stats.resyncs++;
+	c->verified = g_get_monotonic_time();
+}
+
+/* Empty the wakeup fd (an eventfd, or a pipe where GLib has no eventfd). */
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
+		;
+}
+
+/* ---- the cycle ---- */
+
+/* prepare + query into c->fds; *@timeout the context's, in ms (-1: none).
+ * The caller owns the context. */
+static void query(struct gw_loop_ctx *c, gint *timeout)
+{
+	g_main_context_prepare(c->ctx, &c->max_prio);
+	for (;;) {
+		gint n = g_main_context_query(c->ctx, c->max_prio, timeout, c->fds, c->cap);
+
+		if (n <= c->cap) {
+			c->nfds = n;
+			return;
+		}
+		c->cap = n + 2;
+		c->fds = g_renew(GPollFD, c->fds, c->cap);
+	}
+}
+
+static void schedule(struct gw_loop_ctx *c, gint timeout)
+{
+	gint64 now, at;
+
+	if (c->degraded && (timeout < 0 || timeout > DEGRADED_POLL_MS))
+		timeout = DEGRADED_POLL_MS;
+	now = g_get_monotonic_time();
+	if (c->nregs) {
+		/* back by the next check of the numbers, whatever the context says */
+		gint64 verify = c->verified + VERIFY_US - now;
+
+		verify = verify > 0 ? (verify + 999) / 1000 : 0;
+		if (timeout < 0 || timeout > verify)
+			timeout = (gint)verify;
+	}
+	if (timeout < 0) {
+		deadline_set(c, -1);
+		return;
+	}
+	at = now + (gint64)timeout * 1000;
+	/* Keep the heap still when the answer is the deadline we already have. */
+	if (c->deadline > now && at >= c->deadline - DEADLINE_SLACK_US &&
+	    at <= c->deadline + DEADLINE_SLACK_US)
+		return;
+	deadline_set(c, at);
+}
+
+static void destroy(struct gw_loop_ctx *c)
+{
+	struct gw_loop *l = c->loop;
+
+	unregister(c);
+	gw_loop_watch_remove(c->wake_w);
+	heap_remove(l, c);
+	g_queue_unlink(&l->driven, &c->link);
+	/* sources still attached are destroyed with the last reference */
+	g_main_context_unref(c->ctx);
+	c->ctx = NULL;
+	g_free(c->fds);
+	g_free(c->regs);
+	c->dead = true;
+	/* the loop's batch in progress may still point at it */
+	if (l->io_dispatching)
+		l->driven_dead = g_slist_prepend(l->driven_dead, c);
+	else
+		g_free(c);
+}
+
+/* Check and dispatch what is ready, then prepare and query again. */
+static void cycle(struct gw_loop_ctx *c)
+{
+	bool woken = c->woken, dispatched;
+	gint timeout = -1;
+	gint64 now;
+
+	c->woken = false;
+	if (!g_main_context_acquire(c->ctx)) {
+		/* another thread iterates it: a caller bug; look again later */
+		gw_warn(NULL, "%s: a driven context is owned by another thread",
+			gw_loop_name(c->loop));
+		schedule(c, DEGRADED_POLL_MS);
+		return;
+	}
+	c->stats.cycles++;
+	if (c->degraded)
+		g_poll(c->fds, (guint)c->nfds, 0);
+	c->running = true;
+	dispatched = g_main_context_check(c->ctx, c->max_prio, c->fds, c->nfds);
+	if (dispatched)
+		g_main_context_dispatch(c->ctx);
+	c->running = false;
+	if (c->dead) {
+		g_main_context_release(c->ctx);
+		destroy(c);
+		return;
+	}
+	if (dispatched)
+		drain(c->wake_fd); /* its own signals: the query sees what it changed */
+	query(c, &timeout);
+	g_main_context_release(c->ctx);
+	now = g_get_monotonic_time();
+	if (woken || c->degraded || !registered(c) ||
+	    (now - c->verified >= VERIFY_US && !same_files(c)))
+		register_all(c);
+	else if (now - c->verified >= VERIFY_US)
+		c->verified = now;
+	schedule(c, timeout);
+}
+
+/* A registered fd (ours) is ready: hand its events to the context's poll
+ * record and cycle the context. */
+static void on_fd(int fd, void *arg)
+{
+	struct gw_loop_ctx *c = arg;
+	struct gw_loop_watch *w = NULL;
+	int own = -1;
+
+	if (fd == c->wake_fd) {
+		w = c->wake_w;
+		own = fd;
+		c->woken = true;
+	}
+	for (guint i = 0; !w && i < c->nregs; i++)
+		if (c->regs[i].dup == fd) {
+			w = c->regs[i].w;
+			own = c->regs[i].fd;
+		}
+	for (gint k = 0; w && k < c->nfds; k++)
+		if (c->fds[k].fd == own)
+			c->fds[k].revents |= from_epoll(w->revents) &
+					     (c->fds[k].events | G_IO_ERR | G_IO_HUP | G_IO_NVAL);
+	cycle(c);
+}
+
+void gw_loop_ctx_run_due(struct gw_loop *l, gint64 now)
+{
+	GPtrArray *run;
+
+	if (!l->due->len || due_at(l, 0) > now)
+		return;
+	/* Take them all first: a cycle that is due again at once (timeout 0)
+	 * waits for the loop's next iteration, like any GLib source. */
+	run = g_ptr_array_new();
+	while (l->due->len && due_at(l, 0) <= now) {
+		struct gw_loop_ctx *c = l->due->pdata[0];
+
+		heap_remove(l, c);
+		c->deadline = -1;
+		g_ptr_array_add(run, c);
+	}
+	for (guint i = 0; i < run->len; i++) {
+		struct gw_loop_ctx *c = run->pdata[i];
+
+		if (!c->dead)   /* an earlier one's dispatch may have let it go */
+			cycle(c);
+	}
+	g_ptr_array_free(run, TRUE);
+}
+
+void gw_loop_ctx_reap(struct gw_loop *l)
+{
+	g_slist_free_full(l->driven_dead, g_free);
+	l->driven_dead = NULL;
+}
+
+void gw_loop_ctx_free_all(struct gw_loop *l)
+{
+	while (l->driven.head)
+		destroy(l->driven.head->data);
+	gw_loop_ctx_reap(l);
+}
+
+/* ---- public ---- */
+
+struct gw_loop_ctx *gw_loop_ctx_new(struct gw_loop *loop)
+{
+	struct gw_loop_ctx *c;
+	gint timeout = -1;
+
+	g_return_val_if_fail(loop && gw_loop_is_current(loop), NULL);
+	c = g_new0(struct gw_loop_ctx, 1);
+	c->loop = loop;
+	c->slot = NO_SLOT;
+	c->deadline = -1;
+	c->wake_fd = -1;
+	c->ctx = g_main_context_new_with_flags(G_MAIN_CONTEXT_FLAGS_OWNERLESS_POLLING);
+	c->link.data = c;
+	g_queue_push_tail_link(&loop->driven, &c->link);
+	if (g_main_context_acquire(c->ctx)) {
+		query(c, &timeout);
+		g_main_context_release(c->ctx);
+	}
+	/* a context with no source polls its wakeup fd only */
+	if (c->nfds == 1)
+		c->wake_fd = c->fds[0].fd;
+	c->wake_w = c->wake_fd < 0 ? NULL : gw_loop_watch_add_events(loop, c->wake_fd, EPOLLIN,
+								     on_fd, c);
+	if (!c->wake_w) {
+		gw_error(NULL, "%s: cannot watch a driven context's wakeup fd: %s",
+			 gw_loop_name(loop), c->wake_fd < 0 ? "not found" : g_strerror(errno));
+		destroy(c);
+		return NULL;
+	}
+	schedule(c, timeout);
+	return c;
+}
+
+GMainContext *gw_loop_ctx_context(const struct gw_loop_ctx *c)
+{
+	return c->ctx;
+}
+
+void gw_loop_ctx_free(struct gw_loop_ctx *c)
+{
+	if (!c)
+		return;
+	if (c->running) {
+		c->dead = true; /* cycle() destroys it once dispatch returns */
+		return;
+	}
+	destroy(c);
+}
+
+void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out)
+{
+	*out = c->stats;
+	out->fds = c->nregs + 1;
+}
+
+unsigned gw_loop_ctx_count(const struct gw_loop *loop)
+{
+	return loop->driven.length;
+}

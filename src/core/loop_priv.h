@@ -1,0 +1,60 @@
+/* core/loop_priv.h — what loop.c (loops, posting, fd watches, the media
+ * clock) and loop_ctx.c (driven contexts) share.  Only src/core/loop*.c
+ * include it. */
+#ifndef GW_CORE_LOOP_PRIV_H
+#define GW_CORE_LOOP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include "gw/loop.h"
+
+struct gw_loop {
+	char name[16];
+	GMainContext *ctx;
+	GMainLoop *main;
+	GThread *thread;        /* NULL for the control loop */
+	gint pinned;            /* calls pinned here (control loop writes, any reads) */
+	/* the media clock: loop thread only */
+	GPtrArray *ticks;       /* of struct gw_loop_tick *, owned */
+	GSource *clock;         /* while ticks has entries */
+	bool ticking;           /* inside the clock's dispatch */
+	unsigned dead;          /* removed while ticking, freed after */
+	/* fd watches: the set is any thread's to add to; dispatch, removal
+	 * and the dead list are the loop thread's */
+	int epfd;               /* -1 if epoll_create1 failed (watches refused) */
+	GSource *io;            /* polls epfd and the driven contexts' deadlines (ref) */
+	bool io_dispatching;
+	GSList *io_dead;        /* of struct gw_loop_watch *, removed meanwhile */
+	/* driven contexts (loop_ctx.c): loop thread only */
+	GQueue driven;          /* of struct gw_loop_ctx *, linked through ->link */
+	GPtrArray *due;         /* min-heap of struct gw_loop_ctx * by deadline */
+	GSList *driven_dead;    /* of struct gw_loop_ctx *: freed at the end of dispatch */
+};
+
+struct gw_loop_watch {
+	struct gw_loop *loop;   /* borrowed: watches go before their loop */
+	int fd;
+	uint32_t events;        /* EPOLLIN, EPOLLOUT, ... */
+	uint32_t revents;       /* what epoll reported, while fn runs */
+	gw_loop_watch_h *fn;    /* NULL once removed */
+	void *arg;
+};
+
+/* gw_loop_watch_add() with the epoll events to wait for (EPOLLIN | ...);
+ * the handler finds what was reported in w->revents. */
+struct gw_loop_watch *gw_loop_watch_add_events(struct gw_loop *loop, int fd, uint32_t events,
+					       gw_loop_watch_h *fn, void *arg);
+
+/* loop_ctx.c, called by loop.c on the loop's thread: */
+/* The earliest deadline of @l's driven contexts (monotonic µs), -1: none. */
+gint64 gw_loop_ctx_next_due(const struct gw_loop *l);
+/* Run every driven context of @l whose deadline is at or before @now. */
+void gw_loop_ctx_run_due(struct gw_loop *l, gint64 now);
+/* After a dispatch: free what gw_loop_ctx_free() left for later. */
+void gw_loop_ctx_reap(struct gw_loop *l);
+/* The loop goes: free the driven contexts still registered (their owners
+ * leaked them or outlive the loop's thread). */
+void gw_loop_ctx_free_all(struct gw_loop *l);
+
+#endif

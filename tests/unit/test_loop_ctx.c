@@ -1,0 +1,475 @@
+/* test_loop_ctx.c — driven contexts (gw_loop_ctx): a private GMainContext
+ * whose timers and sockets run from a loop's deadline heap and epoll set.
+ *
+ * Most tests drive the control loop, which is the default context iterated
+ * by the test thread itself; one runs on a media loop's thread.  Sockets
+ * are UDP on 127.0.0.1.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <check.h>
+#include <gio/gio.h>
+#include "gw/loop.h"
+
+static struct gw_loop *control;
+
+static void setup(void)
+{
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	control = gw_loop_control();
+	ck_assert(g_main_context_acquire(g_main_context_default()));
+}
+
+static void teardown(void)
+{
+	g_main_context_release(g_main_context_default());
+	gw_loops_stop();
+}
+
+/* Iterate the control loop until *@flag or @ms pass; *@flag at the end. */
+static bool run_until(const gint *flag, int ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (!g_atomic_int_get(flag) && g_get_monotonic_time() < end)
+		if (!g_main_context_iteration(NULL, FALSE))
+			g_usleep(500);
+	return g_atomic_int_get(flag);
+}
+
+/* Iterate for @ms whatever happens. */
+static void run_for(int ms)
+{
+	gint never = 0;
+
+	run_until(&never, ms);
+}
+
+static GSocket *udp_socket(guint16 *port)
+{
+	GInetAddress *lo = g_inet_address_new_from_string("127.0.0.1");
+	GSocketAddress *any = g_inet_socket_address_new(lo, 0), *bound;
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+				  G_SOCKET_PROTOCOL_UDP, NULL);
+
+	ck_assert_ptr_nonnull(s);
+	ck_assert(g_socket_bind(s, any, FALSE, NULL));
+	g_socket_set_blocking(s, FALSE);
+	bound = g_socket_get_local_address(s, NULL);
+	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+	g_object_unref(bound);
+	g_object_unref(any);
+	g_object_unref(lo);
+	return s;
+}
+
+static void send_to(guint16 port, const char *msg)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)strlen(msg));
+	close(fd);
+}
+
+/* ---- timers: the deadline heap ---- */
+
+struct fired {
+	gint64 due;             /* monotonic µs */
+	gint64 at;
+	int order;
+};
+
+static int n_fired;
+
+static gboolean on_timer(gpointer data)
+{
+	struct fired *f = data;
+
+	f->at = g_get_monotonic_time();
+	f->order = n_fired++;
+	return G_SOURCE_REMOVE;
+}
+
+START_TEST(test_loop_ctx_timers_of_many_contexts_fire_in_deadline_order)
+{
+	enum { N = 40 };
+	struct gw_loop_ctx *c[N];
+	struct fired f[N];
+	gint all = 0;
+
+	n_fired = 0;
+	for (int i = 0; i < N; i++) {
+		/* deadlines in a scrambled order, 10 ms apart: 10 .. 400 ms */
+		guint ms = (guint)((i * 17) % N + 1) * 10;
+		GSource *t;
+
+		f[i] = (struct fired){ .due = g_get_monotonic_time() + ms * 1000, .order = -1 };
+		t = g_timeout_source_new(ms); /* ready at or after f[i].due */
+		c[i] = gw_loop_ctx_new(control);
+		ck_assert_ptr_nonnull(c[i]);
+		g_source_set_callback(t, on_timer, &f[i], NULL);
+		g_source_attach(t, gw_loop_ctx_context(c[i]));
+		g_source_unref(t);
+	}
+	ck_assert_uint_eq(gw_loop_ctx_count(control), N);
+	for (gint64 end = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+	     n_fired < N && g_get_monotonic_time() < end;)
+		g_main_context_iteration(NULL, TRUE);
+	all = n_fired == N;
+	ck_assert_msg(all, "only %d of %d timers fired", n_fired, N);
+	for (int i = 0; i < N; i++) {
+		ck_assert_msg(f[i].at >= f[i].due, "timer %d fired %lld µs early", i,
+			      (long long)(f[i].due - f[i].at));
+		for (int j = 0; j < N; j++)
+			if (f[j].due + 5000 < f[i].due) /* clearly earlier: fired earlier */
+				ck_assert_int_lt(f[j].order, f[i].order);
+	}
+	for (int i = 0; i < N; i++)
+		gw_loop_ctx_free(c[i]);
+	ck_assert_uint_eq(gw_loop_ctx_count(control), 0);
+}
+END_TEST
+
+/* ---- sockets ---- */
+
+struct rx {
+	GSocket *sock;
+	gint count;
+	char last[64];
+	GThread *thread;        /* where the callback ran */
+};
+
+static gboolean on_readable(GSocket *s, GIOCondition cond, gpointer data)
+{
+	struct rx *r = data;
+	char buf[64];
+	gssize n;
+
+	while ((n = g_socket_receive(s, buf, sizeof(buf) - 1, NULL, NULL)) > 0) {
+		buf[n] = 0;
+		g_strlcpy(r->last, buf, sizeof(r->last));
+		r->thread = g_thread_self();
+		g_atomic_int_inc(&r->count);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static GSource *watch(struct rx *r, GMainContext *ctx)
+{
+	GSource *src = g_socket_create_source(r->sock, G_IO_IN, NULL);
+
+	g_source_set_callback(src, (GSourceFunc)(void (*)(void))on_readable, r, NULL);
+	g_source_attach(src, ctx);
+	return src;
+}
+
+static gboolean count_tick(gpointer data)
+{
+	g_atomic_int_inc((gint *)data);
+	return G_SOURCE_CONTINUE;
+}
+
+START_TEST(test_loop_ctx_socket_and_repeating_timer_run_from_the_loop)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct gw_loop_ctx_stats st;
+	struct rx r = { 0 };
+	GSource *src, *tick;
+	guint16 port;
+	gint ticks = 0;
+
+	ck_assert_ptr_nonnull(c);
+	r.sock = udp_socket(&port);
+	src = watch(&r, gw_loop_ctx_context(c));
+	tick = g_timeout_source_new(10);
+	g_source_set_callback(tick, count_tick, &ticks, NULL);
+	g_source_attach(tick, gw_loop_ctx_context(c));
+	for (int i = 0; i < 50; i++) {
+		char msg[16];
+
+		g_snprintf(msg, sizeof(msg), "packet %d", i);
+		send_to(port, msg);
+		run_for(2);
+	}
+	run_for(200);
+	ck_assert_int_eq(r.count, 50);
+	ck_assert_str_eq(r.last, "packet 49");
+	ck_assert_ptr_eq(r.thread, g_thread_self());
+	ck_assert_int_ge(ticks, 5);
+	gw_loop_ctx_stats(c, &st);
+	ck_assert_uint_eq(st.fds, 2);   /* its wakeup fd and the socket */
+	ck_assert_uint_ge(st.cycles, 50);
+	/* GLib's own wakeups around each dispatch are not taken for changes:
+	 * the fds were registered once or twice, not once per packet */
+	ck_assert_msg(st.resyncs <= 3, "%" G_GUINT64_FORMAT " resyncs", st.resyncs);
+
+	/* the socket's source goes: so does its registration */
+	g_source_destroy(src);
+	g_source_unref(src);
+	run_for(50);
+	gw_loop_ctx_stats(c, &st);
+	ck_assert_uint_eq(st.fds, 1);
+	send_to(port, "nobody listens");
+	run_for(50);
+	ck_assert_int_eq(r.count, 50);
+
+	g_source_destroy(tick);
+	g_source_unref(tick);
+	gw_loop_ctx_free(c);
+	g_object_unref(r.sock);
+}
+END_TEST
+
+/* A source attached by a thread that does not own the context still wakes
+ * the loop (OWNERLESS_POLLING: the attach signals the wakeup fd). */
+struct other {
+	GMainContext *ctx;
+	gint ran;
+	GThread *ran_on;
+};
+
+static gboolean note_thread(gpointer data)
+{
+	struct other *o = data;
+
+	o->ran_on = g_thread_self();
+	g_atomic_int_set(&o->ran, 1);
+	return G_SOURCE_REMOVE;
+}
+
+static gpointer attach_from_thread(gpointer data)
+{
+	struct other *o = data;
+	GSource *idle = g_idle_source_new();
+
+	g_usleep(50000); /* the loop sleeps in poll by now */
+	g_source_set_callback(idle, note_thread, o, NULL);
+	g_source_attach(idle, o->ctx);
+	g_source_unref(idle);
+	return NULL;
+}
+
+START_TEST(test_loop_ctx_source_attached_by_another_thread_runs_on_the_loop)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct other o = { .ctx = gw_loop_ctx_context(c) };
+	GThread *t = g_thread_new("attacher", attach_from_thread, &o);
+	gint64 start = g_get_monotonic_time();
+
+	/* blocking iterations: only the wakeup can end the first one */
+	while (!g_atomic_int_get(&o.ran) && g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC)
+		g_main_context_iteration(NULL, TRUE);
+	g_thread_join(t);
+	ck_assert(o.ran);
+	ck_assert_ptr_eq(o.ran_on, g_thread_self());
+	gw_loop_ctx_free(c);
+}
+END_TEST
+
+/* The socket is closed and another file takes its number inside one
+ * dispatch: the loop must watch the new file, not the old one. */
+struct swap {
+	struct rx a, b;
+	GSource *src;
+	GMainContext *ctx;
+	int number;
+	guint16 port_b;
+};
+
+static gboolean on_first(GSocket *s, GIOCondition cond, gpointer data)
+{
+	struct swap *sw = data;
+	guint16 port;
+	GSocket *b;
+	int fd;
+
+	on_readable(s, cond, &sw->a);
+	/* A goes: source first, then the socket (what GLib asks of owners) */
+	sw->number = g_socket_get_fd(sw->a.sock);
+	g_source_destroy(sw->src);
+	g_source_unref(sw->src);
+	g_socket_close(sw->a.sock, NULL); /* now: the source still holds the GSocket */
+	/* B is put on A's old number */
+	b = udp_socket(&port);
+	fd = dup(g_socket_get_fd(b));
+	g_object_unref(b);
+	ck_assert_int_eq(dup2(fd, sw->number), sw->number);
+	close(fd);
+	sw->b.sock = g_socket_new_from_fd(sw->number, NULL);
+	ck_assert_ptr_nonnull(sw->b.sock);
+	g_socket_set_blocking(sw->b.sock, FALSE);
+	sw->port_b = port;
+	sw->src = watch(&sw->b, sw->ctx);
+	return G_SOURCE_REMOVE;
+}
+
+START_TEST(test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct swap sw = { .ctx = gw_loop_ctx_context(c) };
+	guint16 port_a;
+
+	sw.a.sock = udp_socket(&port_a);
+	sw.src = g_socket_create_source(sw.a.sock, G_IO_IN, NULL);
+	g_source_set_callback(sw.src, (GSourceFunc)(void (*)(void))on_first, &sw, NULL);
+	g_source_attach(sw.src, sw.ctx);
+	send_to(port_a, "to A");
+	ck_assert(run_until(&sw.a.count, 2000));
+	ck_assert_str_eq(sw.a.last, "to A");
+	ck_assert_ptr_nonnull(sw.b.sock);
+	ck_assert_int_eq(g_socket_get_fd(sw.b.sock), sw.number);
+	send_to(sw.port_b, "to B");
+	ck_assert_msg(run_until(&sw.b.count, 2000), "the new socket on fd %d was never read",
+		      sw.number);
+	ck_assert_str_eq(sw.b.last, "to B");
+	g_source_destroy(sw.src);
+	g_source_unref(sw.src);
+	gw_loop_ctx_free(c);
+	g_object_unref(sw.a.sock);
+	g_object_unref(sw.b.sock);
+}
+END_TEST
+
+/* Freed from inside its own dispatch, and another context due in the same
+ * batch freed by the first one's callback. */
+struct victim {
+	struct gw_loop_ctx *self, *other;
+	gint ran, destroyed;
+};
+
+static gboolean free_contexts(gpointer data)
+{
+	struct victim *v = data;
+
+	g_atomic_int_inc(&v->ran);
+	gw_loop_ctx_free(v->other);
+	gw_loop_ctx_free(v->self);
+	return G_SOURCE_CONTINUE; /* the context's end destroys the source */
+}
+
+static void on_destroyed(gpointer data)
+{
+	g_atomic_int_inc(&((struct victim *)data)->destroyed);
+}
+
+START_TEST(test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch)
+{
+	struct victim v[2] = { 0 };
+	gint later = 0;
+	struct gw_loop_ctx *survivor = gw_loop_ctx_new(control);
+	GSource *t;
+
+	v[0].self = gw_loop_ctx_new(control);
+	v[1].self = gw_loop_ctx_new(control);
+	v[0].other = v[1].self;         /* the first to run frees both */
+	v[1].other = v[0].self;
+	for (int i = 0; i < 2; i++) {
+		t = g_timeout_source_new(20);
+		g_source_set_callback(t, free_contexts, &v[i], on_destroyed);
+		g_source_attach(t, gw_loop_ctx_context(v[i].self));
+		g_source_unref(t);
+	}
+	t = g_timeout_source_new(100);
+	g_source_set_callback(t, count_tick, &later, NULL);
+	g_source_attach(t, gw_loop_ctx_context(survivor));
+	g_source_unref(t);
+	g_usleep(40000);  /* both due before the next iteration: one batch */
+	ck_assert(run_until(&later, 2000));
+	ck_assert_int_eq(v[0].ran + v[1].ran, 1);
+	ck_assert_int_eq(v[0].destroyed + v[1].destroyed, 2);
+	ck_assert_uint_eq(gw_loop_ctx_count(control), 1);
+	gw_loop_ctx_free(survivor);
+	ck_assert_uint_eq(gw_loop_ctx_count(control), 0);
+}
+END_TEST
+
+/* ---- on a media loop's thread ---- */
+
+struct media {
+	struct gw_loop *loop;
+	struct gw_loop_ctx *c;
+	struct rx r;
+	GSource *src;
+	guint16 port;
+	gint ready, gone;
+};
+
+static gboolean media_open(gpointer data)
+{
+	struct media *m = data;
+
+	m->c = gw_loop_ctx_new(m->loop);
+	m->r.sock = udp_socket(&m->port);
+	m->src = watch(&m->r, gw_loop_ctx_context(m->c));
+	g_atomic_int_set(&m->ready, 1);
+	return G_SOURCE_REMOVE;
+}
+
+static gboolean media_close(gpointer data)
+{
+	struct media *m = data;
+
+	g_source_destroy(m->src);
+	g_source_unref(m->src);
+	gw_loop_ctx_free(m->c);
+	g_atomic_int_set(&m->gone, 1);
+	return G_SOURCE_REMOVE;
+}
+
+static bool wait_flag(const gint *flag)
+{
+	for (int i = 0; i < 500 && !g_atomic_int_get(flag); i++)
+		g_usleep(10000);
+	return g_atomic_int_get(flag);
+}
+
+START_TEST(test_loop_ctx_on_a_media_loop_reads_on_that_thread)
+{
+	struct media m = { .loop = gw_loop_nth(0) };
+
+	g_main_context_invoke(gw_loop_context(m.loop), media_open, &m);
+	ck_assert(wait_flag(&m.ready));
+	ck_assert_ptr_nonnull(m.c);
+	for (int i = 0; i < 20; i++)
+		send_to(m.port, "media");
+	for (int i = 0; i < 500 && g_atomic_int_get(&m.r.count) < 20; i++)
+		g_usleep(10000);
+	ck_assert_int_eq(g_atomic_int_get(&m.r.count), 20);
+	ck_assert_ptr_nonnull(m.r.thread);
+	ck_assert_ptr_ne(m.r.thread, g_thread_self());
+	g_main_context_invoke(gw_loop_context(m.loop), media_close, &m);
+	ck_assert(wait_flag(&m.gone));
+	ck_assert_uint_eq(gw_loop_ctx_count(m.loop), 0);
+	g_object_unref(m.r.sock);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("loop_ctx");
+	TCase *tc = tcase_create("driven");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_loop_ctx_timers_of_many_contexts_fire_in_deadline_order);
+	tcase_add_test(tc, test_loop_ctx_socket_and_repeating_timer_run_from_the_loop);
+	tcase_add_test(tc, test_loop_ctx_source_attached_by_another_thread_runs_on_the_loop);
+	tcase_add_test(tc, test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working);
+	tcase_add_test(tc, test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch);
+	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
