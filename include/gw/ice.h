@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <glib.h>
+#include "gw/loop.h"
 
 /* ---- remote-network filter (ice.remote_networks) ------------------------ */
 
@@ -69,6 +70,10 @@ struct gw_ice_config {
 	uint16_t port_min, port_max;   /* ice.port_range; both 0 = any port */
 	const char *remote_networks;   /* "127.0.0.0/8, ::1/128"; NULL or "" = any */
 	unsigned connect_timeout_ms;   /* gather start -> CONNECTED; 0 = 20000 */
+	struct gw_loop *loop;          /* run libnice in a driven context of this
+				        * loop (gw_loop_ctx_new; call gw_ice_agent_alloc
+				        * on its thread, ctx must be its context); NULL =
+				        * libnice's sources go on ctx itself */
 };
 
 enum gw_ice_state {

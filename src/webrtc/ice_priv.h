@@ -12,7 +12,9 @@
  * field is touched from another thread.  A gw_obj; see ice.c for who holds
  * references. */
 struct gw_ice_agent {
-	GMainContext *ctx;              /* the media loop (ref) */
+	GMainContext *ctx;              /* the media loop (ref): our connect timer */
+	struct gw_loop_ctx *driven;     /* libnice's own context on the loop, or NULL */
+	GMainContext *nctx;             /* libnice's: driven's, else ctx (borrowed) */
 	NiceAgent *agent;               /* NULL once closed */
 	guint stream;                   /* the one stream; component 1 */
 	char *name;                     /* log context */

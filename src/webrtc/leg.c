@@ -377,6 +377,7 @@ static void leg_start(void *obj)
 	gw_config_split_portrange(cfg->ice_port_range, &ic.port_min, &ic.port_max);
 	ic.remote_networks = cfg->ice_remote_networks;
 	ic.connect_timeout_ms = (unsigned)cfg->ice_timeout * 1000;
+	ic.loop = leg->loop;
 	leg->t_start = g_get_monotonic_time();
 	if (gw_ice_agent_alloc(&leg->ice, gw_loop_context(leg->loop), &ic, ice_recv, ice_state,
 			       ice_candidate, leg)) {

@@ -1,7 +1,9 @@
 /* test_ice.c — ICE agent (real libnice) and the remote-network filter.
  *
  * Two gw_ice_agents in one process talk over 127.0.0.0/8 on a private
- * GMainContext driven by run_until() with generous deadlines.
+ * GMainContext driven by run_until() with generous deadlines; the "driven"
+ * cases run libnice in driven contexts of a gw loop instead (gw_loop_ctx),
+ * as the daemon does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@ struct peer {
 
 static GMainContext *ctx;
 static long live_at_start;
+/* The "driven" cases: agents run libnice in driven contexts of the control
+ * loop, which is the default context iterated by the test thread. */
+static struct gw_loop *driven;
 
 static void on_recv(const uint8_t *buf, size_t len, void *arg)
 {
@@ -77,10 +82,13 @@ static struct gw_ice_config base_config(bool controlling)
 
 static void peer_init(struct peer *p, const struct gw_ice_config *cfg)
 {
+	struct gw_ice_config c = *cfg;
+
 	memset(p, 0, sizeof(*p));
 	p->cands = g_ptr_array_new_with_free_func(g_free);
 	p->rx = g_byte_array_new();
-	ck_assert_int_eq(gw_ice_agent_alloc(&p->ice, ctx, cfg, on_recv, on_state, on_candidate, p), 0);
+	c.loop = driven;
+	ck_assert_int_eq(gw_ice_agent_alloc(&p->ice, ctx, &c, on_recv, on_state, on_candidate, p), 0);
 }
 
 static void peer_done(struct peer *p)
@@ -206,6 +214,27 @@ static void teardown(void)
 	ck_assert_int_eq(gw_obj_live(), live_at_start);
 }
 
+static void setup_driven(void)
+{
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	driven = gw_loop_control();
+	ctx = g_main_context_ref(g_main_context_default());
+	ck_assert(g_main_context_acquire(ctx));
+	live_at_start = gw_obj_live();
+}
+
+static void teardown_driven(void)
+{
+	for (int i = 0; i < 50 && g_main_context_iteration(ctx, FALSE); i++)
+		;
+	ck_assert_uint_eq(gw_loop_ctx_count(driven), 0);
+	ck_assert_int_eq(gw_obj_live(), live_at_start); /* the loops are still up */
+	g_main_context_release(ctx);
+	g_main_context_unref(ctx);
+	gw_loops_stop();
+	driven = NULL;
+}
+
 START_TEST(test_ice_full_agents_connect_by_trickle_and_exchange_datagrams)
 {
 	struct gw_ice_config ca = base_config(true), cb = base_config(false);
@@ -243,8 +272,12 @@ START_TEST(test_ice_full_agents_connect_by_trickle_and_exchange_datagrams)
 	gw_ice_agent_stats(p[1].ice, &s);
 	ck_assert_uint_eq(s.remote_candidates, p[0].cands->len); /* 10.0.0.1 not counted */
 
+	if (driven) /* each agent's sockets and timers in its own driven context */
+		ck_assert_uint_eq(gw_loop_ctx_count(driven), 2);
 	peer_done(&p[0]);
 	peer_done(&p[1]);
+	if (driven)
+		ck_assert_uint_eq(gw_loop_ctx_count(driven), 0);
 }
 END_TEST
 
@@ -594,6 +627,7 @@ static Suite *ice_suite(void)
 {
 	Suite *s = suite_create("ice");
 	TCase *agent = tcase_create("agent"), *nets = tcase_create("networks");
+	TCase *drv = tcase_create("driven");
 
 	tcase_add_checked_fixture(agent, setup, teardown);
 	tcase_set_timeout(agent, 120);
@@ -608,6 +642,15 @@ static Suite *ice_suite(void)
 	tcase_add_test(agent, test_ice_port_range_is_honoured);
 	tcase_add_test(agent, test_ice_bad_config_is_refused);
 	suite_add_tcase(s, agent);
+	/* the same agent behaviour with libnice in driven contexts (the daemon's way) */
+	tcase_add_checked_fixture(drv, setup_driven, teardown_driven);
+	tcase_set_timeout(drv, 120);
+	tcase_add_test(drv, test_ice_full_agents_connect_by_trickle_and_exchange_datagrams);
+	tcase_add_test(drv, test_ice_lite_controlled_agent_connects_to_full_controlling_agent);
+	tcase_add_test(drv, test_ice_agent_fails_when_the_peer_never_answers);
+	tcase_add_test(drv, test_ice_consent_lost_when_the_peer_disappears);
+	tcase_add_test(drv, test_ice_port_range_is_honoured);
+	suite_add_tcase(s, drv);
 	tcase_add_test(nets, test_ice_networks_match_ipv4_and_ipv6_prefixes);
 	tcase_add_test(nets, test_ice_networks_empty_list_matches_any_address);
 	tcase_add_test(nets, test_ice_networks_bad_syntax_is_refused_with_a_reason);
