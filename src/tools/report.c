@@ -114,6 +114,8 @@ static json_t *call_json(const struct gw_tool_call *c, bool ok)
 	json_object_set_new(j, "loss_pct", json_real(expected ? 100.0 * (double)lost / (double)expected : 0.0));
 	json_object_set_new(j, "jitter_ms", json_real(c->rx_clock ? c->jitter * 1000.0 / c->rx_clock : 0.0));
 	json_object_set_new(j, "rtt_ms", json_integer((json_int_t)c->st.rtt_ms));
+	json_object_set_new(j, "rtcp_in", json_integer((json_int_t)c->st.rtcp_in));
+	json_object_set_new(j, "rtcp_out", json_integer((json_int_t)c->st.rtcp_out));
 	json_object_set_new(j, "rx_timeline", timeline_json(c));
 	json_object_set_new(j, "frequency_hz", real_or_null(c->measured, hz));
 	json_object_set_new(j, "level_dbfs", real_or_null(c->measured, dbfs(rms)));

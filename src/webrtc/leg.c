@@ -46,7 +46,11 @@ struct gw_webrtc_leg {
 	struct gw_ice_agent *ice;      /* reference */
 	struct gw_dtls *dtls;          /* reference */
 	struct gw_srtp *srtp;          /* owned */
-	GSource *rtcp_timer;
+	/* RTCP reports every RTCP_INTERVAL_MS, off the loop's shared clock
+	 * (not a GSource per call, which GLib would walk on every iteration of
+	 * the loop); the tick holds a reference on the leg until close. */
+	struct gw_loop_tick *rtcp_clock;
+	gint64 rtcp_due;        /* monotonic µs */
 
 	/* immutable after GATHERED */
 	char *ufrag, *pwd;
@@ -119,16 +123,15 @@ static gint64 ms_since_start(const struct gw_webrtc_leg *leg)
 
 /* --- RTCP --- */
 
-static gboolean rtcp_tick(gpointer data)
+static void rtcp_send(struct gw_webrtc_leg *leg)
 {
-	struct gw_webrtc_leg *leg = data;
 	uint8_t buf[MAX_DATAGRAM];
 	struct gw_rtcp_report_block block, *bp = NULL;
 	size_t len = 0;
 	uint64_t now = gw_rtcp_ntp_now();
 
 	if (!leg->srtp || leg->closed)
-		return G_SOURCE_CONTINUE;
+		return;
 	if (!leg->tx.ssrc)
 		leg->tx.ssrc = g_random_int() | 1;
 	if (leg->rx_any && gw_rtcp_rx_stats_report(&leg->rx, now, &block) == 0)
@@ -137,11 +140,29 @@ static gboolean rtcp_tick(gpointer data)
 	if (gw_rtcp_build_report(buf, sizeof(buf) - GW_WEBRTC_SRTP_TRAILER, &len, &leg->tx, bp,
 				 "rtcsip") ||
 	    gw_srtp_protect_rtcp(leg->srtp, buf, &len, sizeof(buf)))
-		return G_SOURCE_CONTINUE;
+		return;
 	leg->tx.sent_rtp = false;
 	if (gw_ice_agent_send(leg->ice, buf, len) == 0)
 		leg->st.rtcp_out++;
-	return G_SOURCE_CONTINUE;
+}
+
+static void rtcp_on_clock(void *arg, gint64 now)
+{
+	struct gw_webrtc_leg *leg = arg;
+
+	if (now < leg->rtcp_due)
+		return;
+	leg->rtcp_due = now + (gint64)RTCP_INTERVAL_MS * 1000;
+	rtcp_send(leg);
+}
+
+static void rtcp_stop(struct gw_webrtc_leg *leg)
+{
+	if (!leg->rtcp_clock)
+		return;
+	gw_loop_tick_remove(leg->rtcp_clock);
+	leg->rtcp_clock = NULL;
+	gw_obj_deref(leg); /* the tick's */
 }
 
 static void on_rtcp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len)
@@ -254,9 +275,10 @@ static void dtls_done(int err, const struct gw_srtp_keys *keys, const char *reas
 	leg->st.dtls_ms = ms_since_start(leg);
 	gw_info(leg->name, "DTLS connected after %" G_GINT64_FORMAT " ms (%s)", leg->st.dtls_ms,
 		gw_srtp_profile_name(keys->profile));
-	leg->rtcp_timer = g_timeout_source_new(RTCP_INTERVAL_MS);
-	g_source_set_callback(leg->rtcp_timer, rtcp_tick, leg, NULL);
-	g_source_attach(leg->rtcp_timer, gw_loop_context(leg->loop));
+	if (!leg->closed && !leg->rtcp_clock) {
+		leg->rtcp_due = g_get_monotonic_time() + (gint64)RTCP_INTERVAL_MS * 1000;
+		leg->rtcp_clock = gw_loop_tick_add(leg->loop, rtcp_on_clock, gw_obj_ref(leg));
+	}
 	emit(leg, GW_WEBRTC_DTLS_CONNECTED, NULL);
 }
 
@@ -410,10 +432,6 @@ static void leg_destroy(void *obj)
 	gw_obj_deref(leg->ice);
 	gw_obj_deref(leg->dtls);
 	gw_srtp_free(leg->srtp);
-	if (leg->rtcp_timer) {
-		g_source_destroy(leg->rtcp_timer);
-		g_source_unref(leg->rtcp_timer);
-	}
 	gw_obj_deref(leg->cert);
 	gw_obj_deref(leg->loop);
 	g_ptr_array_free(leg->pending_cands, TRUE);
@@ -610,11 +628,7 @@ static void op_close(void *obj)
 		leg->st.dtls_bad_records, leg->st.dropped_unknown, leg->st.rtcp_malformed,
 		leg->st.dropped_before_keys, leg->st.rtt_ms);
 	leg->closed = true;
-	if (leg->rtcp_timer) {
-		g_source_destroy(leg->rtcp_timer);
-		g_source_unref(leg->rtcp_timer);
-		leg->rtcp_timer = NULL;
-	}
+	rtcp_stop(leg);
 	if (leg->dtls)
 		gw_dtls_close(leg->dtls);
 	if (leg->ice)

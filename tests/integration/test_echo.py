@@ -29,7 +29,8 @@ def check_echo_tone(d):
     c = rep["calls"][0]
     print(f"   echo: {c['frequency_hz']:.1f} Hz at {c['level_dbfs']:.1f} dBFS, sent {c['sent']} "
           f"received {c['received']} lost {c['lost']}, setup {c['setup_ms']:.1f} ms, "
-          f"ICE {c['ice_ms']:.0f} ms, DTLS {c['dtls_ms']:.0f} ms, RTT {c['rtt_ms']} ms, pair {c['selected_pair']}")
+          f"ICE {c['ice_ms']:.0f} ms, DTLS {c['dtls_ms']:.0f} ms, RTT {c['rtt_ms']} ms, "
+          f"RTCP in {c['rtcp_in']} out {c['rtcp_out']}, pair {c['selected_pair']}")
     assert rc == 0, (rc, err[-2000:])
     assert c["connected"], c
     assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
@@ -37,6 +38,8 @@ def check_echo_tone(d):
     assert c["lost"] == 0, c
     assert c["received"] >= 200, c  # 5 s of 20 ms packets, minus start-up
     assert "127.0.0.1" in c["selected_pair"], c["selected_pair"]
+    # RTCP both ways (every 2.5 s, from each side's loop clock)
+    assert c["rtcp_in"] >= 1 and c["rtcp_out"] >= 1, (c["rtcp_in"], c["rtcp_out"])
     # the daemon saw the same call end and counted its packets
     time.sleep(0.5)
     assert d.health()["calls"] == 0
