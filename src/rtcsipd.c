@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <glib.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -70,6 +71,33 @@ static int print_errors(char **errors)
 	return 2;
 }
 
+/* Each call holds about six fds (ICE socket, RTP and RTCP sockets, the
+ * wakeup fds of libnice's and the loop's contexts, the loop's copy of the
+ * ICE socket); Debian's default soft limit of 1024 open files would stop
+ * the gateway near 170 calls.  Take what the hard limit allows, as nginx
+ * and FreeSWITCH do, and say how many calls that is. */
+static void raise_open_files_limit(void)
+{
+	enum { FDS_PER_CALL = 6, FDS_BASE = 64, CEILING = 1 << 20 };
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		/* the kernel refuses more than fs.nr_open, whatever the hard limit says */
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > CEILING ? CEILING
+										   : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			rl.rlim_cur = was;
+	}
+	gw_info(NULL, "open files: %llu -> %llu (room for about %llu calls)",
+		(unsigned long long)was, (unsigned long long)rl.rlim_cur,
+		(unsigned long long)(rl.rlim_cur > FDS_BASE ? (rl.rlim_cur - FDS_BASE) / FDS_PER_CALL
+							  : 0));
+}
+
 static int run(struct daemon *d)
 {
 	int err;
@@ -78,6 +106,7 @@ static int run(struct daemon *d)
 		gw_error(NULL, "state_dir %s: %s", d->cfg->state_dir, g_strerror(errno));
 		return 1;
 	}
+	raise_open_files_limit();
 	err = gw_loops_start(gw_config_media_threads(d->cfg));
 	if (err)
 		return 1;

@@ -3,6 +3,7 @@ rtcsipd on 127.0.0.1 with a temporary config, talk HTTPS and WSS to it."""
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import ssl
@@ -52,7 +53,7 @@ def tls_context():
 class Daemon:
     """The real rtcsipd on a free loopback port, with extra config lines."""
 
-    def __init__(self, extra=None, log_level="info", host="127.0.0.1"):
+    def __init__(self, extra=None, log_level="info", host="127.0.0.1", nofile=None):
         # Each test file runs its daemon on its own loopback address, so
         # files running in parallel cannot race for the same free port.
         self.host = host
@@ -77,8 +78,10 @@ class Daemon:
                 for k, v in kv.items():
                     f.write(f"{k} = {v}\n")
         self.log = open(os.path.join(self.tmp, "rtcsipd.log"), "w+")
+        # nofile=(soft, hard): start it under that open-files limit
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, nofile)) if nofile else None
         self.proc = subprocess.Popen([RTCSIPD, "--config", self.conf], stdout=subprocess.PIPE,
-                                     stderr=self.log)
+                                     stderr=self.log, preexec_fn=limit)
         self.url = f"https://{host}:{self.port}"
         self.ws_url = f"wss://{host}:{self.port}/ws"
         deadline = time.time() + 20

@@ -218,6 +218,16 @@ def check_cli():
     assert out.returncode == 2 and "--help" in out.stderr, out
 
 
+def check_open_files_limit_raised(d):
+    # Debian's default soft limit (1024) would stop the gateway near 170
+    # calls (about six fds each): it raises the soft limit to the hard one.
+    with open(f"/proc/{d.proc.pid}/limits") as f:
+        line = next(l for l in f if l.startswith("Max open files"))
+    soft, hard = line.split()[3:5]
+    assert (soft, hard) == ("4096", "4096"), line
+    assert "open files: 256 -> 4096" in d.log_text(), d.log_text()[-2000:]
+
+
 def main():
     res = Results()
     res.run("cli", check_cli)
@@ -235,8 +245,9 @@ def main():
     with Daemon({"signal": {"allowed_origins": "https://app.example"}}, host="127.0.0.2") as d:
         res.run("origin_list_replaces_own_origin", check_origin_list, d)
     res.run("origin_bad_config_refused_at_start", check_origin_bad_config_refused)
-    with Daemon({"signal": {"allowed_origins": "*"}}, host="127.0.0.2") as d:
+    with Daemon({"signal": {"allowed_origins": "*"}}, host="127.0.0.2", nofile=(256, 4096)) as d:
         res.run("origin_star_allows_any_page", check_origin_star, d)
+        res.run("open_files_limit_raised_to_the_hard_limit", check_open_files_limit_raised, d)
     res.exit()
 
 
