@@ -55,6 +55,8 @@ static void loop_destroy(void *arg)
 	gw_loop_ctx_free_all(l);
 	if (l->due)
 		g_ptr_array_free(l->due, TRUE);
+	if (l->due_run)
+		g_ptr_array_free(l->due_run, TRUE);
 	if (l->io) {
 		g_source_destroy(l->io);
 		g_source_unref(l->io);
@@ -155,8 +157,11 @@ static gboolean io_dispatch(GSource *src, GSourceFunc cb, gpointer data)
 	enum { MAX_EVENTS = 128 };
 	struct gw_loop *l = ((struct gw_loop_io_source *)src)->loop;
 	struct epoll_event ev[MAX_EVENTS];
-	int n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0);
+	int n;
 
+	if (l->io_dispatching)  /* a nested iteration: the outer one does the work */
+		return G_SOURCE_CONTINUE;
+	n = epoll_wait(l->epfd, ev, MAX_EVENTS, 0);
 	l->io_dispatching = true;
 	for (int i = 0; i < n; i++) {
 		struct gw_loop_watch *w = ev[i].data.ptr;
@@ -187,6 +192,7 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 	l->ticks = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&l->driven);
 	l->due = g_ptr_array_new();
+	l->due_run = g_ptr_array_new();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		gw_error(NULL, "%s: epoll_create1: %s", l->name, g_strerror(errno));

@@ -23,9 +23,9 @@
  *   at any time (GLib only promises the fd leaves the context first) and
  *   the number may then come back for another file; a dup is ours, so its
  *   registration can never be mistaken for, or remove, somebody else's.
- *   A wakeup seen outside a cycle, a number or event mask we do not have
- *   registered, or (checked once a second) a number that no longer names
- *   the file of our dup: all dups are made again after the next query.
+ *   A wakeup seen outside a cycle, registrations that are not exactly the
+ *   query's fds, or (when the dispatch signalled a change) a number that
+ *   no longer names the file of our dup: all dups are made again.
  *
  * Owns: the context (one reference), the dups and their watches.  A struct
  * gw_loop_ctx, its loop's heap and list are the loop thread's.
@@ -43,8 +43,8 @@
 #define DEGRADED_POLL_MS 10
 /* The same timer queried again lands within GLib's 1 ms rounding of it. */
 #define DEADLINE_SLACK_US 1000
-/* How often a registered number is checked to still name our dup's file. */
-#define VERIFY_US G_USEC_PER_SEC
+/* Registering again after a failure: not more often than this. */
+#define DEGRADED_RETRY_US G_USEC_PER_SEC
 
 struct reg {
 	int fd;                         /* the context's number */
@@ -70,7 +70,8 @@ struct gw_loop_ctx {
 	bool degraded;                  /* a fd is not registered: poll instead */
 	bool running;                   /* inside g_main_context_dispatch() */
 	bool dead;                      /* let go by its owner */
-	gint64 verified;                /* last check of the numbers (monotonic µs) */
+	gint64 retry_at;                /* degraded: register again from (monotonic µs) */
+	bool warned;                    /* about a fd we could not watch */
 	gint64 deadline;                /* monotonic µs, -1: none */
 	guint slot;                     /* in loop->due, NO_SLOT if none */
 	struct gw_loop_ctx_stats stats;
@@ -177,9 +178,14 @@ static void unregister(struct gw_loop_ctx *c)
 	c->nregs = 0;
 }
 
-/* Every fd of the last query (but the wakeup fd) has its registration. */
+/* The registrations are exactly the fds of the last query (but the wakeup
+ * fd): numbers are unique on both sides, so each one found and the counts
+ * equal.  A query limited by a ready source's priority lists fewer fds:
+ * then only the first half counts. */
 static bool registered(const struct gw_loop_ctx *c)
 {
+	guint n = 0;
+
 	for (gint k = 0; k < c->nfds; k++) {
 		guint i = 0;
 
@@ -190,8 +196,9 @@ static bool registered(const struct gw_loop_ctx *c)
 			i++;
 		if (i == c->nregs)
 			return false;
+		n++;
 	}
-	return true;
+	return n == c->nregs || c->max_prio != G_MAXINT;
 }
 
 /* Every registered number still names the file we registered. */
@@ -231,9 +238,11 @@ static void register_all(struct gw_loop_ctx *c)
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
-			gw_warn(NULL, "%s: cannot watch fd %d of a driven context (%s): polling it "
-				"every %d ms", gw_loop_name(c->loop), r->fd, g_strerror(errno),
-				DEGRADED_POLL_MS);
+			if (!c->warned)
+				gw_warn(NULL, "%s: cannot watch fd %d of a driven context (%s): polling "
+					"it every %d ms, trying again every second",
+					gw_loop_name(c->loop), r->fd, g_strerror(errno), DEGRADED_POLL_MS);
+			c->warned = true;
 			if (r->dup >= 0)
 				close(r->dup);
 			c->degraded = true;
@@ -242,16 +251,20 @@ static void register_all(struct gw_loop_ctx *c)
 		c->nregs++;
 	}
 	c->stats.resyncs++;
-	c->verified = g_get_monotonic_time();
+	if (c->degraded)
+		c->retry_at = g_get_monotonic_time() + DEGRADED_RETRY_US;
 }
 
-/* Empty the wakeup fd (an eventfd, or a pipe where GLib has no eventfd). */
-static void drain(int fd)
+/* Empty the wakeup fd (an eventfd, or a pipe where GLib has no eventfd);
+ * true if it had been written. */
+static bool drain(int fd)
 {
 	char buf[64];
+	ssize_t n = read(fd, buf, sizeof(buf));
 
-	while (read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf))
-		;
+	while (n == (ssize_t)sizeof(buf))
+		n = read(fd, buf, sizeof(buf));
+	return n > 0;
 }
 
 /* ---- the cycle ---- */
@@ -280,14 +293,6 @@ static void schedule(struct gw_loop_ctx *c, gint timeout)
 	if (c->degraded && (timeout < 0 || timeout > DEGRADED_POLL_MS))
 		timeout = DEGRADED_POLL_MS;
 	now = g_get_monotonic_time();
-	if (c->nregs) {
-		/* back by the next check of the numbers, whatever the context says */
-		gint64 verify = c->verified + VERIFY_US - now;
-
-		verify = verify > 0 ? (verify + 999) / 1000 : 0;
-		if (timeout < 0 || timeout > verify)
-			timeout = (gint)verify;
-	}
 	if (timeout < 0) {
 		deadline_set(c, -1);
 		return;
@@ -303,17 +308,20 @@ static void schedule(struct gw_loop_ctx *c, gint timeout)
 static void destroy(struct gw_loop_ctx *c)
 {
 	struct gw_loop *l = c->loop;
+	GMainContext *ctx;
 
 	unregister(c);
 	gw_loop_watch_remove(c->wake_w);
 	heap_remove(l, c);
 	g_queue_unlink(&l->driven, &c->link);
-	/* sources still attached are destroyed with the last reference */
-	g_main_context_unref(c->ctx);
+	/* sources still attached are destroyed with the last reference, and
+	 * their destroy notifies may try to free it again */
+	c->dead = true;
+	ctx = c->ctx;
 	c->ctx = NULL;
+	g_main_context_unref(ctx);
 	g_free(c->fds);
 	g_free(c->regs);
-	c->dead = true;
 	/* the loop's batch in progress may still point at it */
 	if (l->io_dispatching)
 		l->driven_dead = g_slist_prepend(l->driven_dead, c);
@@ -324,15 +332,18 @@ static void destroy(struct gw_loop_ctx *c)
 /* Check and dispatch what is ready, then prepare and query again. */
 static void cycle(struct gw_loop_ctx *c)
 {
-	bool woken = c->woken, dispatched;
+	bool woken = c->woken, dispatched, changed;
 	gint timeout = -1;
-	gint64 now;
 
 	c->woken = false;
 	if (!g_main_context_acquire(c->ctx)) {
-		/* another thread iterates it: a caller bug; look again later */
-		gw_warn(NULL, "%s: a driven context is owned by another thread",
-			gw_loop_name(c->loop));
+		/* another thread iterates it: a caller bug; look again later
+		 * (and do not spin on its wakeup meanwhile) */
+		if (!c->warned)
+			gw_warn(NULL, "%s: a driven context is owned by another thread",
+				gw_loop_name(c->loop));
+		c->warned = true;
+		c->woken = woken || drain(c->wake_fd);
 		schedule(c, DEGRADED_POLL_MS);
 		return;
 	}
@@ -349,16 +360,14 @@ static void cycle(struct gw_loop_ctx *c)
 		destroy(c);
 		return;
 	}
-	if (dispatched)
-		drain(c->wake_fd); /* its own signals: the query sees what it changed */
+	/* The dispatch's own signals: the query sees what it changed, except
+	 * a number closed and opened again for another file meanwhile. */
+	changed = dispatched && drain(c->wake_fd);
 	query(c, &timeout);
 	g_main_context_release(c->ctx);
-	now = g_get_monotonic_time();
-	if (woken || c->degraded || !registered(c) ||
-	    (now - c->verified >= VERIFY_US && !same_files(c)))
+	if ((woken || !registered(c) || (changed && !same_files(c))) &&
+	    (!c->degraded || g_get_monotonic_time() >= c->retry_at))
 		register_all(c);
-	else if (now - c->verified >= VERIFY_US)
-		c->verified = now;
 	schedule(c, timeout);
 }
 
@@ -389,13 +398,12 @@ static void on_fd(int fd, void *arg)
 
 void gw_loop_ctx_run_due(struct gw_loop *l, gint64 now)
 {
-	GPtrArray *run;
+	GPtrArray *run = l->due_run;
 
 	if (!l->due->len || due_at(l, 0) > now)
 		return;
 	/* Take them all first: a cycle that is due again at once (timeout 0)
 	 * waits for the loop's next iteration, like any GLib source. */
-	run = g_ptr_array_new();
 	while (l->due->len && due_at(l, 0) <= now) {
 		struct gw_loop_ctx *c = l->due->pdata[0];
 
@@ -409,7 +417,7 @@ void gw_loop_ctx_run_due(struct gw_loop *l, gint64 now)
 		if (!c->dead)   /* an earlier one's dispatch may have let it go */
 			cycle(c);
 	}
-	g_ptr_array_free(run, TRUE);
+	g_ptr_array_set_size(run, 0);
 }
 
 void gw_loop_ctx_reap(struct gw_loop *l)
@@ -467,7 +475,7 @@ GMainContext *gw_loop_ctx_context(const struct gw_loop_ctx *c)
 
 void gw_loop_ctx_free(struct gw_loop_ctx *c)
 {
-	if (!c)
+	if (!c || c->dead)
 		return;
 	if (c->running) {
 		c->dead = true; /* cycle() destroys it once dispatch returns */

@@ -29,6 +29,7 @@ struct gw_loop {
 	/* driven contexts (loop_ctx.c): loop thread only */
 	GQueue driven;          /* of struct gw_loop_ctx *, linked through ->link */
 	GPtrArray *due;         /* min-heap of struct gw_loop_ctx * by deadline */
+	GPtrArray *due_run;     /* scratch: the ones being run */
 	GSList *driven_dead;    /* of struct gw_loop_ctx *: freed at the end of dispatch */
 };
 
