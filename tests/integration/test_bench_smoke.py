@@ -50,8 +50,8 @@ def check_step(s, mode):
     keys += ["added_one_way_p50_ms", "added_one_way_p99_ms"] if mode == "passthrough" else ["jitter_buffer_ms"]
     for key in keys:
         assert number(lat[key]), (where, key, lat)
-    for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "ratio_to_floor", "rss_kib", "rss_idle_kib",
-                "rss_per_call_kib", "load_core_pct", "window_s"):
+    for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "floor_us_per_call_s", "ratio_to_floor",
+                "rss_kib", "rss_idle_kib", "rss_per_call_kib", "load_core_pct", "window_s"):
         assert number(s[key]), (where, key, s.get(key))
     assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
     # every call's media counters were logged, and said how it was relayed
