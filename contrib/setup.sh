@@ -23,7 +23,8 @@ BUILD_DEPS="build-essential autoconf automake libtool pkg-config
   libsrtp2-dev libssl-dev libopus-dev libspandsp-dev libwebsockets-dev
   libwebsockets-evlib-glib libjansson-dev check"
 RUN_DEPS="openssl curl ca-certificates procps sip-tester"
-TEST_DEPS="python3 python3-websockets sip-tester baresip chromium"
+# coturn: test_ice runs its own turnserver on 127.0.0.1 (never the service)
+TEST_DEPS="python3 python3-websockets sip-tester baresip chromium coturn"
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -32,9 +33,15 @@ deps() {
 	[ "${1:-}" = test ] && pkgs="$pkgs $TEST_DEPS"
 	say "installing Debian packages"
 	export DEBIAN_FRONTEND=noninteractive
+	local had_coturn=0
+	dpkg -s coturn >/dev/null 2>&1 && had_coturn=1
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $pkgs
+	# the package may start a system TURN server on every address: not ours
+	if [ "$had_coturn" = 0 ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+		systemctl disable --now coturn >/dev/null 2>&1 || true
+	fi
 	if [ "${1:-}" = test ] && ! command -v node >/dev/null; then
 		apt-get install -y -q --no-install-recommends nodejs npm
 	fi

@@ -180,8 +180,8 @@ static void unregister(struct gw_loop_ctx *c)
 
 /* The registrations are exactly the fds of the last query (but the wakeup
  * fd): numbers are unique on both sides, so each one found and the counts
- * equal.  A query limited by a ready source's priority lists fewer fds:
- * then only the first half counts. */
+ * equal.  A query limited by a ready source's priority leaves the lower
+ * priorities' fds out: then registrations beyond it are fine. */
 static bool registered(const struct gw_loop_ctx *c)
 {
 	guint n = 0;

@@ -6,8 +6,14 @@
  * as the daemon does.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <check.h>
 #include <glib.h>
 #include "gw/ice.h"
@@ -475,6 +481,131 @@ START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
 }
 END_TEST
 
+/* ---- TURN: Debian's coturn on 127.0.0.1 ---- */
+
+static GPid turn_pid;
+static char turn_dir[64];
+
+static guint16 free_udp_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static bool port_taken(guint16 port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool taken;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	taken = bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0;
+	close(fd);
+	return taken;
+}
+
+/* The server goes with the test process, whatever way that ends. */
+static void die_with_parent(gpointer unused)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Start turnserver (Debian's coturn, installed by contrib/setup.sh deps)
+ * on 127.0.0.1 with one long-term user; its port. */
+static guint16 turn_start(void)
+{
+	guint16 port = free_udp_port();
+	char *listen, *db, *pid;
+	GError *err = NULL;
+
+	g_strlcpy(turn_dir, "/tmp/rtcsip-turn-XXXXXX", sizeof(turn_dir));
+	ck_assert_ptr_nonnull(g_mkdtemp(turn_dir));
+	listen = g_strdup_printf("--listening-port=%u", port);
+	db = g_strdup_printf("--userdb=%s/turndb", turn_dir);
+	pid = g_strdup_printf("--pidfile=%s/turn.pid", turn_dir);
+	{
+		char *argv[] = { "turnserver", "-n", "--listening-ip=127.0.0.1",
+				 "--relay-ip=127.0.0.1", listen, "--lt-cred-mech",
+				 "--user=gw:turn-secret", "--realm=rtcsip.test",
+				 "--allow-loopback-peers", "--no-cli", "--no-tls", "--no-dtls", db, pid,
+				 NULL };
+
+		ck_assert_msg(g_spawn_async(NULL, argv, NULL,
+					    G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+					    G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
+					    die_with_parent, NULL, &turn_pid, &err),
+			      "turnserver (coturn; contrib/setup.sh deps installs it): %s",
+			      err ? err->message : "?");
+	}
+	for (int i = 0; i < 100 && !port_taken(port); i++)
+		g_usleep(50000);
+	ck_assert_msg(port_taken(port), "turnserver never listened on %u", port);
+	g_free(listen);
+	g_free(db);
+	g_free(pid);
+	return port;
+}
+
+static void turn_stop(void)
+{
+	if (turn_pid) {
+		kill(turn_pid, SIGTERM);
+		g_spawn_close_pid(turn_pid);
+		turn_pid = 0;
+	}
+	if (*turn_dir) {
+		char *cmd = g_strdup_printf("rm -rf %s", turn_dir);
+
+		(void)!system(cmd);
+		g_free(cmd);
+		*turn_dir = 0;
+	}
+}
+
+static bool ctx_count_is(void *d)
+{
+	return gw_loop_ctx_count(driven) == GPOINTER_TO_UINT(d);
+}
+
+/* A TURN-configured agent allocates a relay through the server from its
+ * driven context, connects, and on close releases the allocation: its
+ * context goes when libnice's close completes, not before. */
+START_TEST(test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t a2b[] = "via a TURN-configured agent";
+	guint16 port = turn_start();
+	struct peer p[2];
+	bool relay = false;
+
+	ca.turn_server = "127.0.0.1";
+	ca.turn_port = port;
+	ca.turn_user = "gw";
+	ca.turn_password = "turn-secret";
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	for (guint i = 0; i < p[0].cands->len; i++)
+		relay |= strstr(p[0].cands->pdata[i], " typ relay") != NULL;
+	ck_assert_msg(relay, "no relay candidate from the TURN server");
+	check_datagram(&p[0], &p[1], a2b, sizeof(a2b));
+	ck_assert_uint_eq(gw_loop_ctx_count(driven), 2);
+	gw_ice_agent_close(p[0].ice);
+	ck_assert_msg(run_until(ctx_count_is, GUINT_TO_POINTER(1), 10000),
+		      "the TURN agent's context is still there (%u)", gw_loop_ctx_count(driven));
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+	turn_stop();
+}
+END_TEST
+
 START_TEST(test_ice_port_range_is_honoured)
 {
 	struct gw_ice_config cfg = base_config(false);
@@ -650,6 +781,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_agent_fails_when_the_peer_never_answers);
 	tcase_add_test(drv, test_ice_consent_lost_when_the_peer_disappears);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
+	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);
 	tcase_add_test(nets, test_ice_networks_match_ipv4_and_ipv6_prefixes);
 	tcase_add_test(nets, test_ice_networks_empty_list_matches_any_address);
