@@ -185,8 +185,16 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (check_file) {
+		char *why = NULL;
+
 		if (gw_config_load(check_file, &d.cfg, &errors)) {
 			rc = print_errors(errors);
+			goto out;
+		}
+		if (gw_signal_config_check(d.cfg, &why)) {
+			fprintf(stderr, "%s: %s\n", check_file, why);
+			g_free(why);
+			rc = 2;
 			goto out;
 		}
 		printf("%s: ok\n", check_file);

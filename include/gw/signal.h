@@ -39,6 +39,11 @@ typedef json_t *(gw_health_h)(void *arg);
  * 0 or errno (logged with the detail). */
 int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out);
 
+/* What gw_signal_start() would refuse in @cfg beyond the config table's
+ * own checks (signal.allowed_origins), for --check-config: 0, or EINVAL
+ * with *why (g_free) as "[group] key: problem". */
+int gw_signal_config_check(const struct gw_config *cfg, char **why);
+
 /* Stop accepting, send a close to every session; the sessions' close
  * hooks run.  Returns at once; gw_signal_idle() says when all are gone. */
 void gw_signal_shutdown(struct gw_signal *sig);

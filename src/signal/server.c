@@ -228,6 +228,21 @@ static void lws_log_emit(int level, const char *line)
 	gw_log_write(l, "lws", "%s", line);
 }
 
+/* See gw/signal.h. */
+int gw_signal_config_check(const struct gw_config *cfg, char **why)
+{
+	struct gw_origin_policy *p = NULL;
+	char *err = NULL;
+
+	if (gw_origin_policy_parse(cfg->signal_allowed_origins, &p, &err)) {
+		*why = g_strdup_printf("[signal] allowed_origins: %s", err);
+		g_free(err);
+		return EINVAL;
+	}
+	gw_origin_policy_free(p);
+	return 0;
+}
+
 static char *default_web_root(void)
 {
 	return g_build_filename(GW_DATADIR, "web", NULL);

@@ -183,10 +183,16 @@ def check_origin_bad_config_refused():
                 "allowed_origins = https://app.example/\n" % os.path.dirname(bad))
     try:
         out = subprocess.run([RTCSIPD, "--config", bad], capture_output=True, text=True, timeout=20)
+        check = subprocess.run([RTCSIPD, "--check-config", bad], capture_output=True, text=True,
+                               timeout=20)
     finally:
         os.unlink(bad)
     assert out.returncode != 0, out
     assert "allowed_origins: 'https://app.example/' is not an origin" in out.stderr, out.stderr
+    # --check-config says so too, in its FILE: [group] key: problem form
+    assert check.returncode == 2, check
+    assert f"{bad}: [signal] allowed_origins: 'https://app.example/' is not an origin" \
+        in check.stderr, check.stderr
 
 
 def check_sigterm_closes_sessions_and_exits_0(d):
