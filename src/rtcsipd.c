@@ -71,10 +71,11 @@ static int print_errors(char **errors)
 	return 2;
 }
 
-/* Each call holds about six fds (ICE socket, RTP and RTCP sockets, the
- * wakeup fds of libnice's and the loop's contexts, the loop's copy of the
- * ICE socket); Debian's default soft limit of 1024 open files would stop
- * the gateway near 170 calls.  Take what the hard limit allows, as nginx
+/* Each call holds about six fds: its ICE socket and the loop's copy of it
+ * (one more pair per extra host address or TURN relay), RTP and RTCP
+ * sockets, the wakeup fds of libnice's own context and of the call's driven
+ * context.  Debian's default soft limit of 1024 open files would stop the
+ * gateway near 170 calls.  Take what the hard limit allows, as nginx
  * and FreeSWITCH do, and say how many calls that is. */
 static void raise_open_files_limit(void)
 {
