@@ -137,6 +137,17 @@ static void inband_digit(char digit, unsigned duration_ms, void *arg)
 	gw_media_report_dtmf(s, digit, duration_ms, GW_MEDIA_DTMF_INBAND);
 }
 
+/* Relay payloads unchanged only with the same codec on both legs and the
+ * trunk's ptime equal to the browser's 20 ms frames; another ptime goes
+ * through the pipeline, which re-frames it (a trunk that asked for
+ * a=ptime:30 gets 30 ms packets). */
+static bool can_pass(const struct gw_media_config *cfg, enum gw_media_codec sip_codec,
+		     unsigned sip_ptime_ms)
+{
+	return cfg->passthrough && cfg->browser_codec == sip_codec &&
+	       sip_ptime_ms == GW_MEDIA_FRAME_MS;
+}
+
 int gw_media_session_new(const struct gw_media_config *cfg,
 			 gw_media_send_h *to_sip, gw_media_send_h *to_browser,
 			 gw_media_dtmf_h *dtmf, void *arg,
@@ -156,7 +167,7 @@ int gw_media_session_new(const struct gw_media_config *cfg,
 	s->to_browser_h = to_browser;
 	s->dtmf_h = dtmf;
 	s->arg = arg;
-	s->passthrough = cfg->passthrough && cfg->browser_codec == cfg->sip_codec;
+	s->passthrough = can_pass(cfg, cfg->sip_codec, cfg->sip_ptime_ms);
 	apply_rates(s);
 
 	err = codec_set_new(&s->cfg, s->passthrough, s->pcm_rate, &cs);
@@ -363,7 +374,7 @@ int gw_media_session_set_sip_codec(struct gw_media_session *s,
 	cfg.sip_te_pt = te_pt;
 	if (config_check(&cfg))
 		return EINVAL;
-	passthrough = cfg.passthrough && cfg.browser_codec == codec;
+	passthrough = can_pass(&cfg, codec, ptime_ms);
 	err = codec_set_new(&cfg, passthrough, gw_codec_pcm_rate(codec, cfg.browser_codec), &cs);
 	if (err)
 		return EINVAL;

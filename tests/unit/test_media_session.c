@@ -295,6 +295,45 @@ START_TEST(test_media_passthrough_payloads_byte_exact_both_ways)
 }
 END_TEST
 
+/* A trunk that asked for a=ptime:30 gets 30 ms packets: the same codec
+ * on both legs is then re-framed through the pipeline, not relayed; back
+ * at 20 ms (re-INVITE) it is relayed again. */
+START_TEST(test_media_passthrough_only_at_20ms_other_trunk_ptime_is_reframed)
+{
+	struct gw_media_config cfg;
+	struct mh h;
+	uint8_t *in;
+	struct gw_rtp_hdr hd;
+	size_t n30 = 0;
+
+	g711_both_legs(&cfg, 30);
+	cfg.passthrough = true;
+	mh_init(&h, &cfg);
+	ck_assert(!gw_media_session_is_passthrough(h.s));
+	in = g711_speech(&h, 30 * 160);
+	for (int i = 0; i < 30; i++) {
+		ck_assert_int_eq(mh_from_browser(&h, G711_PT, i == 0, in + i * 160, 160, 160), 0);
+		mh_tick(&h);
+	}
+	ck_assert_uint_ge(h.sip.n, 15);
+	for (size_t i = 0; i < h.sip.n; i++) {
+		ck_assert_int_eq(gw_rtp_parse(h.sip.p[i].d, h.sip.p[i].len, &hd), 0);
+		if (hd.pt == G711_PT) {
+			ck_assert_uint_eq(hd.payload_len, 240);
+			n30++;
+		}
+	}
+	ck_assert_uint_ge(n30, 15);
+	/* re-INVITE to 20 ms: relayed unchanged from here on */
+	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 20, -1), 0);
+	ck_assert(gw_media_session_is_passthrough(h.s));
+	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 40, -1), 0);
+	ck_assert(!gw_media_session_is_passthrough(h.s));
+	free(in);
+	mh_free(&h);
+}
+END_TEST
+
 START_TEST(test_media_malformed_rtp_dropped_and_counted)
 {
 	struct gw_media_config cfg;
@@ -494,6 +533,7 @@ int main(void)
 	tcase_add_test(tc, test_media_jitter_below_bound_loses_no_sample);
 	tcase_add_test(tc, test_media_jitter_above_bound_keeps_delay_bounded);
 	tcase_add_test(tc, test_media_passthrough_payloads_byte_exact_both_ways);
+	tcase_add_test(tc, test_media_passthrough_only_at_20ms_other_trunk_ptime_is_reframed);
 	tcase_add_test(tc, test_media_malformed_rtp_dropped_and_counted);
 	tcase_add_test(tc, test_media_cn_from_sip_keeps_browser_stream);
 	tcase_add_test(tc, test_media_hold_stops_forwarding_and_resume_marks);
