@@ -60,7 +60,8 @@ const struct gw_conf_key gw_conf_keys[] = {
 	{ "media", "max_calls", GW_CONF_INT, "1000", 1, 100000, NULL,
 	  "calls in progress at once; more are refused (error limit)", F(media_max_calls) },
 	{ "media", "passthrough", GW_CONF_BOOL, "false", 0, 0, NULL,
-	  "relay without transcoding when both legs negotiated the same codec", F(media_passthrough) },
+	  "relay without transcoding when both legs negotiated the same codec at 20 ms "
+	  "(another trunk ptime is re-framed)", F(media_passthrough) },
 	{ "media", "jitter_max_ms", GW_CONF_INT, "200", 20, 1000, NULL,
 	  "upper bound of the adaptive jitter buffer on the SIP side", F(media_jitter_max_ms) },
 	{ "media", "opus_complexity", GW_CONF_INT, "5", 0, 10, NULL,
