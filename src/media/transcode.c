@@ -359,6 +359,26 @@ int gw_media_session_send_dtmf_to_sip(struct gw_media_session *s, char digit,
 	return gw_dtmf_gen_push(&s->gen, digit, duration_ms);
 }
 
+static uint32_t later_ts(uint32_t a, uint32_t b)
+{
+	return gw_rtp_ts_diff(a, b) > 0 ? a : b;
+}
+
+/* Relay <-> pipeline (a re-INVITE changed the codec or the ptime): the side
+ * that takes over continues both outgoing timelines where the other left
+ * them, never behind (same SSRC and sequence go on, RFC 3550 5.1); the
+ * relay does not move the pipeline's timelines, nor the other way round. */
+static void timelines_hand_over(struct gw_media_session *s, bool to_passthrough)
+{
+	if (to_passthrough) {
+		s->b2s.out_end = later_ts(s->b2s.out_end, s->ts.acc_ts);
+		s->s2b.out_end = later_ts(s->s2b.out_end, s->tb.out_ts);
+	} else {
+		s->ts.acc_ts = later_ts(s->ts.acc_ts, s->b2s.out_end);
+		s->tb.out_ts = later_ts(s->tb.out_ts, s->s2b.out_end);
+	}
+}
+
 int gw_media_session_set_sip_codec(struct gw_media_session *s,
 				   enum gw_media_codec codec, uint8_t pt,
 				   unsigned ptime_ms, int te_pt)
@@ -384,6 +404,8 @@ int gw_media_session_set_sip_codec(struct gw_media_session *s,
 	s->senc = cs.senc;
 	s->benc = cs.benc;
 	s->cfg = cfg;
+	if (passthrough != s->passthrough)
+		timelines_hand_over(s, passthrough);
 	s->passthrough = passthrough;
 	apply_rates(s);
 	/* Same SSRC and sequence on both legs (RFC 3550 allows a payload type

@@ -295,38 +295,71 @@ START_TEST(test_media_passthrough_payloads_byte_exact_both_ways)
 }
 END_TEST
 
-/* A trunk that asked for a=ptime:30 gets 30 ms packets: the same codec
- * on both legs is then re-framed through the pipeline, not relayed; back
- * at 20 ms (re-INVITE) it is relayed again. */
+/* The newest SIP timestamp of payload type @pt in @sink from packet @from on. */
+static bool last_ts(const struct mh_sink *sink, size_t from, uint8_t pt, uint32_t *ts,
+		    size_t *payload_len)
+{
+	struct gw_rtp_hdr hd;
+	bool any = false;
+
+	for (size_t i = from; i < sink->n; i++)
+		if (!gw_rtp_parse(sink->p[i].d, sink->p[i].len, &hd) && hd.pt == pt) {
+			*ts = hd.ts;
+			*payload_len = hd.payload_len;
+			any = true;
+		}
+	return any;
+}
+
+/* Browser frames @from..@to of @in through the session, one tick each. */
+static void feed(struct mh *h, const uint8_t *in, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		ck_assert_int_eq(mh_from_browser(h, G711_PT, i == 0, in + i * 160, 160, 160), 0);
+		mh_tick(h);
+	}
+}
+
+/* A trunk that asked for a=ptime:30 gets 30 ms packets: the same codec on
+ * both legs is then re-framed through the pipeline, not relayed; a
+ * re-INVITE to 20 ms relays again, to 40 ms re-frames again; the SIP
+ * timeline runs on across every switch. */
 START_TEST(test_media_passthrough_only_at_20ms_other_trunk_ptime_is_reframed)
 {
 	struct gw_media_config cfg;
 	struct mh h;
 	uint8_t *in;
-	struct gw_rtp_hdr hd;
-	size_t n30 = 0;
+	uint32_t ts, before;
+	size_t len, mark;
 
-	g711_both_legs(&cfg, 30);
+	g711_both_legs(&cfg, 20);
 	cfg.passthrough = true;
 	mh_init(&h, &cfg);
+	in = g711_speech(&h, 400 * 160);
+	ck_assert(gw_media_session_is_passthrough(h.s));
+	feed(&h, in, 0, 250);              /* 5 s relayed */
+	ck_assert(last_ts(&h.sip, 0, G711_PT, &before, &len));
+	ck_assert_uint_eq(len, 160);
+
+	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 30, -1), 0);
 	ck_assert(!gw_media_session_is_passthrough(h.s));
-	in = g711_speech(&h, 30 * 160);
-	for (int i = 0; i < 30; i++) {
-		ck_assert_int_eq(mh_from_browser(&h, G711_PT, i == 0, in + i * 160, 160, 160), 0);
-		mh_tick(&h);
-	}
-	ck_assert_uint_ge(h.sip.n, 15);
-	for (size_t i = 0; i < h.sip.n; i++) {
-		ck_assert_int_eq(gw_rtp_parse(h.sip.p[i].d, h.sip.p[i].len, &hd), 0);
-		if (hd.pt == G711_PT) {
-			ck_assert_uint_eq(hd.payload_len, 240);
-			n30++;
-		}
-	}
-	ck_assert_uint_ge(n30, 15);
-	/* re-INVITE to 20 ms: relayed unchanged from here on */
+	mark = h.sip.n;
+	feed(&h, in, 250, 280);
+	ck_assert(last_ts(&h.sip, mark, G711_PT, &ts, &len));
+	ck_assert_uint_eq(len, 240);
+	ck_assert_msg(gw_rtp_ts_diff(ts, before) > 0, "SIP timestamp went back %u -> %u", before,
+		      ts);
+	before = ts;
+
 	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 20, -1), 0);
 	ck_assert(gw_media_session_is_passthrough(h.s));
+	mark = h.sip.n;
+	feed(&h, in, 280, 300);
+	ck_assert(last_ts(&h.sip, mark, G711_PT, &ts, &len));
+	ck_assert_uint_eq(len, 160);
+	ck_assert_msg(gw_rtp_ts_diff(ts, before) > 0, "SIP timestamp went back %u -> %u", before,
+		      ts);
+
 	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 40, -1), 0);
 	ck_assert(!gw_media_session_is_passthrough(h.s));
 	free(in);
