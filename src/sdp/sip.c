@@ -23,6 +23,8 @@
 #define PTIME_DEFAULT	20u
 #define PTIME_MIN	10u	/* ms; a remote hint outside the range is ignored */
 #define PTIME_MAX	200u
+#define PTIME_SEND_MIN	10u	/* what the media engine packs (gw_media_config.sip_ptime_ms) */
+#define PTIME_SEND_MAX	60u
 
 /* The codecs the SIP side speaks, with their RFC 3551 static payload types. */
 static const struct {
@@ -151,7 +153,8 @@ static void describe_no_codec(GString *s, const struct gw_sdp_media *m,
 }
 
 /* The far end's a=ptime: "20" (model field) or "20.0" (kept as text by the
- * parser), bounded by its a=maxptime; 20 when absent or out of range. */
+ * parser), rounded to what we can pack and bounded by its a=maxptime; 20
+ * when absent or out of range. */
 static unsigned remote_ptime(const struct gw_sdp_media *m)
 {
 	const char *text = gw_sdp_media_attr(m, "ptime", NULL);
@@ -167,8 +170,11 @@ static unsigned remote_ptime(const struct gw_sdp_media *m)
 	}
 	if (ptime < PTIME_MIN || ptime > PTIME_MAX)
 		ptime = PTIME_DEFAULT;
+	/* The media engine packs 10 to 60 ms in 10 ms steps: the nearest one
+	 * (a=ptime is a wish, RFC 4566 6), never above a=maxptime. */
+	ptime = CLAMP((ptime + 5) / 10 * 10, PTIME_SEND_MIN, PTIME_SEND_MAX);
 	if (m->maxptime >= PTIME_MIN && ptime > m->maxptime)
-		ptime = m->maxptime;
+		ptime = MAX(m->maxptime / 10 * 10, PTIME_SEND_MIN);
 	return ptime;
 }
 

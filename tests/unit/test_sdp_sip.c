@@ -817,8 +817,12 @@ START_TEST(test_sdp_sip_remote_ptime_out_of_range_or_odd_falls_back)
 		"a=ptime:0\r\n", "a=ptime:10000\r\n", "a=ptime:abc\r\n", "a=ptime:-20\r\n",
 		"a=ptime:30.0\r\n", "a=ptime:60\r\na=maxptime:40\r\n", "a=maxptime:10\r\n",
 		"a=ptime:1e999\r\n", "a=ptime:nan\r\n",
+		/* what the media engine packs: 10-60 ms in 10 ms steps, the nearest,
+		 * never above maxptime */
+		"a=ptime:25\r\n", "a=ptime:80\r\n", "a=ptime:45\r\na=maxptime:45\r\n",
+		"a=ptime:200\r\na=maxptime:150\r\n", "a=ptime:14\r\n",
 	};
-	static const unsigned want[] = { 20, 20, 20, 20, 30, 40, 10, 20, 20 };
+	static const unsigned want[] = { 20, 20, 20, 20, 30, 40, 10, 20, 20, 30, 60, 40, 60, 10 };
 	struct gw_sdp_sip_params p = params();
 
 	for (size_t i = 0; i < G_N_ELEMENTS(lines); i++) {
