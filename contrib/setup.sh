@@ -34,7 +34,7 @@ deps() {
 	say "installing Debian packages"
 	export DEBIAN_FRONTEND=noninteractive
 	local had_coturn=0
-	dpkg -s coturn >/dev/null 2>&1 && had_coturn=1
+	[ "$(dpkg-query -W -f='${Status}' coturn 2>/dev/null || true)" = "install ok installed" ] && had_coturn=1
 	apt-get update -q
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $pkgs

@@ -365,7 +365,7 @@ static void cycle(struct gw_loop_ctx *c)
 	changed = dispatched && drain(c->wake_fd);
 	query(c, &timeout);
 	g_main_context_release(c->ctx);
-	if ((woken || !registered(c) || (changed && !same_files(c))) &&
+	if ((woken || c->degraded || !registered(c) || (changed && !same_files(c))) &&
 	    (!c->degraded || g_get_monotonic_time() >= c->retry_at))
 		register_all(c);
 	schedule(c, timeout);

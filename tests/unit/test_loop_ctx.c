@@ -330,8 +330,9 @@ START_TEST(test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working)
 	ck_assert_ptr_nonnull(sw.b.sock);
 	ck_assert_int_eq(g_socket_get_fd(sw.b.sock), sw.number);
 	send_to(sw.port_b, "to B");
-	/* noticed at once: the dispatch's wakeup makes the cycle check the files */
-	ck_assert_msg(run_until(&sw.b.count, 300), "the new socket on fd %d was not read",
+	/* noticed at once (the dispatch's wakeup makes the cycle check the
+	 * files), well before any periodic check would */
+	ck_assert_msg(run_until(&sw.b.count, 800), "the new socket on fd %d was not read",
 		      sw.number);
 	ck_assert_str_eq(sw.b.last, "to B");
 	g_source_destroy(sw.src);
