@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <check.h>
 #include <gio/gio.h>
@@ -398,6 +399,59 @@ START_TEST(test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_sa
 }
 END_TEST
 
+/* Out of fds: the context cannot register its socket, polls it instead
+ * (nothing is lost), and registers it once fds are back. */
+START_TEST(test_loop_ctx_out_of_fds_polls_then_recovers)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct gw_loop_ctx_stats st;
+	struct rx r = { 0 };
+	struct rlimit was, low;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	int tx = socket(AF_INET, SOCK_DGRAM, 0), probe;
+	GSource *src;
+	guint16 port;
+
+	r.sock = udp_socket(&port);
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* no fd number is free below the limit: the dup must fail (EMFILE) */
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	probe = dup(0);
+	close(probe);
+	low = was;
+	low.rlim_cur = (rlim_t)probe;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	src = watch(&r, gw_loop_ctx_context(c));
+	run_for(30);
+	gw_loop_ctx_stats(c, &st);
+	ck_assert_uint_eq(st.fds, 1); /* only its wakeup fd */
+	for (int i = 0; i < 10; i++) {
+		ck_assert_int_eq(sendto(tx, "low", 3, 0, (struct sockaddr *)&to, sizeof(to)), 3);
+		run_for(15);
+	}
+	run_for(100);
+	ck_assert_int_eq(r.count, 10);      /* polled: nothing lost */
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	for (int i = 0; i < 150; i++) {     /* it retries once a second */
+		run_for(10);
+		gw_loop_ctx_stats(c, &st);
+		if (st.fds == 2)
+			break;
+	}
+	ck_assert_uint_eq(st.fds, 2);
+	ck_assert_int_eq(sendto(tx, "back", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+	run_for(50);
+	ck_assert_int_eq(r.count, 11);
+	ck_assert_str_eq(r.last, "back");
+	g_source_destroy(src);
+	g_source_unref(src);
+	gw_loop_ctx_free(c);
+	g_object_unref(r.sock);
+	close(tx);
+}
+END_TEST
+
 /* ---- on a media loop's thread ---- */
 
 struct media {
@@ -473,6 +527,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_ctx_source_attached_by_another_thread_runs_on_the_loop);
 	tcase_add_test(tc, test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working);
 	tcase_add_test(tc, test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch);
+	tcase_add_test(tc, test_loop_ctx_out_of_fds_polls_then_recovers);
 	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
