@@ -53,7 +53,7 @@ struct gw_media_config {
 	/* SIP leg */
 	enum gw_media_codec sip_codec;      /* PCMU, PCMA or G722 */
 	uint8_t sip_pt;
-	unsigned sip_ptime_ms;   /* 10, 20, 30, 40 or 60 */
+	unsigned sip_ptime_ms;   /* GW_MEDIA_PTIME_MIN..MAX in GW_MEDIA_PTIME_STEP steps */
 	int sip_te_pt;           /* telephone-event/8000 pt, -1: none */
 	int sip_cn_pt;           /* comfort noise pt (RFC 3389), -1: none; default 13 */
 	/* engine */
@@ -66,6 +66,11 @@ struct gw_media_config {
 };
 
 /* Measured defaults (see contrib/bench/media-bench.c and the README). */
+/* The SIP ptimes the engine packs (ms): 10 to 60 in 10 ms steps. */
+#define GW_MEDIA_PTIME_MIN                10
+#define GW_MEDIA_PTIME_MAX                60
+#define GW_MEDIA_PTIME_STEP               10
+
 #define GW_MEDIA_OPUS_COMPLEXITY_DEFAULT  5
 #define GW_MEDIA_OPUS_BITRATE_DEFAULT     32000
 #define GW_MEDIA_OPUS_LOSS_DEFAULT        5

@@ -55,7 +55,8 @@ static bool bridgeable(enum gw_media_codec browser, enum gw_media_codec sip)
 static bool sip_side_ok(enum gw_media_codec codec, int pt, unsigned ptime, int te_pt)
 {
 	return is_sip_codec(codec) && pt_ok(pt, false) && pt_ok(te_pt, true) &&
-	       ptime >= 10 && ptime <= 60 && ptime % 10 == 0;
+	       ptime >= GW_MEDIA_PTIME_MIN && ptime <= GW_MEDIA_PTIME_MAX &&
+	       ptime % GW_MEDIA_PTIME_STEP == 0;
 }
 
 static int config_check(const struct gw_media_config *cfg)

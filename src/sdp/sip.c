@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
+#include "gw/media.h"
 #include "gw/obj.h"
 #include "gw/sdp.h"
 #include "sdp/sdp_priv.h"
@@ -23,8 +24,6 @@
 #define PTIME_DEFAULT	20u
 #define PTIME_MIN	10u	/* ms; a remote hint outside the range is ignored */
 #define PTIME_MAX	200u
-#define PTIME_SEND_MIN	10u	/* what the media engine packs (gw_media_config.sip_ptime_ms) */
-#define PTIME_SEND_MAX	60u
 
 /* The codecs the SIP side speaks, with their RFC 3551 static payload types. */
 static const struct {
@@ -158,6 +157,7 @@ static void describe_no_codec(GString *s, const struct gw_sdp_media *m,
 static unsigned remote_ptime(const struct gw_sdp_media *m)
 {
 	const char *text = gw_sdp_media_attr(m, "ptime", NULL);
+	const unsigned step = GW_MEDIA_PTIME_STEP;
 	unsigned ptime = m->ptime;
 
 	if (!ptime && text) {
@@ -170,11 +170,12 @@ static unsigned remote_ptime(const struct gw_sdp_media *m)
 	}
 	if (ptime < PTIME_MIN || ptime > PTIME_MAX)
 		ptime = PTIME_DEFAULT;
-	/* The media engine packs 10 to 60 ms in 10 ms steps: the nearest one
-	 * (a=ptime is a wish, RFC 4566 6), never above a=maxptime. */
-	ptime = CLAMP((ptime + 5) / 10 * 10, PTIME_SEND_MIN, PTIME_SEND_MAX);
+	/* The nearest ptime the media engine packs (a=ptime is a wish, RFC
+	 * 4566 section 6), never above a=maxptime. */
+	ptime = (ptime + step / 2) / step * step;
+	ptime = CLAMP(ptime, GW_MEDIA_PTIME_MIN, GW_MEDIA_PTIME_MAX);
 	if (m->maxptime >= PTIME_MIN && ptime > m->maxptime)
-		ptime = MAX(m->maxptime / 10 * 10, PTIME_SEND_MIN);
+		ptime = MAX(m->maxptime / step * step, GW_MEDIA_PTIME_MIN);
 	return ptime;
 }
 

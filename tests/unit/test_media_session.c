@@ -320,6 +320,25 @@ static void feed(struct mh *h, const uint8_t *in, int from, int to)
 	}
 }
 
+/* Re-INVITE to @ptime ms, then frames @from..@to: relayed at 20 ms, else
+ * re-framed to @ptime; the SIP timestamp moved on from @before.  The last
+ * one sent. */
+static uint32_t switch_ptime(struct mh *h, const uint8_t *in, int from, int to, unsigned ptime,
+			     uint32_t before)
+{
+	size_t mark = h->sip.n, len;
+	uint32_t ts;
+
+	ck_assert_int_eq(gw_media_session_set_sip_codec(h->s, G711, G711_PT, ptime, -1), 0);
+	ck_assert(gw_media_session_is_passthrough(h->s) == (ptime == 20));
+	feed(h, in, from, to);
+	ck_assert(last_ts(&h->sip, mark, G711_PT, &ts, &len));
+	ck_assert_uint_eq(len, ptime * 8);
+	ck_assert_msg(gw_rtp_ts_diff(ts, before) > 0, "SIP timestamp went back %u -> %u", before,
+		      ts);
+	return ts;
+}
+
 /* A trunk that asked for a=ptime:30 gets 30 ms packets: the same codec on
  * both legs is then re-framed through the pipeline, not relayed; a
  * re-INVITE to 20 ms relays again, to 40 ms re-frames again; the SIP
@@ -329,8 +348,8 @@ START_TEST(test_media_passthrough_only_at_20ms_other_trunk_ptime_is_reframed)
 	struct gw_media_config cfg;
 	struct mh h;
 	uint8_t *in;
-	uint32_t ts, before;
-	size_t len, mark;
+	uint32_t before;
+	size_t len;
 
 	g711_both_legs(&cfg, 20);
 	cfg.passthrough = true;
@@ -341,24 +360,8 @@ START_TEST(test_media_passthrough_only_at_20ms_other_trunk_ptime_is_reframed)
 	ck_assert(last_ts(&h.sip, 0, G711_PT, &before, &len));
 	ck_assert_uint_eq(len, 160);
 
-	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 30, -1), 0);
-	ck_assert(!gw_media_session_is_passthrough(h.s));
-	mark = h.sip.n;
-	feed(&h, in, 250, 280);
-	ck_assert(last_ts(&h.sip, mark, G711_PT, &ts, &len));
-	ck_assert_uint_eq(len, 240);
-	ck_assert_msg(gw_rtp_ts_diff(ts, before) > 0, "SIP timestamp went back %u -> %u", before,
-		      ts);
-	before = ts;
-
-	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 20, -1), 0);
-	ck_assert(gw_media_session_is_passthrough(h.s));
-	mark = h.sip.n;
-	feed(&h, in, 280, 300);
-	ck_assert(last_ts(&h.sip, mark, G711_PT, &ts, &len));
-	ck_assert_uint_eq(len, 160);
-	ck_assert_msg(gw_rtp_ts_diff(ts, before) > 0, "SIP timestamp went back %u -> %u", before,
-		      ts);
+	before = switch_ptime(&h, in, 250, 280, 30, before);
+	switch_ptime(&h, in, 280, 300, 20, before);
 
 	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, G711, G711_PT, 40, -1), 0);
 	ck_assert(!gw_media_session_is_passthrough(h.s));
