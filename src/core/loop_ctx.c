@@ -14,18 +14,20 @@
  *   fd added or removed and ready time changed writes its wakeup fd, from
  *   any thread, also while nobody owns it.  The wakeup fd is registered as
  *   it is (it lives as long as the context, whose reference we hold).
- *   GLib also writes it twice on every dispatch of a source with fds (it
- *   takes the fds out of the poll set and back, g_main_dispatch): after a
- *   dispatch, the query sees what it changed, so the cycle drains the
- *   wakeup fd before querying.  A wakeup seen later is a change made
- *   outside a cycle.
+ *   GLib also writes it twice on every dispatch of a source with fds that
+ *   is blocked while it runs (g_main_dispatch takes its fds out of the poll
+ *   set and back); the sources of a hot path are not (can_recurse), so a
+ *   plain packet dispatch writes nothing.  The wakeup fd is read only when
+ *   the loop reports it (GLib's check acknowledges it): a dispatch that did
+ *   signal is cycled once more on the loop's next poll, and that cycle
+ *   checks the files.
  * - Every other fd is registered as our own dup(): its owner may close it
  *   at any time (GLib only promises the fd leaves the context first) and
  *   the number may then come back for another file; a dup is ours, so its
  *   registration can never be mistaken for, or remove, somebody else's.
- *   A wakeup seen outside a cycle, registrations that are not exactly the
- *   query's fds, or (when the dispatch signalled a change) a number that
- *   no longer names the file of our dup: all dups are made again.
+ *   Registrations that are not exactly the query's fds, or (after a
+ *   wakeup) a number that no longer names the file of our dup: all dups
+ *   are made again.
  *
  * Owns: the context (one reference), the dups and their watches.  A struct
  * gw_loop_ctx, its loop's heap and list are the loop thread's.
@@ -332,7 +334,7 @@ static void destroy(struct gw_loop_ctx *c)
 /* Check and dispatch what is ready, then prepare and query again. */
 static void cycle(struct gw_loop_ctx *c)
 {
-	bool woken = c->woken, dispatched, changed;
+	bool woken = c->woken, dispatched;
 	gint timeout = -1;
 
 	c->woken = false;
@@ -360,12 +362,13 @@ static void cycle(struct gw_loop_ctx *c)
 		destroy(c);
 		return;
 	}
-	/* The dispatch's own signals: the query sees what it changed, except
-	 * a number closed and opened again for another file meanwhile. */
-	changed = dispatched && drain(c->wake_fd);
+	/* The query sees every change made so far, except a number closed
+	 * and opened again for another file: that signalled the wakeup fd,
+	 * which is then reported (a dispatch's own signal on the next poll,
+	 * not read here: that would be a read per packet). */
 	query(c, &timeout);
 	g_main_context_release(c->ctx);
-	if ((woken || c->degraded || !registered(c) || (changed && !same_files(c))) &&
+	if ((c->degraded || !registered(c) || (woken && !same_files(c))) &&
 	    (!c->degraded || g_get_monotonic_time() >= c->retry_at))
 		register_all(c);
 	schedule(c, timeout);
@@ -378,6 +381,7 @@ static void on_fd(int fd, void *arg)
 	struct gw_loop_ctx *c = arg;
 	struct gw_loop_watch *w = NULL;
 	int own = -1;
+	bool polled = false;
 
 	if (fd == c->wake_fd) {
 		w = c->wake_w;
@@ -390,9 +394,15 @@ static void on_fd(int fd, void *arg)
 			own = c->regs[i].fd;
 		}
 	for (gint k = 0; w && k < c->nfds; k++)
-		if (c->fds[k].fd == own)
+		if (c->fds[k].fd == own) {
 			c->fds[k].revents |= from_epoll(w->revents) &
 					     (c->fds[k].events | G_IO_ERR | G_IO_HUP | G_IO_NVAL);
+			polled = true;
+		}
+	/* GLib's check reads the wakeup fd when its record has revents; a
+	 * query limited to a higher priority left it out: read it here */
+	if (fd == c->wake_fd && !polled)
+		drain(fd);
 	cycle(c);
 }
 
