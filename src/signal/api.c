@@ -109,6 +109,59 @@ static struct gw_ws_session *resumable(struct gw_ws_session *self, const char *u
 	return NULL;
 }
 
+/* Sessions that hold a place under signal.max_sessions (detached ones do:
+ * their calls go on) and connections admitted only to resume. */
+static void count_places(const struct gw_ws_session *self, unsigned *placed,
+			 unsigned *detached, unsigned *resuming)
+{
+	*placed = *detached = *resuming = 0;
+	for (guint i = 0; sessions && i < sessions->len; i++) {
+		const struct gw_ws_session *o = sessions->pdata[i];
+
+		if (o == self)
+			continue;
+		if (o->resume_only)
+			(*resuming)++;
+		else
+			(*placed)++;
+		if (o->detached)
+			(*detached)++;
+	}
+}
+
+/* A connection admitted only to resume that does not: it keeps the place
+ * one freed meanwhile, if any. */
+static bool promote(struct gw_ws_session *s)
+{
+	unsigned placed, detached, resuming;
+
+	count_places(s, &placed, &detached, &resuming);
+	if (placed >= s->cfg->max_sessions)
+		return false;
+	s->resume_only = false;
+	return true;
+}
+
+bool gw_api_session_admit(struct gw_ws_session *s)
+{
+	unsigned placed, detached, resuming;
+
+	count_places(s, &placed, &detached, &resuming);
+	if (placed < s->cfg->max_sessions)
+		return true;
+	/* Full, but a browser whose connection dropped must get its calls
+	 * back: one connection beyond the limit per detached session, whose
+	 * hello must resume one (on_hello). */
+	if (resuming < detached) {
+		s->resume_only = true;
+		gw_info(s->log, "signal.max_sessions (%u) reached: admitted only to resume one of "
+			"the %u detached sessions", s->cfg->max_sessions, detached);
+		return true;
+	}
+	gw_warn(s->log, "signal.max_sessions (%u) reached: refusing", s->cfg->max_sessions);
+	return false;
+}
+
 /* hello with "resume": take over the session the token names, calls and
  * all.  False when there is none (expired, closed, another user). */
 static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, const char *user,
@@ -171,6 +224,16 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	}
 	if (resume_session(s, msg, tid, user, allowed)) {
 		g_free(user);
+		return;
+	}
+	if (s->resume_only && !promote(s)) {
+		gw_info(s->log, "hello: signal.max_sessions (%u) reached and nothing to resume for %s: "
+			"refusing", cfg->max_sessions, user);
+		gw_ws_session_error(s, tid, NULL, GW_ERR_LIMIT, "too many sessions (limit %u)",
+				    cfg->max_sessions);
+		gw_ws_session_close(s, "too many sessions");
+		g_free(user);
+		g_strfreev(allowed);
 		return;
 	}
 	gw_ws_session_set_user(s, user);

@@ -170,9 +170,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		return origin_ok(wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->session = gw_ws_session_new(wsi, &server->cfg);
-		if (gw_signal_session_count() >= server->cfg.max_sessions) {
-			gw_warn(pss->session->log, "signal.max_sessions (%u) reached: refusing",
-				server->cfg.max_sessions);
+		if (!gw_api_session_admit(pss->session)) {
 			gw_ws_session_error(pss->session, NULL, NULL, GW_ERR_LIMIT,
 					    "too many sessions (limit %u)", server->cfg.max_sessions);
 			gw_ws_session_close(pss->session, "too many sessions");

@@ -26,6 +26,8 @@ struct gw_ws_session {
 	char resume[33];         /* hex token that resumes this session, "" = none */
 	bool peer_closed;        /* the browser sent a close frame: it meant to go */
 	bool detached;           /* connection lost, waiting to be resumed */
+	bool resume_only;        /* admitted beyond signal.max_sessions: its hello
+				  * must resume a detached session */
 	guint resume_timer;      /* ends a detached session */
 	GQueue txq;              /* of GBytes (LWS_PRE headroom + text) */
 	size_t txq_bytes;
@@ -82,6 +84,9 @@ void gw_ws_session_set_user(struct gw_ws_session *s, const char *user);
 /* api.c: one complete message from a session. */
 void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);
 /* session registry (api.c) */
+/* May the new connection @s (not yet added) have a session?  Sets
+ * s->resume_only when it may only resume one. */
+bool gw_api_session_admit(struct gw_ws_session *s);
 void gw_api_session_added(struct gw_ws_session *s);
 void gw_api_session_removed(struct gw_ws_session *s);
 /* auth.c: verify an HS256 JWT; on success *user (g_free) is its sub and

@@ -4,7 +4,8 @@ connection with the welcome's resume token, within signal.resume_timeout:
 same session, what the gateway sent meanwhile delivered after the welcome
 (here an inbound call's `incoming`), the abandoned connection closed.
 A close frame, a wrong token, another user or an expired wait give a new
-session instead.
+session instead. On a full gateway (signal.max_sessions) a dropped browser
+still resumes.
 
 Runs on 127.0.0.22 with signal.resume_timeout = 3."""
 import asyncio
@@ -166,6 +167,55 @@ def check_incoming_call_waits_for_resumed_session(d):
     wait_idle(d)
 
 
+async def refused(ws):
+    """The gateway says `limit` and closes the connection."""
+    m = await recv(ws)
+    assert m["type"] == "error" and m["code"] == "limit", m
+    await asyncio.wait_for(ws.wait_closed(), 5)
+
+
+def check_resume_on_a_full_gateway(d):
+    """signal.max_sessions (2 here) counts detached sessions, whose calls go
+    on: a browser that lost its connection on a full gateway still gets its
+    session back, and nobody else gets in through that door."""
+    async def go():
+        a = await connect(d)
+        w = await hello(a, "alice")
+        b = await connect(d)
+        await hello(b, "bob")
+        # full, nobody detached: refused at once
+        await refused(await connect(d))
+        drop(a)
+        wait_health(d, lambda h: h["sessions"] == 2, 5, "alice's session kept")
+        # full with alice detached: one connection in, for a resume only
+        c = await connect(d)
+        await refused(await connect(d))
+        await c.send(json.dumps({"type": "hello", "user": "carol", "tid": "h"}))
+        m = await recv(c)
+        assert m["type"] == "error" and m["code"] == "limit" and m["tid"] == "h", m
+        await asyncio.wait_for(c.wait_closed(), 5)
+        e = await connect(d)
+        r = await hello(e, "alice", resume=w["resume"])
+        assert r["resumed"] is True and r["session"] == w["session"], (r, w)
+        await pings(e)
+        await pings(b)
+        assert d.health()["sessions"] == 2, d.health()
+        # a place freed meanwhile is taken by whoever came for a resume
+        drop(e)
+        wait_health(d, lambda h: h["sessions"] == 2, 5, "alice's session kept again")
+        f = await connect(d)
+        await b.close()
+        wait_health(d, lambda h: h["sessions"] == 2, 5, "bob gone")
+        r = await hello(f, "dave")
+        assert r["resumed"] is False and r["user"] == "dave", r
+        await pings(f)
+        await f.close()
+    asyncio.run(go())
+    log = daemon_log(d)
+    assert "admitted only to resume one of the 1 detached sessions" in log
+    assert "nothing to resume for carol: refusing" in log
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -181,6 +231,9 @@ def main():
         res.run("resume_delivers_incoming_call_queued_while_away",
                 check_incoming_call_waits_for_resumed_session, d)
         res.run("resume_daemon_stops_cleanly", check_clean_stop, d)
+    with sip_daemon(HOST, far, groups={"signal": {"resume_timeout": str(RESUME_S),
+                                                  "max_sessions": "2"}}) as d:
+        res.run("resume_works_on_a_full_gateway", check_resume_on_a_full_gateway, d)
     res.exit()
 
 
