@@ -35,7 +35,7 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "TLS private key (PEM) for signal.cert", F(signal_key) },
 	{ "signal", "max_sessions", GW_CONF_INT, "1000", 1, 100000, NULL,
 	  "WebSocket sessions at once, detached ones waiting to be resumed included; more are "
-	  "refused, but for one connection per detached session whose hello resumes it", F(signal_max_sessions) },
+	  "refused, but for one connection per resumable session whose hello resumes it", F(signal_max_sessions) },
 	{ "signal", "max_frame", GW_CONF_INT, "65536", 1024, 1048576, NULL,
 	  "largest JSON message accepted, in bytes", F(signal_max_frame) },
 	{ "signal", "hello_timeout", GW_CONF_INT, "10", 1, 3600, NULL,

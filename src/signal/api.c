@@ -110,22 +110,24 @@ static struct gw_ws_session *resumable(struct gw_ws_session *self, const char *u
 }
 
 /* Sessions that hold a place under signal.max_sessions (detached ones do:
- * their calls go on) and connections admitted only to resume. */
+ * their calls go on), those of them a resume token could take over, and
+ * connections admitted only to resume. */
 static void count_places(const struct gw_ws_session *self, unsigned *placed,
-			 unsigned *detached, unsigned *resuming)
+			 unsigned *resumable, unsigned *resuming)
 {
-	*placed = *detached = *resuming = 0;
+	*placed = *resumable = *resuming = 0;
 	for (guint i = 0; sessions && i < sessions->len; i++) {
 		const struct gw_ws_session *o = sessions->pdata[i];
 
 		if (o == self)
 			continue;
-		if (o->resume_only)
+		if (o->resume_only) {
 			(*resuming)++;
-		else
-			(*placed)++;
-		if (o->detached)
-			(*detached)++;
+			continue;
+		}
+		(*placed)++;
+		if (o->resume[0] && !o->closing)
+			(*resumable)++;
 	}
 }
 
@@ -133,9 +135,9 @@ static void count_places(const struct gw_ws_session *self, unsigned *placed,
  * one freed meanwhile, if any. */
 static bool promote(struct gw_ws_session *s)
 {
-	unsigned placed, detached, resuming;
+	unsigned placed, resumable, resuming;
 
-	count_places(s, &placed, &detached, &resuming);
+	count_places(s, &placed, &resumable, &resuming);
 	if (placed >= s->cfg->max_sessions)
 		return false;
 	s->resume_only = false;
@@ -144,18 +146,20 @@ static bool promote(struct gw_ws_session *s)
 
 bool gw_api_session_admit(struct gw_ws_session *s)
 {
-	unsigned placed, detached, resuming;
+	unsigned placed, resumable, resuming;
 
-	count_places(s, &placed, &detached, &resuming);
+	count_places(s, &placed, &resumable, &resuming);
 	if (placed < s->cfg->max_sessions)
 		return true;
 	/* Full, but a browser whose connection dropped must get its calls
-	 * back: one connection beyond the limit per detached session, whose
-	 * hello must resume one (on_hello). */
-	if (resuming < detached) {
+	 * back, also before we noticed the drop (a half-open connection is
+	 * the usual case: nothing tells us for minutes): one connection beyond
+	 * the limit per session a resume token could take over, whose hello
+	 * must resume one (on_hello) within signal.hello_timeout. */
+	if (resuming < resumable) {
 		s->resume_only = true;
 		gw_info(s->log, "signal.max_sessions (%u) reached: admitted only to resume one of "
-			"the %u detached sessions", s->cfg->max_sessions, detached);
+			"the %u sessions", s->cfg->max_sessions, resumable);
 		return true;
 	}
 	gw_warn(s->log, "signal.max_sessions (%u) reached: refusing", s->cfg->max_sessions);

@@ -27,7 +27,7 @@ struct gw_ws_session {
 	bool peer_closed;        /* the browser sent a close frame: it meant to go */
 	bool detached;           /* connection lost, waiting to be resumed */
 	bool resume_only;        /* admitted beyond signal.max_sessions: its hello
-				  * must resume a detached session */
+				  * must resume a session */
 	guint resume_timer;      /* ends a detached session */
 	GQueue txq;              /* of GBytes (LWS_PRE headroom + text) */
 	size_t txq_bytes;

@@ -99,10 +99,19 @@ def check_max_sessions(d, limit=3):
         for i, ws in enumerate(socks):
             r = await request(ws, {"type": "hello", "user": f"u{i}"})
             assert r["type"] == "welcome", r
+        # full: a connection is let in only to resume a session (one per
+        # session); a hello that does not resume gets `limit`
         extra = await ws_connect(d)
-        r = json.loads(await asyncio.wait_for(extra.recv(), 5))
+        r = await request(extra, {"type": "hello", "user": "u9"})
         assert r["type"] == "error" and r["code"] == "limit", r
         await asyncio.wait_for(extra.wait_closed(), 5)
+        door = [await ws_connect(d) for _ in range(limit)]
+        late = await ws_connect(d)
+        r = json.loads(await asyncio.wait_for(late.recv(), 5))
+        assert r["type"] == "error" and r["code"] == "limit", r
+        await asyncio.wait_for(late.wait_closed(), 5)
+        for ws in door:
+            await ws.close()
         # the others are unaffected
         r = await request(socks[0], {"type": "ping"})
         assert r["type"] == "pong"
