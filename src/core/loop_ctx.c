@@ -26,8 +26,8 @@
  *   the number may then come back for another file; a dup is ours, so its
  *   registration can never be mistaken for, or remove, somebody else's.
  *   Registrations that are not exactly the query's fds, or (after a
- *   wakeup) a number that no longer names the file of our dup: all dups
- *   are made again.
+ *   wakeup) a number that no longer names the file of our dup, or whose
+ *   file cannot be told (not a socket or pipe): all dups are made again.
  *
  * Owns: the context (one reference), the dups and their watches.  A struct
  * gw_loop_ctx, its loop's heap and list are the loop thread's.
@@ -54,6 +54,8 @@ struct reg {
 	gushort events;
 	dev_t dev;                      /* the file of both */
 	ino_t ino;
+	bool unique;                    /* dev + ino name one file (a socket or
+					 * pipe; eventfds, timerfds ... share one) */
 	struct gw_loop_watch *w;
 };
 
@@ -203,14 +205,19 @@ static bool registered(const struct gw_loop_ctx *c)
 	return n == c->nregs || c->max_prio != G_MAXINT;
 }
 
-/* Every registered number still names the file we registered. */
-static bool same_files(const struct gw_loop_ctx *c)
+/* Does the registered number still name the file we registered?  (False
+ * when that cannot be told.) */
+static bool same_file(const struct reg *r)
 {
 	struct stat st;
 
+	return r->unique && !fstat(r->fd, &st) && st.st_dev == r->dev && st.st_ino == r->ino;
+}
+
+static bool same_files(const struct gw_loop_ctx *c)
+{
 	for (guint i = 0; i < c->nregs; i++)
-		if (fstat(c->regs[i].fd, &st) || st.st_dev != c->regs[i].dev ||
-		    st.st_ino != c->regs[i].ino)
+		if (!same_file(&c->regs[i]))
 			return false;
 	return true;
 }
@@ -237,6 +244,7 @@ static void register_all(struct gw_loop_ctx *c)
 		if (r->dup >= 0 && !fstat(r->dup, &st)) {
 			r->dev = st.st_dev;
 			r->ino = st.st_ino;
+			r->unique = S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode);
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
@@ -350,8 +358,11 @@ static void cycle(struct gw_loop_ctx *c)
 		return;
 	}
 	c->stats.cycles++;
-	if (c->degraded)
+	if (c->degraded) {
 		g_poll(c->fds, (guint)c->nfds, 0);
+		for (gint k = 0; k < c->nfds; k++)   /* check acknowledges it */
+			woken = woken || (c->fds[k].fd == c->wake_fd && c->fds[k].revents);
+	}
 	c->running = true;
 	dispatched = g_main_context_check(c->ctx, c->max_prio, c->fds, c->nfds);
 	if (dispatched)
@@ -392,6 +403,15 @@ static void on_fd(int fd, void *arg)
 		if (c->regs[i].dup == fd) {
 			w = c->regs[i].w;
 			own = c->regs[i].fd;
+			/* A dispatch may have closed the number and opened it
+			 * again since (its wakeup is reported after us): a hang-up
+			 * or error of the old file must not reach the new one
+			 * (libnice drops a socket on them).  Rare: checked only
+			 * then; the cycle re-registers. */
+			if ((w->revents & (EPOLLHUP | EPOLLERR)) && !same_file(&c->regs[i])) {
+				w = NULL;
+				c->woken = true;
+			}
 		}
 	for (gint k = 0; w && k < c->nfds; k++)
 		if (c->fds[k].fd == own) {
