@@ -34,8 +34,9 @@ const struct gw_conf_key gw_conf_keys[] = {
 	{ "signal", "key", GW_CONF_PATH, "", 0, 0, NULL,
 	  "TLS private key (PEM) for signal.cert", F(signal_key) },
 	{ "signal", "max_sessions", GW_CONF_INT, "1000", 1, 100000, NULL,
-	  "WebSocket sessions at once, detached ones waiting to be resumed included; more are "
-	  "refused, but for one connection per resumable session whose hello resumes it", F(signal_max_sessions) },
+	  "WebSocket sessions at once, detached ones waiting to be resumed included; beyond it "
+	  "a connection is refused, or let in for one hello that must resume a session (at "
+	  "most as many such connections as sessions a token could resume)", F(signal_max_sessions) },
 	{ "signal", "max_frame", GW_CONF_INT, "65536", 1024, 1048576, NULL,
 	  "largest JSON message accepted, in bytes", F(signal_max_frame) },
 	{ "signal", "hello_timeout", GW_CONF_INT, "10", 1, 3600, NULL,

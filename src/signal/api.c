@@ -202,11 +202,11 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 		const char *u = gw_api_require_string(s, msg, tid, "user");
 
 		if (!u)
-			return;
+			goto refused;
 		if (!valid_user(u)) {
 			gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST,
 					    "user must be 1-64 characters of letters, digits and ._-+@");
-			return;
+			goto refused;
 		}
 		user = g_strdup(u);
 	} else {
@@ -220,31 +220,34 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 			gw_info(s->log, "hello refused: %s", token ? why : "no token");
 			gw_ws_session_error(s, tid, NULL, GW_ERR_UNAUTHORIZED, "%s",
 					    token ? why : "missing field 'token'");
-			g_free(why);
-			g_free(user);
-			g_strfreev(allowed);
-			return;
+			goto refused;
 		}
 	}
 	if (resume_session(s, msg, tid, user, allowed)) {
-		g_free(user);
-		return;
+		allowed = NULL; /* the resumed session's */
+		goto out;
 	}
 	if (s->resume_only && !promote(s)) {
 		gw_info(s->log, "hello: signal.max_sessions (%u) reached and nothing to resume for %s: "
 			"refusing", cfg->max_sessions, user);
 		gw_ws_session_error(s, tid, NULL, GW_ERR_LIMIT, "too many sessions (limit %u)",
 				    cfg->max_sessions);
-		gw_ws_session_close(s, "too many sessions");
-		g_free(user);
-		g_strfreev(allowed);
-		return;
+		goto refused;
 	}
 	gw_ws_session_set_user(s, user);
 	s->allowed = allowed;
+	allowed = NULL;
 	gw_info(s->log, "hello: user %s", user);
 	gw_ws_session_send(s, welcome(s, tid, false));
+	goto out;
+refused:
+	/* let in beyond signal.max_sessions to resume: one hello, no retries */
+	if (s->resume_only)
+		gw_ws_session_close(s, "too many sessions");
+out:
+	g_free(why);
 	g_free(user);
+	g_strfreev(allowed);
 }
 
 static void on_ping(struct gw_ws_session *s, json_t *msg, json_t *tid)

@@ -102,10 +102,15 @@ def check_max_sessions(d, limit=3):
         # full: a connection is let in only to resume a session (one per
         # session); a hello that does not resume gets `limit`
         extra = await ws_connect(d)
-        r = await request(extra, {"type": "hello", "user": "u9"})
-        assert r["type"] == "error" and r["code"] == "limit", r
+        r = await request(extra, {"type": "hello", "user": "u9", "tid": "h"})
+        assert r["type"] == "error" and r["code"] == "limit" and r["tid"] == "h", r
         await asyncio.wait_for(extra.wait_closed(), 5)
+        deadline = time.time() + 5
+        while d.health()["sessions"] != limit and time.time() < deadline:
+            await asyncio.sleep(0.05)
         door = [await ws_connect(d) for _ in range(limit)]
+        for ws in door:
+            assert (await request(ws, {"type": "ping"}))["type"] == "pong"
         late = await ws_connect(d)
         r = json.loads(await asyncio.wait_for(late.recv(), 5))
         assert r["type"] == "error" and r["code"] == "limit", r

@@ -199,7 +199,18 @@ def check_resume_on_a_full_gateway(d):
         await pings(b)
         assert d.health()["sessions"] == 2, d.health()
         # the same for a connection the gateway saw drop
+        mark = len(daemon_log(d))
         drop(x)
+        deadline = time.time() + 5
+        while "connection lost" not in daemon_log(d)[mark:]:
+            assert time.time() < deadline, "the gateway never saw the drop"
+            await asyncio.sleep(0.05)
+        # one hello only: a refused one closes the connection
+        bad = await connect(d)
+        await bad.send(json.dumps({"type": "hello", "user": "", "tid": "h"}))
+        m = await recv(bad)
+        assert m["type"] == "error" and m["code"] == "bad_request", m
+        await asyncio.wait_for(bad.wait_closed(), 5)
         e = await connect(d)
         r = await hello(e, "alice", resume=r["resume"])
         assert r["resumed"] is True and r["session"] == w["session"], r
