@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <check.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include "gw/loop.h"
 
 static struct gw_loop *control;
@@ -344,6 +345,77 @@ START_TEST(test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working)
 }
 END_TEST
 
+/* The same with a hang-up: the old file (a pipe whose writer goes inside
+ * the dispatch, before the dispatch signals anything) is reported before
+ * the wakeup; its hang-up must not reach the new file on its number. */
+struct hup_swap {
+	int r1, w1, w2, number;
+	GSource *src;
+	GMainContext *ctx;
+	gint got, hups;
+};
+
+static gboolean on_new_pipe(gint fd, GIOCondition cond, gpointer data)
+{
+	struct hup_swap *h = data;
+	char buf[8];
+
+	if (cond & (G_IO_HUP | G_IO_ERR))
+		g_atomic_int_inc(&h->hups);
+	if ((cond & G_IO_IN) && read(fd, buf, sizeof(buf)) > 0)
+		g_atomic_int_inc(&h->got);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_old_pipe(gint fd, GIOCondition cond, gpointer data)
+{
+	struct hup_swap *h = data;
+	char buf[8];
+	int p[2];
+
+	(void)cond;
+	ck_assert_int_gt(read(fd, buf, sizeof(buf)), 0);
+	close(h->w1);                    /* the old file hangs up, first */
+	g_source_destroy(h->src);        /* then the context hears of it */
+	g_source_unref(h->src);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(dup2(p[0], h->number), h->number); /* closes r1 */
+	close(p[0]);
+	h->w2 = p[1];
+	h->src = g_unix_fd_source_new(h->number, G_IO_IN);
+	g_source_set_callback(h->src, (GSourceFunc)(void (*)(void))on_new_pipe, h, NULL);
+	g_source_attach(h->src, h->ctx);
+	return G_SOURCE_REMOVE;
+}
+
+START_TEST(test_loop_ctx_hang_up_of_a_reused_numbers_old_file_stays_with_it)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct hup_swap h = { .ctx = gw_loop_ctx_context(c), .w2 = -1 };
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	h.r1 = h.number = p[0];
+	h.w1 = p[1];
+	h.src = g_unix_fd_source_new(h.r1, G_IO_IN);
+	/* not blocked while dispatching: GLib would signal the wakeup first */
+	g_source_set_can_recurse(h.src, TRUE);
+	g_source_set_callback(h.src, (GSourceFunc)(void (*)(void))on_old_pipe, &h, NULL);
+	g_source_attach(h.src, h.ctx);
+	ck_assert_int_eq(write(h.w1, "a", 1), 1);
+	run_for(300);
+	ck_assert_int_ge(h.w2, 0);
+	ck_assert_int_eq(write(h.w2, "b", 1), 1);
+	ck_assert(run_until(&h.got, 800));
+	ck_assert_int_eq(g_atomic_int_get(&h.hups), 0);
+	g_source_destroy(h.src);
+	g_source_unref(h.src);
+	gw_loop_ctx_free(c);
+	close(h.number);
+	close(h.w2);
+}
+END_TEST
+
 /* Freed from inside its own dispatch, and another context due in the same
  * batch freed by the first one's callback. */
 struct victim {
@@ -526,6 +598,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_ctx_socket_and_repeating_timer_run_from_the_loop);
 	tcase_add_test(tc, test_loop_ctx_source_attached_by_another_thread_runs_on_the_loop);
 	tcase_add_test(tc, test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working);
+	tcase_add_test(tc, test_loop_ctx_hang_up_of_a_reused_numbers_old_file_stays_with_it);
 	tcase_add_test(tc, test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch);
 	tcase_add_test(tc, test_loop_ctx_out_of_fds_polls_then_recovers);
 	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
