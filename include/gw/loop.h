@@ -7,6 +7,7 @@
 #ifndef GW_LOOP_H
 #define GW_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <glib.h>
 
@@ -75,6 +76,16 @@ void gw_loop_ctx_free(struct gw_loop_ctx *c);
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out);
 /* Driven contexts living on @loop (tests). */
 unsigned gw_loop_ctx_count(const struct gw_loop *loop);
+/* A reader that sees the file behind @fd (one of the context's) first when
+ * it is readable: @fn(a dup of it, @arg) reads what it wants and returns
+ * true if the context need not look (nothing left for it; a datagram it
+ * left there brings it back, level-triggered), false to cycle the context
+ * as usual.  For a hot path that can do without the library's layers while
+ * leaving it everything else (libnice's STUN).  One per context; @fn NULL
+ * or @fd < 0 removes it.  The file, not the number: a number reused for
+ * another file is not read.  @fn may free the context.  Loop thread. */
+typedef bool (gw_loop_ctx_reader_h)(int fd, void *arg);
+int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg);
 
 /* Stop and join every media loop; pending posted work is dropped (its
  * references released).  Control loop only. */

@@ -56,6 +56,7 @@ struct reg {
 	ino_t ino;
 	bool unique;                    /* dev + ino name one file (a socket or
 					 * pipe; eventfds, timerfds ... share one) */
+	bool reader;                    /* the reader's file */
 	struct gw_loop_watch *w;
 };
 
@@ -77,6 +78,10 @@ struct gw_loop_ctx {
 	gint64 retry_at;                /* degraded: register again from (monotonic µs) */
 	bool warned;                    /* about a fd we could not watch */
 	gint64 deadline;                /* monotonic µs, -1: none */
+	gw_loop_ctx_reader_h *reader;   /* sees its file first; NULL: none */
+	void *reader_arg;               /* not referenced */
+	dev_t reader_dev;
+	ino_t reader_ino;
 	guint slot;                     /* in loop->due, NO_SLOT if none */
 	struct gw_loop_ctx_stats stats;
 };
@@ -245,6 +250,8 @@ static void register_all(struct gw_loop_ctx *c)
 			r->dev = st.st_dev;
 			r->ino = st.st_ino;
 			r->unique = S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode);
+			r->reader = c->reader && r->unique && st.st_dev == c->reader_dev &&
+				    st.st_ino == c->reader_ino;
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
@@ -385,6 +392,22 @@ static void cycle(struct gw_loop_ctx *c)
 	schedule(c, timeout);
 }
 
+/* The reader's turn on its file (our dup @fd): true if the context need
+ * not look.  Like a dispatch, it may free the context. */
+static bool read_first(struct gw_loop_ctx *c, int fd)
+{
+	bool done;
+
+	c->running = true;
+	done = c->reader(fd, c->reader_arg);
+	c->running = false;
+	if (c->dead) {
+		destroy(c);
+		return true;
+	}
+	return done;
+}
+
 /* A registered fd (ours) is ready: hand its events to the context's poll
  * record and cycle the context. */
 static void on_fd(int fd, void *arg)
@@ -411,6 +434,8 @@ static void on_fd(int fd, void *arg)
 			if ((w->revents & (EPOLLHUP | EPOLLERR)) && !same_file(&c->regs[i])) {
 				w = NULL;
 				c->woken = true;
+			} else if (c->regs[i].reader && w->revents == EPOLLIN && read_first(c, fd)) {
+				return;
 			}
 		}
 	for (gint k = 0; w && k < c->nfds; k++)
@@ -512,6 +537,27 @@ void gw_loop_ctx_free(struct gw_loop_ctx *c)
 		return;
 	}
 	destroy(c);
+}
+
+int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg)
+{
+	struct stat st;
+
+	c->reader = NULL;
+	for (guint i = 0; i < c->nregs; i++)
+		c->regs[i].reader = false;
+	if (!fn || fd < 0)
+		return 0;
+	if (fstat(fd, &st))
+		return errno;
+	c->reader = fn;
+	c->reader_arg = arg;
+	c->reader_dev = st.st_dev;
+	c->reader_ino = st.st_ino;
+	for (guint i = 0; i < c->nregs; i++)
+		c->regs[i].reader = c->regs[i].unique && c->regs[i].dev == st.st_dev &&
+				    c->regs[i].ino == st.st_ino;
+	return 0;
 }
 
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out)

@@ -416,6 +416,71 @@ START_TEST(test_loop_ctx_hang_up_of_a_reused_numbers_old_file_stays_with_it)
 }
 END_TEST
 
+/* A reader sees its file's datagrams before the context: what it takes
+ * never reaches the context's source, what it leaves does; removed, it is
+ * not called; it may free the context. */
+struct first {
+	gint calls;
+	bool take;
+	struct gw_loop_ctx *free_me;
+};
+
+static bool read_first(int fd, void *arg)
+{
+	struct first *f = arg;
+	char buf[64];
+
+	g_atomic_int_inc(&f->calls);
+	if (f->free_me) {
+		gw_loop_ctx_free(f->free_me);
+		f->free_me = NULL;
+	}
+	if (!f->take)
+		return false;
+	ck_assert_int_gt(recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	return true;
+}
+
+START_TEST(test_loop_ctx_reader_sees_its_file_first)
+{
+	struct gw_loop_ctx *c = gw_loop_ctx_new(control);
+	struct first f = { .take = true };
+	struct rx r = { 0 };
+	guint16 port;
+	GSource *src;
+
+	r.sock = udp_socket(&port);
+	src = watch(&r, gw_loop_ctx_context(c));
+	run_for(50);
+	ck_assert_int_eq(gw_loop_ctx_set_reader(c, g_socket_get_fd(r.sock), read_first, &f), 0);
+	send_to(port, "taken");
+	run_for(300);
+	ck_assert_int_eq(g_atomic_int_get(&f.calls), 1);
+	ck_assert_int_eq(g_atomic_int_get(&r.count), 0);
+	f.take = false;
+	send_to(port, "left");
+	ck_assert(run_until(&r.count, 2000));
+	ck_assert_str_eq(r.last, "left");
+	ck_assert_int_eq(g_atomic_int_get(&f.calls), 2);
+	ck_assert_int_eq(gw_loop_ctx_set_reader(c, -1, NULL, NULL), 0);
+	send_to(port, "unread");
+	run_for(300);
+	ck_assert_int_eq(g_atomic_int_get(&f.calls), 2);
+	ck_assert_int_eq(g_atomic_int_get(&r.count), 2);
+	/* the reader lets the context go */
+	f.take = true;
+	f.free_me = c;
+	ck_assert_int_eq(gw_loop_ctx_set_reader(c, g_socket_get_fd(r.sock), read_first, &f), 0);
+	send_to(port, "last");
+	run_for(300);
+	ck_assert_int_eq(g_atomic_int_get(&f.calls), 3);
+	ck_assert_uint_eq(gw_loop_ctx_count(control), 0);
+	g_source_destroy(src);
+	g_source_unref(src);
+	g_object_unref(r.sock);
+}
+END_TEST
+
 /* Freed from inside its own dispatch, and another context due in the same
  * batch freed by the first one's callback. */
 struct victim {
@@ -599,6 +664,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_ctx_source_attached_by_another_thread_runs_on_the_loop);
 	tcase_add_test(tc, test_loop_ctx_fd_number_reused_inside_a_dispatch_keeps_working);
 	tcase_add_test(tc, test_loop_ctx_hang_up_of_a_reused_numbers_old_file_stays_with_it);
+	tcase_add_test(tc, test_loop_ctx_reader_sees_its_file_first);
 	tcase_add_test(tc, test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch);
 	tcase_add_test(tc, test_loop_ctx_out_of_fds_polls_then_recovers);
 	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
