@@ -111,6 +111,8 @@ struct gw_ice_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t direct_packets;     /* of tx_packets: sent on the selected UDP pair's
 				      * socket directly, not through nice_agent_send */
+	uint64_t direct_rx_packets;  /* of rx_packets: RTP/RTCP read from that socket
+				      * before libnice (driven contexts only) */
 	bool have_pair;              /* the fields below are set */
 	char local[80], remote[80];  /* selected pair, "IP:port typ" */
 };

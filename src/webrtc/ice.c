@@ -24,6 +24,14 @@
  * selected pair and dropped on failure (consent lost) and close, so it
  * never outlives libnice's decision to send.  TURN-relayed pairs keep
  * nice_agent_send() (the relay framing is libnice's).
+ *
+ * Receiving media, the same way: in a driven context, a reader on the
+ * pair's socket (gw_loop_ctx_set_reader) peeks at each datagram and reads
+ * RTP/RTCP from the selected remote itself, before libnice, whose receive
+ * reads until EAGAIN (a second system call and a GError per packet) under
+ * a GLib dispatch.  Everything else (STUN: consent and keepalives, DTLS,
+ * other addresses) stays in the socket for libnice.  Set and cleared with
+ * the send path.
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -37,6 +45,8 @@
 #define COMPONENT 1                  /* RTP, with RTCP muxed onto it */
 #define DEFAULT_STUN_PORT 3478
 #define DEFAULT_CONNECT_TIMEOUT_MS 20000
+/* Larger datagrams (none a browser sends as media) go through libnice. */
+#define DIRECT_RX_MAX 2048
 
 /* Post-close the NiceAgent is gone: these functions answer ENOTCONN. */
 #define OPEN(ice) ((ice)->agent != NULL)
@@ -49,6 +59,60 @@ static void direct_drop(struct gw_ice_agent *ice)
 		g_object_unref(ice->direct);
 	ice->direct = NULL;
 	ice->direct_fd = -1;
+	if (ice->driven)
+		gw_loop_ctx_set_reader(ice->driven, -1, NULL, NULL);
+}
+
+static bool same_sockaddr(const struct sockaddr_storage *a, socklen_t alen,
+			  const struct sockaddr_storage *b, socklen_t blen)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return alen >= sizeof(*x) && blen >= sizeof(*y) && x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+
+		return alen >= sizeof(*x) && blen >= sizeof(*y) && x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+	}
+	return false;
+}
+
+/* Media receive path of a direct pair (loop_ctx reader on libnice's
+ * socket, @fd a dup of it): an RTP or RTCP datagram (first byte 128-191,
+ * RFC 7983) from the selected remote is read here and handed on; anything
+ * else (STUN, DTLS, another address, an error) is left for libnice.  One
+ * peek and one read per packet instead of libnice's read, its read until
+ * EAGAIN (with a GError) and a GLib dispatch. */
+static bool direct_read(int fd, void *arg)
+{
+	struct gw_ice_agent *ice = arg;
+	static __thread uint8_t buf[DIRECT_RX_MAX];
+	struct sockaddr_storage from;
+	struct iovec iov = { buf, 1 };
+	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
+			    .msg_iovlen = 1 };
+	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK;
+	if (n < 1 || n > (ssize_t)sizeof(buf) || buf[0] < 128 || buf[0] > 191 ||
+	    !same_sockaddr(&from, m.msg_namelen, &ice->direct_to, ice->direct_len))
+		return false;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n <= 0)
+		return false;
+	ice->rx_packets++;
+	ice->rx_bytes += (uint64_t)n;
+	ice->direct_rx_packets++;
+	if (ice->recvh)
+		ice->recvh(buf, (size_t)n, ice->arg); /* may close the agent */
+	return true;
 }
 
 /* Point the direct send path at the currently selected pair, if it is a
@@ -71,6 +135,8 @@ static void direct_refresh(struct gw_ice_agent *ice)
 								 : sizeof(struct sockaddr_in);
 	ice->direct_fd = g_socket_get_fd(sock);
 	ice->direct = sock;
+	if (ice->driven && gw_loop_ctx_set_reader(ice->driven, ice->direct_fd, direct_read, ice))
+		gw_debug(ice->name, "ice: media receive stays with libnice");
 }
 
 static void obj_deref_notify(gpointer obj)
@@ -587,6 +653,7 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
 	out->tx_packets = ice->tx_packets;
 	out->tx_bytes = ice->tx_bytes;
 	out->direct_packets = ice->direct_packets;
+	out->direct_rx_packets = ice->direct_rx_packets;
 	if (OPEN(ice) &&
 	    nice_agent_get_selected_pair(ice->agent, ice->stream, COMPONENT, &l, &r)) {
 		out->have_pair = true;

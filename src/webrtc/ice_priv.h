@@ -43,6 +43,7 @@ struct gw_ice_agent {
 	struct sockaddr_storage direct_to;
 	socklen_t direct_len;
 	uint64_t direct_packets;
+	uint64_t direct_rx_packets;     /* received by direct_read */
 };
 
 /* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to

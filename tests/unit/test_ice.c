@@ -274,9 +274,13 @@ START_TEST(test_ice_full_agents_connect_by_trickle_and_exchange_datagrams)
 	ck_assert_uint_eq(s.tx_bytes, sizeof(a2b));
 	ck_assert_uint_eq(s.rx_packets, 1);
 	ck_assert_uint_eq(s.rx_bytes, sizeof(b2a));
+	ck_assert_uint_eq(s.direct_rx_packets, 0); /* DTLS (first byte 22): libnice's */
 	ck_assert_uint_eq(s.remote_candidates, p[1].cands->len);
 	gw_ice_agent_stats(p[1].ice, &s);
 	ck_assert_uint_eq(s.remote_candidates, p[0].cands->len); /* 10.0.0.1 not counted */
+	ck_assert_uint_eq(s.rx_packets, 1);
+	if (!driven) /* (driven: see test_ice_consent_holds_while_media_is_read_directly) */
+		ck_assert_uint_eq(s.direct_rx_packets, 0);
 
 	if (driven) /* each agent's sockets and timers in its own driven context */
 		ck_assert_uint_eq(gw_loop_ctx_count(driven), 2);
@@ -451,6 +455,50 @@ START_TEST(test_ice_consent_lost_when_the_peer_disappears)
 	ck_assert_str_eq(p[0].reason, "consent lost");
 	ck_assert_int_eq(p[0].n_state_calls, calls + 1);
 	peer_done(&p[0]);
+}
+END_TEST
+
+static bool never(void *d)
+{
+	(void)d;
+	return false;
+}
+
+/* Media read before libnice (driven contexts) leaves libnice its STUN:
+ * consent checks (RFC 7675; libnice 0.1.21 gives up after 10 s without an
+ * answer) keep passing while RTP flows both ways for 25 s, and RTP is read
+ * on the direct path (all of it but what came while the two sides still
+ * disagreed on the pair: from another address, it is libnice's). */
+START_TEST(test_ice_consent_holds_while_media_is_read_directly)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+	gint64 end;
+	struct peer p[2];
+	struct gw_ice_stats s;
+	unsigned sent = 0;
+
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	end = g_get_monotonic_time() + 25 * G_USEC_PER_SEC;
+	while (g_get_monotonic_time() < end) {
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rtp, sizeof(rtp)), 0);
+		ck_assert_int_eq(gw_ice_agent_send(p[1].ice, rtp, sizeof(rtp)), 0);
+		sent++;
+		run_until(never, NULL, 20);
+		ck_assert_msg(p[0].state == GW_ICE_CONNECTED && p[1].state == GW_ICE_CONNECTED,
+			      "A %s (%s), B %s (%s)", gw_ice_state_name(p[0].state), p[0].reason,
+			      gw_ice_state_name(p[1].state), p[1].reason);
+	}
+	run_until(never, NULL, 100);
+	for (int i = 0; i < 2; i++) {
+		gw_ice_agent_stats(p[i].ice, &s);
+		ck_assert_uint_eq(s.rx_packets, sent);
+		ck_assert_uint_ge(s.direct_rx_packets, sent - 10);
+	}
+	peer_done(&p[0]);
+	peer_done(&p[1]);
 }
 END_TEST
 
@@ -782,6 +830,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_lite_controlled_agent_connects_to_full_controlling_agent);
 	tcase_add_test(drv, test_ice_agent_fails_when_the_peer_never_answers);
 	tcase_add_test(drv, test_ice_consent_lost_when_the_peer_disappears);
+	tcase_add_test(drv, test_ice_consent_holds_while_media_is_read_directly);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);
