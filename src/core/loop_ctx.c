@@ -79,7 +79,8 @@ struct gw_loop_ctx {
 	bool warned;                    /* about a fd we could not watch */
 	gint64 deadline;                /* monotonic µs, -1: none */
 	gw_loop_ctx_reader_h *reader;   /* sees its file first; NULL: none */
-	void *reader_arg;               /* not referenced */
+	void *reader_arg;               /* no reference held: the caller removes
+					 * the reader before it goes */
 	dev_t reader_dev;
 	ino_t reader_ino;
 	guint slot;                     /* in loop->due, NO_SLOT if none */
@@ -543,6 +544,7 @@ int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *
 {
 	struct stat st;
 
+	g_return_val_if_fail(c && gw_loop_is_current(c->loop), EINVAL);
 	c->reader = NULL;
 	for (guint i = 0; i < c->nregs; i++)
 		c->regs[i].reader = false;
@@ -550,6 +552,8 @@ int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *
 		return 0;
 	if (fstat(fd, &st))
 		return errno;
+	if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return ENOTSUP; /* cannot be told from another file */
 	c->reader = fn;
 	c->reader_arg = arg;
 	c->reader_dev = st.st_dev;

@@ -691,8 +691,9 @@ void gw_ice_agent_close(struct gw_ice_agent *ice)
 
 		gw_loop_ctx_stats(ice->driven, &st);
 		gw_debug(ice->name, "ice: libnice's context ran %" G_GUINT64_FORMAT " times for %"
-			 G_GUINT64_FORMAT " packets in, its fds registered %" G_GUINT64_FORMAT
-			 " time(s)", st.cycles, ice->rx_packets, st.resyncs);
+			 G_GUINT64_FORMAT " packets in (%" G_GUINT64_FORMAT " read before it), its "
+			 "fds registered %" G_GUINT64_FORMAT " time(s)", st.cycles, ice->rx_packets,
+			 ice->direct_rx_packets, st.resyncs);
 	}
 	g_signal_handlers_disconnect_by_data(agent, ice);
 	nice_agent_attach_recv(agent, ice->stream, COMPONENT, ice->nctx, NULL, NULL);

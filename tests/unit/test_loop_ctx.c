@@ -5,12 +5,14 @@
  * by the test thread itself; one runs on a media loop's thread.  Sockets
  * are UDP on 127.0.0.1.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <check.h>
 #include <gio/gio.h>
@@ -449,9 +451,27 @@ START_TEST(test_loop_ctx_reader_sees_its_file_first)
 	guint16 port;
 	GSource *src;
 
+	struct rx other = { 0 };
+	guint16 other_port;
+	GSource *other_src;
+	int efd;
+
+	/* set before its file is registered (the source comes after) */
 	r.sock = udp_socket(&port);
+	ck_assert_int_eq(gw_loop_ctx_set_reader(c, g_socket_get_fd(r.sock), read_first, &f), 0);
 	src = watch(&r, gw_loop_ctx_context(c));
+	/* another socket of the context is not the reader's */
+	other.sock = udp_socket(&other_port);
+	other_src = watch(&other, gw_loop_ctx_context(c));
 	run_for(50);
+	send_to(other_port, "other");
+	ck_assert(run_until(&other.count, 2000));
+	ck_assert_int_eq(g_atomic_int_get(&f.calls), 0);
+	/* files that cannot be told apart (eventfds share one inode) are refused */
+	efd = eventfd(0, EFD_CLOEXEC);
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(gw_loop_ctx_set_reader(c, efd, read_first, &f), ENOTSUP);
+	close(efd);
 	ck_assert_int_eq(gw_loop_ctx_set_reader(c, g_socket_get_fd(r.sock), read_first, &f), 0);
 	send_to(port, "taken");
 	run_for(300);
@@ -477,7 +497,10 @@ START_TEST(test_loop_ctx_reader_sees_its_file_first)
 	ck_assert_uint_eq(gw_loop_ctx_count(control), 0);
 	g_source_destroy(src);
 	g_source_unref(src);
+	g_source_destroy(other_src);
+	g_source_unref(other_src);
 	g_object_unref(r.sock);
+	g_object_unref(other.sock);
 }
 END_TEST
 
