@@ -94,6 +94,7 @@ struct gw_config {
 	int signal_max_frame;
 	int signal_hello_timeout;
 	int signal_resume_timeout;
+	int signal_ping_interval;
 	char *signal_allowed_origins; /* origins allowed to open /ws; "" = own, "*" = any */
 
 	/* [auth] */

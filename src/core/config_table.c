@@ -44,6 +44,9 @@ const struct gw_conf_key gw_conf_keys[] = {
 	{ "signal", "resume_timeout", GW_CONF_INT, "10", 0, 300, NULL,
 	  "seconds a session whose WebSocket dropped (no close frame) keeps its calls for the "
 	  "browser to reconnect and resume it; 0 = calls end with the connection", F(signal_resume_timeout) },
+	{ "signal", "ping_interval", GW_CONF_INT, "20", 1, 3600, NULL,
+	  "seconds between WebSocket pings; a connection that answers none for twice as long is "
+	  "closed as lost (the session then waits signal.resume_timeout)", F(signal_ping_interval) },
 	{ "signal", "allowed_origins", GW_CONF_STRING, "", 0, 0, NULL,
 	  "web pages allowed to open /ws: origins (https://app.example.com:8443) separated by spaces "
 	  "or commas; empty = only the gateway's own https://HOST:PORT; * = any page (unsafe unless "

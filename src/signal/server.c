@@ -26,6 +26,7 @@ struct gw_signal {
 	struct lws_http_mount mount_health;
 	struct gw_origin_policy *origins;
 	const char *cfg_allowed_origins; /* as configured, for log lines */
+	lws_retry_bo_t liveness;     /* pings; lws keeps a pointer to it */
 	bool shutting_down;
 };
 
@@ -324,6 +325,14 @@ int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out)
 	info.ssl_private_key_filepath = sig->key_path;
 	info.vhost_name = "rtcsip";
 	info.timeout_secs = 20;
+	/* A browser that vanished (network change, sleep) without a FIN or
+	 * RST leaves a half-open connection TCP keepalive notices only while
+	 * nothing is queued: a ping every ping_interval, answered by every
+	 * browser's WebSocket stack, and the connection is lost without a
+	 * pong for twice as long (then detached, resumable). */
+	sig->liveness.secs_since_valid_ping = (uint16_t)cfg->signal_ping_interval;
+	sig->liveness.secs_since_valid_hangup = (uint16_t)(2 * cfg->signal_ping_interval);
+	info.retry_and_idle_policy = &sig->liveness;
 	info.ka_time = 30;
 	info.ka_probes = 3;
 	info.ka_interval = 5;

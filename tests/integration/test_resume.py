@@ -229,6 +229,32 @@ def check_resume_on_a_full_gateway(d):
     assert "nothing to resume for carol: refusing" in log
 
 
+def check_silent_connection_is_lost_by_ping(d):
+    """A browser that vanished without a FIN leaves a connection that looks
+    open; its WebSocket stack no longer answers pings, so the gateway
+    loses it within 2 x signal.ping_interval (1 s here) and the session
+    waits to be resumed.  One that answers stays."""
+    async def go():
+        a = await connect(d)
+        w = await hello(a, "alice")
+        await asyncio.sleep(3.5)  # the client's loop runs: pings answered
+        await pings(a)
+        mark = len(daemon_log(d))
+        a.transport.pause_reading()  # no more pongs
+        deadline = time.time() + 6
+        while "connection lost" not in daemon_log(d)[mark:]:
+            assert time.time() < deadline, "the silent connection was never noticed"
+            await asyncio.sleep(0.05)
+        b = await connect(d)
+        r = await hello(b, "alice", resume=w["resume"])
+        assert r["resumed"] is True and r["session"] == w["session"], (r, w)
+        await pings(b)
+        await b.close()
+        a.transport.abort()
+    asyncio.run(go())
+    wait_health(d, lambda h: h["sessions"] == 0, 5, "no session left")
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -247,6 +273,10 @@ def main():
     with sip_daemon(HOST, far, groups={"signal": {"resume_timeout": str(RESUME_S),
                                                   "max_sessions": "2"}}) as d:
         res.run("resume_works_on_a_full_gateway", check_resume_on_a_full_gateway, d)
+    with sip_daemon(HOST, far, groups={"signal": {"resume_timeout": str(RESUME_S),
+                                                  "ping_interval": "1"}}) as d:
+        res.run("silent_connection_lost_by_ping_and_resumed",
+                check_silent_connection_is_lost_by_ping, d)
     res.exit()
 
 
