@@ -109,6 +109,9 @@ static struct gw_ws_session *resumable(struct gw_ws_session *self, const char *u
 	return NULL;
 }
 
+/* How long a connection let in beyond signal.max_sessions has to say hello. */
+#define RESUME_HELLO_S 5
+
 /* Sessions that hold a place under signal.max_sessions (detached ones do:
  * their calls go on), those of them a resume token could take over, and
  * connections admitted only to resume. */
@@ -158,6 +161,9 @@ bool gw_api_session_admit(struct gw_ws_session *s)
 	 * must resume one (on_hello) within signal.hello_timeout. */
 	if (resuming < resumable) {
 		s->resume_only = true;
+		/* a browser that resumes says hello at once: hold the door
+		 * place briefly */
+		gw_ws_session_hurry_hello(s, RESUME_HELLO_S);
 		gw_info(s->log, "signal.max_sessions (%u) reached: admitted only to resume one of "
 			"the %u sessions", s->cfg->max_sessions, resumable);
 		return true;

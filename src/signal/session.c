@@ -56,9 +56,9 @@ static gboolean hello_timeout(gpointer arg)
 
 	s->hello_timer = 0;
 	if (!s->user) {
-		gw_info(s->log, "no hello within %u s: closing", s->cfg->hello_timeout_s);
+		gw_info(s->log, "no hello within %u s: closing", s->hello_s);
 		gw_ws_session_error(s, NULL, NULL, GW_ERR_UNAUTHORIZED, "no hello within %u s",
-				    s->cfg->hello_timeout_s);
+				    s->hello_s);
 		gw_ws_session_close(s, "hello timeout");
 	}
 	return G_SOURCE_REMOVE;
@@ -103,10 +103,21 @@ struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_
 
 	s->wsi = wsi;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, cfg->hello_timeout_s,
-						    hello_timeout, gw_obj_ref(s), gw_obj_release);
+	s->hello_s = cfg->hello_timeout_s;
+	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, s->hello_s, hello_timeout,
+						    gw_obj_ref(s), gw_obj_release);
 	gw_info(s->log, "connected from %s", peer);
 	return s;
+}
+
+void gw_ws_session_hurry_hello(struct gw_ws_session *s, unsigned seconds)
+{
+	if (!s->hello_timer || seconds >= s->hello_s)
+		return;
+	g_source_remove(s->hello_timer);
+	s->hello_s = seconds;
+	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, s->hello_s, hello_timeout,
+						    gw_obj_ref(s), gw_obj_release);
 }
 
 void gw_ws_session_set_user(struct gw_ws_session *s, const char *user)

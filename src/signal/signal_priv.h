@@ -36,6 +36,7 @@ struct gw_ws_session {
 	bool closing;            /* close after the queue drains */
 	char close_reason[64];
 	guint hello_timer;
+	unsigned hello_s;        /* what hello_timer waits */
 	const struct gw_signal_cfg *cfg;
 	/* Unit tests: replies go to @sink instead of a socket. */
 	void (*sink)(const char *text, void *arg);
@@ -80,6 +81,9 @@ void gw_ws_session_new_resume_token(struct gw_ws_session *s);
 /* Does @token resume @s? (constant time) */
 bool gw_ws_session_resumable(const struct gw_ws_session *s, const char *token);
 void gw_ws_session_set_user(struct gw_ws_session *s, const char *user);
+/* Close @s if it has not said hello within @seconds of now, when that is
+ * sooner than its hello timer. */
+void gw_ws_session_hurry_hello(struct gw_ws_session *s, unsigned seconds);
 
 /* api.c: one complete message from a session. */
 void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);

@@ -221,6 +221,13 @@ def check_resume_on_a_full_gateway(d):
         r = await hello(f, "dave")
         assert r["resumed"] is False and r["user"] == "dave", r
         await pings(f)
+        # a door place is held briefly: 5 s to say hello, not hello_timeout's 10
+        t0 = time.time()
+        g = await connect(d)
+        m = await recv(g, 10)
+        assert m["type"] == "error" and m["message"] == "no hello within 5 s", m
+        assert 4 < time.time() - t0 < 8, time.time() - t0
+        await asyncio.wait_for(g.wait_closed(), 5)
         for ws in (e, f):
             await ws.close()
     asyncio.run(go())
