@@ -330,6 +330,11 @@ def check_no_incoming_times_out():
 def check_unanswered_call_gives_up_after_max_wait():
     with Switchboard(silent=["void"]) as sb:
         rc, rep, _ = finish_client(start_client(sb.url, "--to", "void", "--max-wait", "2"), timeout=30)
+        # the client sent it before its close frame; the switchboard's
+        # thread may not have read it yet when the client has exited
+        deadline = time.time() + 5
+        while not sb.received("hangup") and time.time() < deadline:
+            time.sleep(0.05)
         hangups = [u for _, u, _ in sb.received("hangup")]
     c = rep["calls"][0]
     assert rc == 1 and not c["ok"] and c["code"] == 408, c
