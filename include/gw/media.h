@@ -70,6 +70,8 @@ struct gw_media_config {
 #define GW_MEDIA_PTIME_MIN                10
 #define GW_MEDIA_PTIME_MAX                60
 #define GW_MEDIA_PTIME_STEP               10
+#define GW_MEDIA_PTIME_OK(ms) ((ms) >= GW_MEDIA_PTIME_MIN && (ms) <= GW_MEDIA_PTIME_MAX && \
+			       (ms) % GW_MEDIA_PTIME_STEP == 0)
 
 #define GW_MEDIA_OPUS_COMPLEXITY_DEFAULT  5
 #define GW_MEDIA_OPUS_BITRATE_DEFAULT     32000

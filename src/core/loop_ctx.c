@@ -220,6 +220,12 @@ static bool same_file(const struct reg *r)
 	return r->unique && !fstat(r->fd, &st) && st.st_dev == r->dev && st.st_ino == r->ino;
 }
 
+/* Is @r's file the one the reader was set on? */
+static bool reader_file(const struct gw_loop_ctx *c, const struct reg *r)
+{
+	return c->reader && r->unique && r->dev == c->reader_dev && r->ino == c->reader_ino;
+}
+
 static bool same_files(const struct gw_loop_ctx *c)
 {
 	for (guint i = 0; i < c->nregs; i++)
@@ -251,8 +257,7 @@ static void register_all(struct gw_loop_ctx *c)
 			r->dev = st.st_dev;
 			r->ino = st.st_ino;
 			r->unique = S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode);
-			r->reader = c->reader && r->unique && st.st_dev == c->reader_dev &&
-				    st.st_ino == c->reader_ino;
+			r->reader = reader_file(c, r);
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
@@ -543,25 +548,25 @@ void gw_loop_ctx_free(struct gw_loop_ctx *c)
 int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg)
 {
 	struct stat st;
+	int err = 0;
 
 	g_return_val_if_fail(c && gw_loop_is_current(c->loop), EINVAL);
 	c->reader = NULL;
-	for (guint i = 0; i < c->nregs; i++)
-		c->regs[i].reader = false;
 	if (!fn || fd < 0)
-		return 0;
-	if (fstat(fd, &st))
-		return errno;
-	if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
-		return ENOTSUP; /* cannot be told from another file */
-	c->reader = fn;
-	c->reader_arg = arg;
-	c->reader_dev = st.st_dev;
-	c->reader_ino = st.st_ino;
+		; /* removed */
+	else if (fstat(fd, &st))
+		err = errno;
+	else if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
+		err = ENOTSUP; /* cannot be told from another file */
+	else {
+		c->reader = fn;
+		c->reader_arg = arg;
+		c->reader_dev = st.st_dev;
+		c->reader_ino = st.st_ino;
+	}
 	for (guint i = 0; i < c->nregs; i++)
-		c->regs[i].reader = c->regs[i].unique && c->regs[i].dev == st.st_dev &&
-				    c->regs[i].ino == st.st_ino;
-	return 0;
+		c->regs[i].reader = reader_file(c, &c->regs[i]);
+	return err;
 }
 
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out)

@@ -23,6 +23,7 @@
 #include <glib.h>
 #include "gw/rtp_socket.h"
 #include "gw/loop.h"
+#include "gw/net.h"
 #include "gw/obj.h"
 #include "gw/log.h"
 
@@ -143,21 +144,6 @@ static bool addr_is_unspecified(const struct sockaddr_storage *a)
 	if (a->ss_family == AF_INET6)
 		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
 	return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
-}
-
-static bool addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-	return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
 
 static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
@@ -330,7 +316,7 @@ static bool symmetric_accept(struct gw_rtp_socket *s, const struct sockaddr_stor
 	char was[64], now[64];
 
 	if (s->latched) {
-		if (addr_equal(from, &s->remote))
+		if (gw_sockaddr_equal(from, &s->remote))
 			return true;
 		s->st.foreign++;
 		return false;

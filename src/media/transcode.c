@@ -55,8 +55,7 @@ static bool bridgeable(enum gw_media_codec browser, enum gw_media_codec sip)
 static bool sip_side_ok(enum gw_media_codec codec, int pt, unsigned ptime, int te_pt)
 {
 	return is_sip_codec(codec) && pt_ok(pt, false) && pt_ok(te_pt, true) &&
-	       ptime >= GW_MEDIA_PTIME_MIN && ptime <= GW_MEDIA_PTIME_MAX &&
-	       ptime % GW_MEDIA_PTIME_STEP == 0;
+	       GW_MEDIA_PTIME_OK(ptime);
 }
 
 static int config_check(const struct gw_media_config *cfg)

@@ -74,6 +74,14 @@ void gw_ws_session_new_resume_token(struct gw_ws_session *s)
 			g_snprintf(s->resume + 2 * i, 3, "%02x", r[i]);
 }
 
+/* Close @s unless it says hello within @seconds (the timer holds a ref). */
+static void arm_hello(struct gw_ws_session *s, unsigned seconds)
+{
+	s->hello_s = seconds;
+	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, seconds, hello_timeout,
+						    gw_obj_ref(s), gw_obj_release);
+}
+
 static struct gw_ws_session *session_alloc(const struct gw_signal_cfg *cfg)
 {
 	struct gw_ws_session *s = gw_obj_alloc(sizeof(*s), session_destroy);
@@ -103,9 +111,7 @@ struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_
 
 	s->wsi = wsi;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
-	s->hello_s = cfg->hello_timeout_s;
-	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, s->hello_s, hello_timeout,
-						    gw_obj_ref(s), gw_obj_release);
+	arm_hello(s, cfg->hello_timeout_s);
 	gw_info(s->log, "connected from %s", peer);
 	return s;
 }
@@ -115,9 +121,7 @@ void gw_ws_session_hurry_hello(struct gw_ws_session *s, unsigned seconds)
 	if (!s->hello_timer || seconds >= s->hello_s)
 		return;
 	g_source_remove(s->hello_timer);
-	s->hello_s = seconds;
-	s->hello_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, s->hello_s, hello_timeout,
-						    gw_obj_ref(s), gw_obj_release);
+	arm_hello(s, seconds);
 }
 
 void gw_ws_session_set_user(struct gw_ws_session *s, const char *user)

@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "gw/log.h"
+#include "gw/net.h"
 #include "gw/obj.h"
 #include "webrtc/ice_priv.h"
 
@@ -63,26 +64,6 @@ static void direct_drop(struct gw_ice_agent *ice)
 		gw_loop_ctx_set_reader(ice->driven, -1, NULL, NULL);
 }
 
-static bool same_sockaddr(const struct sockaddr_storage *a, socklen_t alen,
-			  const struct sockaddr_storage *b, socklen_t blen)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-
-		return alen >= sizeof(*x) && blen >= sizeof(*y) && x->sin_port == y->sin_port &&
-		       x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-
-		return alen >= sizeof(*x) && blen >= sizeof(*y) && x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
-	}
-	return false;
-}
-
 /* Media receive path of a direct pair (loop_ctx reader on libnice's
  * socket, @fd a dup of it): an RTP or RTCP datagram (first byte 128-191,
  * RFC 7983) from the selected remote is read here and handed on; anything
@@ -102,7 +83,7 @@ static bool direct_read(int fd, void *arg)
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK;
 	if (n < 1 || n > (ssize_t)sizeof(buf) || buf[0] < 128 || buf[0] > 191 ||
-	    !same_sockaddr(&from, m.msg_namelen, &ice->direct_to, ice->direct_len))
+	    !gw_sockaddr_equal(&from, &ice->direct_to))
 		return false;
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n <= 0)

@@ -167,6 +167,14 @@ def check_incoming_call_waits_for_resumed_session(d):
     wait_idle(d)
 
 
+async def log_shows(d, mark, text, timeout, what):
+    """Wait until the daemon's log after @mark contains @text."""
+    deadline = time.time() + timeout
+    while text not in daemon_log(d)[mark:]:
+        assert time.time() < deadline, what
+        await asyncio.sleep(0.05)
+
+
 async def refused(ws):
     """The gateway says `limit` and closes the connection."""
     m = await recv(ws)
@@ -201,10 +209,7 @@ def check_resume_on_a_full_gateway(d):
         # the same for a connection the gateway saw drop
         mark = len(daemon_log(d))
         drop(x)
-        deadline = time.time() + 5
-        while "connection lost" not in daemon_log(d)[mark:]:
-            assert time.time() < deadline, "the gateway never saw the drop"
-            await asyncio.sleep(0.05)
+        await log_shows(d, mark, "connection lost", 5, "the gateway never saw the drop")
         # one hello only: a refused one closes the connection
         bad = await connect(d)
         await bad.send(json.dumps({"type": "hello", "user": "", "tid": "h"}))
@@ -248,10 +253,7 @@ def check_silent_connection_is_lost_by_ping(d):
         await pings(a)
         mark = len(daemon_log(d))
         a.transport.pause_reading()  # no more pongs
-        deadline = time.time() + 6
-        while "connection lost" not in daemon_log(d)[mark:]:
-            assert time.time() < deadline, "the silent connection was never noticed"
-            await asyncio.sleep(0.05)
+        await log_shows(d, mark, "connection lost", 6, "the silent connection was never noticed")
         b = await connect(d)
         r = await hello(b, "alice", resume=w["resume"])
         assert r["resumed"] is True and r["session"] == w["session"], (r, w)
