@@ -1,6 +1,8 @@
 # Unit tests: one Check program per module, each linked against libgw.
 TEST_CFLAGS_COMMON = $(AM_CFLAGS) $(CHECK_CFLAGS) -DGW_TEST_SRCDIR='"$(abs_top_srcdir)"'
 TEST_LIBS_COMMON = libgw.la $(CHECK_LIBS)
+# gw_check_run(): how every unit test main() runs its suite.
+EXTRA_DIST += tests/unit/gw_check.h
 AM_TESTS_ENVIRONMENT = export GW_TEST_SRCDIR='$(abs_top_srcdir)'; export GW_TEST_BUILDDIR='$(abs_top_builddir)'; export CK_DEFAULT_TIMEOUT=60;
 
 check_PROGRAMS += tests/unit/test_core tests/unit/test_config tests/unit/test_api

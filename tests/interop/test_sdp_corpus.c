@@ -5,7 +5,7 @@
  * browser SDP must either be answered (one audio m-line accepted, every
  * other one refused with port 0 and its mid) or refused with a reason
  * because it has no usable audio.  Exits 77 (skip) without the fixtures. */
-#include <check.h>
+#include "../unit/gw_check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,7 +230,6 @@ END_TEST
 int main(void)
 {
 	const char *top = g_getenv("GW_TEST_SRCDIR");
-	SRunner *sr;
 	Suite *s;
 	TCase *tc;
 	int failed;
@@ -246,10 +245,7 @@ int main(void)
 	tcase_add_test(tc, test_sdp_corpus_browser_sdp_parses_and_answers);
 	tcase_add_test(tc, test_sdp_corpus_sip_sdp_parses_and_is_not_webrtc);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = gw_check_run(s);
 	g_free(fixtures);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

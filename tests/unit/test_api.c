@@ -1,6 +1,6 @@
 /* test_api.c — JSON API v1 framing: every malformed message gets the right
  * error code, the session keeps working, hello/ping/JWT behave. */
-#include <check.h>
+#include "gw_check.h"
 #include <glib.h>
 #include <string.h>
 #include <openssl/hmac.h>
@@ -263,8 +263,6 @@ int main(void)
 {
 	Suite *s = suite_create("api");
 	TCase *tc = tcase_create("api");
-	SRunner *sr;
-	int failed;
 
 	gw_signal_register("call", never_called);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -276,9 +274,5 @@ int main(void)
 	tcase_add_test(tc, test_api_fragments_are_assembled_into_one_message);
 	tcase_add_test(tc, test_api_jwt_good_expired_and_forged_tokens);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

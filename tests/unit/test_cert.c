@@ -1,6 +1,6 @@
 /* test_cert.c — the gateway certificate: generated once, loaded after,
  * fingerprint as SDP wants it, bad files refused with a reason. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -222,8 +222,6 @@ int main(void)
 {
 	Suite *s = suite_create("cert");
 	TCase *tc = tcase_create("cert");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -237,9 +235,5 @@ int main(void)
 	tcase_add_test(tc, test_cert_bad_common_name_refused);
 	tcase_add_test(tc, test_cert_fingerprint_check_accepts_sdp_forms_refuses_others);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

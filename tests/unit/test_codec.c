@@ -2,7 +2,7 @@
  * spandsp: a 1 kHz tone survives each codec at the right frequency and with
  * a sane SNR, Opus FEC data is recognised, bad payloads are refused.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -153,8 +153,6 @@ int main(void)
 {
 	Suite *s = suite_create("codec");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_codec_pcmu_keeps_1khz_tone);
 	tcase_add_test(tc, test_codec_pcma_keeps_1khz_tone);
@@ -164,9 +162,5 @@ int main(void)
 	tcase_add_test(tc, test_codec_payload_duration_per_codec);
 	tcase_add_test(tc, test_codec_refuses_bad_payloads_and_settings);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

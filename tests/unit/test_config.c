@@ -1,6 +1,6 @@
 /* test_config.c — the key tables drive parsing, validation and the sample:
  * fixed groups, [sip], [trunk.NAME] sections, [route] rules and [dids]. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -581,8 +581,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_config_defaults_are_valid_and_typed);
 	tcase_add_test(tc, test_config_values_parse_into_fields);
@@ -605,9 +603,5 @@ int main(void)
 	tcase_add_test(tc, test_config_sip_tables_empty_not_null_when_absent);
 	tcase_add_test(tc, test_config_key_parse_refuses_and_keeps_field);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

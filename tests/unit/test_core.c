@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <check.h>
+#include "gw_check.h"
 #include <glib.h>
 #include "gw/obj.h"
 #include "gw/loop.h"
@@ -350,8 +350,6 @@ int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_obj_destructor_runs_at_last_deref);
@@ -361,9 +359,5 @@ int main(void)
 	tcase_add_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round);
 	tcase_add_test(tc, test_loop_watches_run_ready_fds_and_honour_removal_mid_batch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

@@ -2,7 +2,7 @@
  * GMainContext, wired through idle callbacks: both role orders, both SRTP
  * profiles (keys proven by an SRTP round trip), fingerprint mismatch,
  * a lost first flight, mangled datagrams, close_notify. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -547,8 +547,6 @@ int main(void)
 {
 	Suite *s = suite_create("dtls");
 	TCase *tc = tcase_create("dtls");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -566,9 +564,5 @@ int main(void)
 	tcase_add_test(tc, test_dtls_retired_endpoint_ignores_alerts_it_cannot_authenticate);
 	tcase_add_test(tc, test_dtls_alloc_refuses_bad_fingerprint_and_late_profile_change);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

@@ -2,7 +2,7 @@
  * once, the generator's packet sequence, and in-band detection of tones made
  * by spandsp's own generator.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,17 +165,11 @@ int main(void)
 {
 	Suite *s = suite_create("dtmf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_dtmf_payload_round_trips);
 	tcase_add_test(tc, test_dtmf_generator_sends_start_updates_and_three_ends);
 	tcase_add_test(tc, test_dtmf_receiver_reports_each_event_once);
 	tcase_add_test(tc, test_dtmf_detects_every_inband_digit_once_with_duration);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

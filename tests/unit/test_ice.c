@@ -14,7 +14,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <check.h>
+#include "gw_check.h"
 #include <glib.h>
 #include "gw/ice.h"
 #include "gw/log.h"
@@ -872,14 +872,8 @@ static Suite *ice_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ice_suite());
-	int failed;
-
 	gw_log_capture_glib();
 	if (getenv("GW_TEST_VERBOSE"))
 		gw_log_set_level(GW_LOG_TRACE);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(ice_suite());
 }

@@ -3,7 +3,7 @@
  * stays under the bound, the delay stays bounded when it does not, packets
  * come out in order across timestamp wraparound, and silence cuts delay.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,8 +297,6 @@ int main(void)
 {
 	Suite *s = suite_create("jitter");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_jitter_no_loss_below_bound);
 	tcase_add_test(tc, test_jitter_no_loss_with_ptime_30_and_60);
@@ -308,9 +306,5 @@ int main(void)
 	tcase_add_test(tc, test_jitter_late_packet_refused_and_counted);
 	tcase_add_test(tc, test_jitter_keeps_payloads_when_a_longer_packet_widens_the_slots);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

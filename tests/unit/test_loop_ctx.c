@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <check.h>
+#include "gw_check.h"
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include "gw/loop.h"
@@ -677,8 +677,6 @@ int main(void)
 {
 	Suite *s = suite_create("loop_ctx");
 	TCase *tc = tcase_create("driven");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -692,9 +690,5 @@ int main(void)
 	tcase_add_test(tc, test_loop_ctx_out_of_fds_polls_then_recovers);
 	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <check.h>
+#include "gw_check.h"
 #include <gio/gio.h>
 #include <glib.h>
 #include "gw/loop.h"
@@ -331,8 +331,6 @@ int main(void)
 {
 	Suite *s = suite_create("loop_paced");
 	TCase *tc = tcase_create("paced");
-	SRunner *sr;
-	int failed;
 
 	g_mutex_init(&seen.lock);
 	g_cond_init(&seen.cond);
@@ -343,9 +341,5 @@ int main(void)
 	tcase_add_test(tc, test_paced_idle_loop_waits_in_nanosleep_never_in_poll);
 	tcase_add_test(tc, test_unpaced_idle_loop_waits_in_poll);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

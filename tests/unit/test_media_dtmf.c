@@ -4,7 +4,7 @@
  * browser asks for go out as RFC 4733, in-band tones from the trunk are
  * detected, and timestamps never go backwards.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,8 +260,6 @@ int main(void)
 {
 	Suite *s = suite_create("media_dtmf");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_media_dtmf_browser_events_reach_sip_on_8k_clock);
@@ -270,9 +268,5 @@ int main(void)
 	tcase_add_test(tc, test_media_dtmf_sip_events_reach_browser_and_are_reported_once);
 	tcase_add_test(tc, test_media_dtmf_inband_from_sip_detected_once_each);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

@@ -4,7 +4,7 @@
  * passthrough byte-exactness, malformed RTP, comfort noise, hold, re-INVITE
  * codec change and config refusal.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -559,8 +559,6 @@ int main(void)
 {
 	Suite *s = suite_create("media_session");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_media_sip_ptime30_to_browser_20ms_without_gaps);
@@ -576,9 +574,5 @@ int main(void)
 	tcase_add_test(tc, test_media_reinvite_switches_sip_codec_keeping_ssrc);
 	tcase_add_test(tc, test_media_bad_config_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }

@@ -1,6 +1,6 @@
 /* test_origin.c — signal.allowed_origins: which web pages may open /ws
  * (src/signal/origin.c). */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -113,8 +113,6 @@ int main(void)
 {
 	Suite *s = suite_create("origin");
 	TCase *tc = tcase_create("policy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_origin_default_allows_only_own_https_origin);
 	tcase_add_test(tc, test_origin_absent_header_is_allowed);
@@ -122,9 +120,5 @@ int main(void)
 	tcase_add_test(tc, test_origin_star_allows_any_page);
 	tcase_add_test(tc, test_origin_bad_config_refused_with_reason);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

@@ -1,6 +1,6 @@
 /* test_rtcp.c — RTCP reports built and parsed back, RTT from LSR/DLSR,
  * loss and jitter on a scripted stream, malformed compounds refused. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -272,8 +272,6 @@ int main(void)
 {
 	Suite *s = suite_create("rtcp");
 	TCase *tc = tcase_create("rtcp");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_rtcp_sr_with_block_and_cname_parses_back);
@@ -285,9 +283,5 @@ int main(void)
 	tcase_add_test(tc, test_rtcp_feedback_skipped_and_mux_demux);
 	tcase_add_test(tc, test_rtcp_ntp_conversion);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

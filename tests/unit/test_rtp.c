@@ -1,5 +1,5 @@
 /* test_rtp.c — RTP header parse/write, sequence arithmetic, RTP sender. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,11 +275,5 @@ static Suite *rtp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(rtp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(rtp_suite());
 }

@@ -5,7 +5,7 @@
  * The socket lives on media loop 0; the test thread runs socket operations
  * there with on_loop() and plays the far ends with plain blocking sockets.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -745,8 +745,6 @@ int main(void)
 {
 	Suite *su = suite_create("rtp_socket");
 	TCase *tc = tcase_create("rtp_socket");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_open_in_range_binds_even_rtp_port_and_next_for_rtcp);
@@ -764,9 +762,5 @@ int main(void)
 	tcase_add_test(tc, test_close_on_loop_stops_callbacks_and_frees_ports);
 	tcase_add_test(tc, test_close_from_callback_stops_delivery_mid_burst);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(su);
 }

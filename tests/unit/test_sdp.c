@@ -1,7 +1,7 @@
 /* test_sdp.c — the SDP model (parse, print, candidates) and the JSEP
  * offer/answer builders, with rtcsip's own samples shaped like what Chrome,
  * Firefox and SIP phones send. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -962,11 +962,5 @@ static Suite *sdp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sdp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(sdp_suite());
 }

@@ -3,7 +3,7 @@
  * carrier SBC, hold and re-INVITE variants, answers to our offers, bad
  * input, and (when ../shared/fixtures is there) every SIP-gear SDP listed in
  * its MANIFEST.tsv. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -988,11 +988,5 @@ static Suite *sdp_sip_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sdp_sip_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(sdp_sip_suite());
 }

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
-#include <check.h>
+#include "gw_check.h"
 #include <glib.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -1354,18 +1354,11 @@ static Suite *suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	if (access(SIPP, X_OK) != 0) {
 		printf("SKIP: %s not found (Debian package sip-tester)\n", SIPP);
 		return 77;
 	}
 	if (getenv("GW_TEST_DEBUG"))
 		gw_log_set_level(GW_LOG_DEBUG);
-	sr = srunner_create(suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(suite());
 }

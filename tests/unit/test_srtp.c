@@ -1,6 +1,6 @@
 /* test_srtp.c — SRTP/SRTCP with libsrtp2: round trips in both profiles,
  * forged, replayed and truncated packets dropped and counted. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -276,8 +276,6 @@ int main(void)
 {
 	Suite *s = suite_create("srtp");
 	TCase *tc = tcase_create("srtp");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_srtp_round_trip_aes_cm_sha1_80);
@@ -289,9 +287,5 @@ int main(void)
 	tcase_add_test(tc, test_srtp_protect_refuses_buffer_without_room_for_tag);
 	tcase_add_test(tc, test_srtp_alloc_refuses_unknown_profile_or_lengths);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

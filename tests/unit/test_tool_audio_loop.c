@@ -4,7 +4,7 @@
  * probe's gap must be silent, the onset detector must find the tone after
  * the gap (and nothing else), and the codec delay must be what the codecs
  * really add. */
-#include <check.h>
+#include "gw_check.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -152,8 +152,6 @@ int main(void)
 {
 	Suite *s = suite_create("tool_audio_loop");
 	TCase *tc = tcase_create("audio_loop");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_opus_loop_decodes_to_the_tone_across_the_loop_boundary);
 	tcase_add_test(tc, test_probe_loop_is_silent_for_100_ms_then_the_tone);
@@ -161,9 +159,5 @@ int main(void)
 	tcase_add_test(tc, test_codec_delay_is_what_the_codec_chain_adds);
 	tcase_add_test(tc, test_onset_is_the_tone_after_a_gap_and_nothing_else);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return gw_check_run(s);
 }

@@ -2,7 +2,7 @@
  * codecs, measured: a 1 kHz tone both ways for PCMU, PCMA and G.722; Opus
  * FEC against PLC under 5 % loss; loss bursts without clicks.
  */
-#include <check.h>
+#include "gw_check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,8 +282,6 @@ int main(void)
 {
 	Suite *s = suite_create("transcode");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_transcode_browser_tone_reaches_sip_pcmu);
@@ -295,9 +293,5 @@ int main(void)
 	tcase_add_test(tc, test_transcode_fec_beats_plc_under_5pct_single_loss);
 	tcase_add_test(tc, test_transcode_loss_bursts_concealed_without_clicks);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return gw_check_run(s);
 }
