@@ -13,8 +13,13 @@
  * browser out).  Passthrough call: the same SRTP and UDP, no codec.
  *
  * CPU time is CLOCK_PROCESS_CPUTIME_ID (user + system: the loopback
- * receive path runs in the sender's system time), best of 3.  Prints one
- * JSON object.  Single-threaded.
+ * receive path runs in the sender's system time).  Each of RUNS rounds
+ * measures every part once, back to back; the figure is the round with the
+ * median total, and the lowest and highest totals are printed beside it.  The median,
+ * not the best: the daemon's figure it is divided by is an average over
+ * many seconds on the same shared core, interference included, and the
+ * best of a few short runs swung 5100-7000 us here between runs.
+ * Prints one JSON object.  Single-threaded.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -34,6 +39,8 @@
 
 #define PKT_CAP (1500 + GW_SRTP_PROTECT_ROOM)
 
+enum { RUNS = 5 };
+
 static unsigned seconds = 10;
 
 static double cpu_us(void)
@@ -42,19 +49,6 @@ static double cpu_us(void)
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static double best3(double (*fn)(const void *), const void *arg)
-{
-	double best = -1;
-
-	for (int i = 0; i < 3; i++) {
-		double t = fn(arg);
-
-		if (best < 0 || t < best)
-			best = t;
-	}
-	return best;
 }
 
 /* --- codec stages over the load generator's packets: all µs for
@@ -194,14 +188,52 @@ static double udp_run(const void *arg)
 	return t0;
 }
 
+/* One round: every part of both kinds of call, in µs per call-second. */
+struct floor_round {
+	double codec, srtp_t, srtp_p, udp_t, udp_p;
+	double transcode, passthrough;
+};
+
+static void floor_round(struct floor_round *r, const void *chain_arg, size_t opus_size,
+			size_t opus_pkt, size_t pcmu_pkt)
+{
+	size_t pcmu_size = 160;
+	double per_s = 1.0 / seconds;
+
+	r->codec = codec_chain(chain_arg) * per_s;
+	r->srtp_t = srtp_run(&opus_size) * per_s;
+	r->srtp_p = srtp_run(&pcmu_size) * per_s;
+	/* half the pairs carry the browser's packet size, half the SIP side's */
+	r->udp_t = (udp_run(&opus_pkt) + udp_run(&pcmu_pkt)) / 2 * per_s;
+	r->udp_p = udp_run(&pcmu_pkt) * per_s;
+	r->transcode = r->codec + r->srtp_t + r->udp_t;
+	r->passthrough = r->srtp_p + r->udp_p;
+}
+
+static int by_transcode(const void *a, const void *b)
+{
+	double x = ((const struct floor_round *)a)->transcode;
+	double y = ((const struct floor_round *)b)->transcode;
+
+	return (x > y) - (x < y);
+}
+
+static int by_passthrough(const void *a, const void *b)
+{
+	double x = ((const struct floor_round *)a)->passthrough;
+	double y = ((const struct floor_round *)b)->passthrough;
+
+	return (x > y) - (x < y);
+}
+
 int gw_bench_floor(int argc, char **argv)
 {
 	struct gw_media_opus_cfg client = { .complexity = 5, .bitrate = 32000, .fec = true, .loss_pct = 5 };
 	struct gw_media_config daemon;
 	struct gw_tool_audio_loop *opus_loop = NULL;
+	struct floor_round r[RUNS], t, p;
 	const void *chain_arg[2];
-	size_t opus_bytes = 0, opus_size, pcmu_size = 160, opus_pkt, pcmu_pkt;
-	double per_s, codec, srtp_t, srtp_p, udp_t, udp_p;
+	size_t opus_bytes = 0, opus_size, opus_pkt, pcmu_pkt;
 
 	gw_media_config_init(&daemon);
 	if (argc > 0 && atoi(argv[0]) > 0)
@@ -218,23 +250,24 @@ int gw_bench_floor(int argc, char **argv)
 	opus_size = opus_bytes / GW_TOOL_LOOP_FRAMES;
 	/* on the wire: RTP header + payload + the GCM tag (16 bytes) */
 	opus_pkt = 12 + opus_size + 16;
-	pcmu_pkt = 12 + pcmu_size + 16;
-	per_s = 1.0 / seconds;
+	pcmu_pkt = 12 + 160 + 16;
 	chain_arg[0] = opus_loop;
 	chain_arg[1] = &daemon.opus;
-	codec = best3(codec_chain, chain_arg) * per_s;
-	srtp_t = best3(srtp_run, &opus_size) * per_s;
-	srtp_p = best3(srtp_run, &pcmu_size) * per_s;
-	/* half the pairs carry the browser's packet size, half the SIP side's */
-	udp_t = (best3(udp_run, &opus_pkt) + best3(udp_run, &pcmu_pkt)) / 2 * per_s;
-	udp_p = best3(udp_run, &pcmu_pkt) * per_s;
-	printf("{\"seconds\": %u, \"opus_complexity\": %d, \"opus_bitrate\": %d, "
+	for (unsigned i = 0; i < RUNS; i++)
+		floor_round(&r[i], chain_arg, opus_size, opus_pkt, pcmu_pkt);
+	qsort(r, RUNS, sizeof(r[0]), by_transcode);
+	t = r[RUNS / 2];
+	printf("{\"seconds\": %u, \"runs\": %d, \"opus_complexity\": %d, \"opus_bitrate\": %d, "
 	       "\"browser_payload_bytes\": %zu,\n"
-	       " \"transcode_us_per_call_s\": %.1f, \"passthrough_us_per_call_s\": %.1f,\n"
-	       " \"transcode_parts\": {\"codecs\": %.1f, \"srtp\": %.1f, \"udp\": %.1f},\n"
+	       " \"transcode_us_per_call_s\": %.1f, \"transcode_range_us\": [%.1f, %.1f],\n"
+	       " \"transcode_parts\": {\"codecs\": %.1f, \"srtp\": %.1f, \"udp\": %.1f},\n",
+	       seconds, RUNS, daemon.opus.complexity, daemon.opus.bitrate, opus_size,
+	       t.transcode, r[0].transcode, r[RUNS - 1].transcode, t.codec, t.srtp_t, t.udp_t);
+	qsort(r, RUNS, sizeof(r[0]), by_passthrough);
+	p = r[RUNS / 2];
+	printf(" \"passthrough_us_per_call_s\": %.1f, \"passthrough_range_us\": [%.1f, %.1f],\n"
 	       " \"passthrough_parts\": {\"srtp\": %.1f, \"udp\": %.1f}}\n",
-	       seconds, daemon.opus.complexity, daemon.opus.bitrate, opus_size,
-	       codec + srtp_t + udp_t, srtp_p + udp_p, codec, srtp_t, udp_t, srtp_p, udp_p);
+	       p.passthrough, r[0].passthrough, r[RUNS - 1].passthrough, p.srtp_p, p.udp_p);
 	gw_tool_audio_loop_free(opus_loop);
 	return 0;
 }

@@ -50,7 +50,8 @@ def check_step(s, mode):
     keys += ["added_one_way_p50_ms", "added_one_way_p99_ms"] if mode == "passthrough" else ["jitter_buffer_ms"]
     for key in keys:
         assert number(lat[key]), (where, key, lat)
-    for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "floor_us_per_call_s", "ratio_to_floor",
+    for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "floor_us_per_call_s", "floor_before_us",
+                "floor_after_us", "ratio_to_floor",
                 "rss_kib", "rss_idle_kib", "rss_per_call_kib", "load_core_pct", "window_s"):
         assert number(s[key]), (where, key, s.get(key))
     assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
@@ -63,6 +64,11 @@ def check_report(out):
         res = json.load(f)
     fl = res["floor"]
     assert fl["transcode_us_per_call_s"] > fl["passthrough_us_per_call_s"] > 0, fl
+    # each floor figure is the median of its rounds, inside their range
+    assert fl["runs"] >= 3, fl
+    for kind in ("transcode", "passthrough"):
+        lo, hi = fl[f"{kind}_range_us"]
+        assert 0 < lo <= fl[f"{kind}_us_per_call_s"] <= hi, (kind, fl)
     for key in ("cpu", "cores", "kernel"):
         assert res["machine"][key], res["machine"]
     for mode in ("transcode", "passthrough"):
