@@ -6,11 +6,26 @@
  * the media loop has seen the call); it starts receiving once started on
  * its loop; everything else runs on that loop.  A gw_obj.
  *
- * Remote address: set from the far end's SDP.  With symmetric RTP (a trunk
- * option for peers behind NAT) the socket latches to the source of the
- * first RTP packet received after each set_remote, and sends there.
- * Packets from other sources are still delivered (counted) unless latched:
- * once latched, RTP from other sources is dropped and counted.
+ * Remote address: set from the far end's SDP; media is sent there.  Media
+ * is taken from one source only, against RTP injection and the "RTP
+ * bleed" hijack of a call's audio by whoever sends to its port: the SDP
+ * address at its first RTP packet; another source (a far end whose media
+ * leaves from another address or port, a peer behind NAT) once it has sent
+ * GW_RTP_PROBATION RTP packets in sequence with one SSRC (each of a few
+ * sources on probation counted on its own).  RTP from anywhere else is
+ * dropped and counted.  The SDP address takes over from a probation-learned
+ * source at its first packet; another source that passes probation takes
+ * over from one silent for a second (a NAT rebinding).  What is left: a
+ * stranger who sprays the port before a far end that never sends from its
+ * SDP address is taken first, and keeps the call while it keeps sending
+ * (what symmetric RTP has always risked).  Before any SDP address (and during a c=0.0.0.0 hold) every
+ * datagram is delivered and nothing is learned.  A set_remote to another
+ * address or with another symmetric flag learns again; the same one keeps
+ * what was learned.  With symmetric RTP (a trunk option for peers behind
+ * NAT) media is also sent to the learned source ("latched").  Datagrams
+ * that are not RTP version 2 never teach a source; they reach the callback
+ * (which refuses them) until a source is learned, then are dropped unless
+ * they come from it.
  */
 #ifndef GW_RTP_SOCKET_H
 #define GW_RTP_SOCKET_H
@@ -29,9 +44,11 @@ typedef void (gw_rtp_socket_h)(struct gw_rtp_socket *s, uint8_t *buf, size_t len
 struct gw_rtp_socket_stats {
 	uint64_t rtp_in, rtp_out, rtcp_in;
 	uint64_t bytes_in, bytes_out;
-	uint64_t foreign;        /* dropped: from another source than the latched one */
+	uint64_t foreign;        /* dropped: not the learned source, or on probation */
 	uint64_t send_errors;
-	bool latched;
+	bool learned;            /* media is taken from one source now */
+	bool latched;            /* symmetric: and sent to it */
+	char source[64];         /* "IP:port" media is taken from, "" until learned */
 	char remote[64];         /* "IP:port" we send to, "" when none */
 };
 
@@ -52,8 +69,11 @@ uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s); /* RTP port; any thr
 void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
 			 void *arg);
 
+#define GW_RTP_PROBATION 4  /* in-sequence packets that teach a source not in the SDP */
+
 /* Media loop: where to send (@ip "0.0.0.0" or port 0 = nowhere: hold).
- * @symmetric: latch to the first RTP source from now on.  0 or EINVAL. */
+ * @symmetric: send to the learned source, not the SDP address.  0 or
+ * EINVAL. */
 int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
 			     bool symmetric);
 

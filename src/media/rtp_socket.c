@@ -32,6 +32,8 @@
 #define RCVBUF (256 * 1024)  /* ride out a stalled loop (capped by rmem_max) */
 #define KERNEL_PORT_TRIES 32 /* 0,0: kernel ports tried for an even free pair */
 #define RTP_HDR_MIN 12
+#define CANDIDATES 4         /* sources on probation at once */
+#define SOURCE_SILENT_US G_USEC_PER_SEC /* a probation-learned source this quiet may be replaced */
 
 struct gw_rtp_socket {
 	/* Fixed at open; read on any thread. */
@@ -51,8 +53,22 @@ struct gw_rtp_socket {
 
 	struct sockaddr_storage remote; /* where we send */
 	socklen_t remote_len;           /* 0: nowhere (hold, or never set) */
-	bool symmetric;                 /* latch to the first RTP source */
+	struct sockaddr_storage sdp;    /* what the SDP said (remote unless latched) */
+	socklen_t sdp_len;              /* 0: nowhere */
+	bool symmetric;                 /* send to the learned source */
 	bool latched;
+	/* the one source media is taken from (see gw/rtp_socket.h) */
+	bool learned;
+	bool by_sdp;                    /* it is the SDP's address */
+	struct sockaddr_storage source;
+	gint64 source_last_us;          /* its last packet (probation-learned only) */
+	struct {                        /* sources on probation */
+		struct sockaddr_storage addr;
+		uint32_t ssrc;
+		uint16_t seq;
+		unsigned n;             /* in-sequence packets so far, 0: free */
+	} cand[CANDIDATES];
+	unsigned cand_next;             /* the slot a new source takes when all are used */
 
 	struct gw_rtp_socket_stats st;  /* counters only; latched/remote filled on read */
 	uint64_t truncated;             /* datagrams over DGRAM_MAX, dropped */
@@ -308,29 +324,121 @@ uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s)
 	return s ? s->port : 0;
 }
 
-/* Symmetric RTP (RFC 4961 style, for peers behind NAT): may this datagram
- * from @from pass?  Latches on the first RTP one after set_remote. */
-static bool symmetric_accept(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
-			     socklen_t from_len, const uint8_t *buf, size_t len)
+static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage *from,
+		   const uint8_t *buf, size_t len)
 {
-	char was[64], now[64];
+	return len >= RTP_HDR_MIN && (buf[0] >> 6) == 2 && from->ss_family == s->family;
+}
 
-	if (s->latched) {
-		if (gw_sockaddr_equal(from, &s->remote))
-			return true;
-		s->st.foreign++;
-		return false;
-	}
-	/* Only an RTP version 2 header latches: a stray probe must not. */
-	if (len < RTP_HDR_MIN || (buf[0] >> 6) != 2 || from->ss_family != s->family)
-		return true;
-	addr_format(&s->remote, s->remote_len, was, sizeof(was));
-	memcpy(&s->remote, from, from_len);
-	s->remote_len = from_len;
+static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, socklen_t len,
+		  bool by_sdp)
+{
+	char src[64], sdp[64];
+
+	memcpy(&s->source, from, len);
+	s->learned = true;
+	s->by_sdp = by_sdp;
+	s->source_last_us = by_sdp ? 0 : g_get_monotonic_time();
+	memset(s->cand, 0, sizeof(s->cand));
+	addr_format(from, len, src, sizeof(src));
+	addr_format(&s->sdp, s->sdp_len, sdp, sizeof(sdp));
+	if (!by_sdp)
+		gw_info(s->name, "media from %s, not the SDP's %s: taken after %d packets in "
+			"sequence", src, sdp, GW_RTP_PROBATION);
+	else if (s->st.foreign)
+		gw_info(s->name, "media from the SDP's %s (%" G_GUINT64_FORMAT " packets from "
+			"elsewhere dropped so far)", src, s->st.foreign);
+	if (!s->symmetric)
+		return;
 	s->latched = true;
-	addr_format(&s->remote, s->remote_len, now, sizeof(now));
-	gw_info(s->name, "symmetric RTP: latched to %s (SDP said %s)", now, was);
-	return true;
+	if (!gw_sockaddr_equal(from, &s->remote)) {
+		memcpy(&s->remote, from, len);
+		s->remote_len = len;
+		gw_info(s->name, "symmetric RTP: latched to %s (SDP said %s)", src, sdp);
+	}
+}
+
+/* One more RTP packet from @from, not the SDP's address: has its source
+ * now sent GW_RTP_PROBATION in sequence with one SSRC?  Each source on
+ * probation counts on its own (CANDIDATES at once), so a stranger's
+ * packets cannot keep a real far end from completing its run. */
+static bool probation_passed(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
+			     socklen_t from_len, const uint8_t *buf)
+{
+	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	uint32_t ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 |
+			buf[11];
+	unsigned i, free_slot = CANDIDATES;
+
+	for (i = 0; i < CANDIDATES; i++) {
+		if (s->cand[i].n && gw_sockaddr_equal(from, &s->cand[i].addr))
+			break;
+		if (!s->cand[i].n && free_slot == CANDIDATES)
+			free_slot = i;
+	}
+	if (i == CANDIDATES) {
+		if (free_slot == CANDIDATES) {
+			free_slot = s->cand_next;
+			s->cand_next = (s->cand_next + 1) % CANDIDATES;
+		}
+		i = free_slot;
+		memcpy(&s->cand[i].addr, from, from_len);
+		s->cand[i].n = 0;
+	}
+	if (s->cand[i].n && ssrc == s->cand[i].ssrc && seq == (uint16_t)(s->cand[i].seq + 1))
+		s->cand[i].n++;
+	else
+		s->cand[i].n = 1;
+	s->cand[i].ssrc = ssrc;
+	s->cand[i].seq = seq;
+	return s->cand[i].n >= GW_RTP_PROBATION;
+}
+
+static bool foreign(struct gw_rtp_socket *s, const struct sockaddr_storage *from)
+{
+	char str[64];
+
+	if (++s->st.foreign >= 64 && power_of_two(s->st.foreign)) {
+		addr_format(from, sizeof(*from), str, sizeof(str));
+		gw_warn(s->name, "%" G_GUINT64_FORMAT " RTP packets dropped so far from other sources "
+			"than the call's media (latest from %s)", s->st.foreign, str);
+	}
+	return false;
+}
+
+/* May this datagram from @from pass?  One source only once the SDP gave an
+ * address (gw/rtp_socket.h): that address at once, another after
+ * GW_RTP_PROBATION packets in sequence with one SSRC; the SDP's address
+ * takes over from a probation-learned source at its first packet, and
+ * another source that passes probation after the learned one has been
+ * silent for SOURCE_SILENT_US (a NAT rebinding, a far end that moved). */
+static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
+			  socklen_t from_len, const uint8_t *buf, size_t len)
+{
+	if (s->learned && gw_sockaddr_equal(from, &s->source)) {
+		if (!s->by_sdp)
+			s->source_last_us = g_get_monotonic_time();
+		return true;
+	}
+	/* No far end yet (nor during a c=0.0.0.0 hold): nothing to tell a
+	 * source from, nothing learned; the media engine judges. */
+	if (!s->sdp_len)
+		return true;
+	/* Only RTP version 2 teaches a source: a stray probe must not. */
+	if (!is_rtp(s, from, buf, len))
+		return s->learned ? foreign(s, from) : true;
+	if (gw_sockaddr_equal(from, &s->sdp)) {
+		learn(s, from, from_len, true);
+		return true;
+	}
+	if (s->learned && s->by_sdp)
+		return foreign(s, from);
+	if (probation_passed(s, from, from_len, buf) &&
+	    (!s->learned || g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US)) {
+		learn(s, from, from_len, false);
+		return true;
+	}
+	return foreign(s, from);
 }
 
 static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
@@ -345,7 +453,7 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
 				DGRAM_MAX, s->truncated);
 		return;
 	}
-	if (s->symmetric && !symmetric_accept(s, h->msg_name, h->msg_namelen, buf, len))
+	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len))
 		return;
 	s->st.rtp_in++;
 	s->st.bytes_in += len;
@@ -425,6 +533,14 @@ void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_s
 		gw_loop_post(loop, watch_on_loop, s);
 }
 
+/* Forget the learned source: the next media teaches one again. */
+static void unlearn(struct gw_rtp_socket *s)
+{
+	s->learned = false;
+	s->latched = false;
+	memset(s->cand, 0, sizeof(s->cand));
+}
+
 int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
 			     bool symmetric)
 {
@@ -435,21 +551,28 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 	if (!s || addr_parse(ip, port, &a, &alen))
 		return EINVAL;
 	/* RFC 3264 §8.4: c=0.0.0.0 is hold, whatever the family.  Hold also
-	 * disarms latching: a stray packet during hold must not pick where
-	 * media goes; the resuming set_remote re-arms it. */
+	 * forgets the source: a stray packet during hold must not pick where
+	 * media comes from or goes; the resuming set_remote learns again. */
 	if (port == 0 || addr_is_unspecified(&a)) {
 		s->remote_len = 0;
+		s->sdp_len = 0;
 		s->symmetric = false;
-		s->latched = false;
+		unlearn(s);
 		gw_debug(s->name, "remote: none (hold)");
 		return 0;
 	}
 	if (a.ss_family != s->family)
 		return EINVAL;
-	s->remote = a;
-	s->remote_len = alen;
+	/* The same address again (a session refresh, a codec change) keeps
+	 * the source and the latch; another one learns again. */
+	if (!s->sdp_len || !gw_sockaddr_equal(&a, &s->sdp) || symmetric != s->symmetric) {
+		unlearn(s);
+		s->remote = a;
+		s->remote_len = alen;
+	}
+	s->sdp = a;
+	s->sdp_len = alen;
 	s->symmetric = symmetric;
-	s->latched = false;
 	addr_format(&a, alen, str, sizeof(str));
 	gw_debug(s->name, "remote: %s%s", str, symmetric ? " (symmetric)" : "");
 	return 0;
@@ -487,7 +610,9 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 	if (!s || !out)
 		return;
 	*out = s->st;
+	out->learned = s->learned;
 	out->latched = s->latched;
+	addr_format(&s->source, s->learned ? sizeof(s->source) : 0, out->source, sizeof(out->source));
 	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
 }
 

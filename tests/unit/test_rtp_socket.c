@@ -545,7 +545,15 @@ static uint64_t wait_foreign(struct gw_rtp_socket *s, uint64_t n)
 	return got;
 }
 
-START_TEST(test_symmetric_latches_to_first_rtp_source)
+/* RTP with @seq from @fd to @port, SSRC bytes all @ssrc (rtp_pkt's fill). */
+static void rtp_from(int fd, uint16_t port, uint16_t seq, uint8_t ssrc)
+{
+	uint8_t pkt[60];
+
+	peer_send(fd, port, pkt, rtp_pkt(pkt, sizeof(pkt), seq, ssrc));
+}
+
+START_TEST(test_symmetric_latches_to_a_nat_source_after_probation)
 {
 	struct gw_rtp_socket *s;
 	struct gw_rtp_socket_stats st;
@@ -562,33 +570,47 @@ START_TEST(test_symmetric_latches_to_first_rtp_source)
 	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
 	/* The SDP said A; the NATed peer really sends from B. */
 	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
-	/* A non-RTP datagram is delivered but does not latch. */
+	/* A non-RTP datagram is delivered but teaches nothing. */
 	peer_send(c, port, junk, sizeof(junk));
 	ck_assert_uint_eq(rec_wait(&r, 1), 1);
-	ck_assert(!stats_of(s).latched);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 1));
+	ck_assert(!stats_of(s).learned);
+	/* B is on probation for its first packets: dropped, counted */
+	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
+		rtp_from(b, port, seq, 0xb0);
+	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	ck_assert(!stats_of(s).learned);
+	/* ... and is taken with the next one in sequence */
+	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION, 0xb0));
 	ck_assert_uint_eq(rec_wait(&r, 2), 2);
+	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
 	st = stats_of(s);
-	ck_assert(st.latched);
+	ck_assert(st.learned && st.latched);
 	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
 	ck_assert_str_eq(st.remote, want);
+	ck_assert_str_eq(st.source, want);
 	/* Our media now goes to B. */
 	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
 	ck_assert_int_eq(peer_recv(b, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
-	/* C is not the latched source: dropped and counted. */
-	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), 2, 2));
-	ck_assert_uint_eq(wait_foreign(s, 1), 1);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 3, 3));
+	/* C is not the learned source: dropped and counted. */
+	rtp_from(c, port, 2, 0xc0);
+	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION), GW_RTP_PROBATION);
+	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 0xb0));
 	ck_assert_uint_eq(rec_wait(&r, 3), 3);
 	rec_assert_pkt(&r, 2, pkt, sizeof(pkt)); /* B's, not C's */
-	/* A new remote (re-INVITE) re-arms latching: now C wins. */
+	/* The same SDP again (a session refresh) keeps the latch to B. */
 	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
-	ck_assert(!stats_of(s).latched);
-	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), 4, 4));
-	ck_assert_uint_eq(rec_wait(&r, 4), 4);
 	st = stats_of(s);
 	ck_assert(st.latched);
+	ck_assert_str_eq(st.remote, want);
+	/* A re-INVITE to C's address learns again: C, being the SDP's
+	 * address, is taken at its first packet. */
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pc, true), 0);
+	ck_assert(!stats_of(s).learned);
+	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), 4, 0xc0));
+	ck_assert_uint_eq(rec_wait(&r, 4), 4);
+	st = stats_of(s);
+	ck_assert(st.learned && st.latched);
 	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pc);
 	ck_assert_str_eq(st.remote, want);
 	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
@@ -599,7 +621,6 @@ START_TEST(test_symmetric_latches_to_first_rtp_source)
 	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 102, 7)), 0);
 	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
-	ck_assert_uint_eq(stats_of(s).foreign, 1);
 	close_on_loop(s);
 	gw_obj_deref(s);
 	close(a);
@@ -610,12 +631,183 @@ START_TEST(test_symmetric_latches_to_first_rtp_source)
 }
 END_TEST
 
-START_TEST(test_non_symmetric_delivers_from_any_source)
+/* Against RTP injection ("RTP bleed"): once the far end's SDP is known,
+ * audio is taken from one source.  An attacker spraying the port, before
+ * or after the far end's first packet, gets nothing in; a far end whose
+ * media leaves from another port than its SDP says still gets through
+ * after its probation. */
+START_TEST(test_media_is_taken_from_one_source_only)
 {
 	struct gw_rtp_socket *s;
 	struct gw_rtp_socket_stats st;
 	struct rec r;
 	uint8_t pkt[60], got[2048];
+	uint16_t pa, pb, pc, pd, port;
+	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc), d = peer_new(&pd);
+	char want[64];
+
+	loops_up();
+	rec_init(&r);
+	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
+	port = gw_rtp_socket_port(s);
+	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
+	/* C sprays the port first: short of its probation, nothing gets in */
+	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
+		rtp_from(c, port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	/* the far end's first packet from the SDP address is taken at once */
+	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xa0));
+	ck_assert_uint_eq(rec_wait(&r, 1), 1);
+	rec_assert_pkt(&r, 0, pkt, sizeof(pkt));
+	st = stats_of(s);
+	ck_assert(st.learned && !st.latched);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pa);
+	ck_assert_str_eq(st.source, want);
+	/* C's sequence goes on, far past probation: all dropped */
+	for (uint16_t seq = GW_RTP_PROBATION; seq < 20; seq++)
+		rtp_from(c, port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(s, 19), 19);
+	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 2, 0xa0));
+	ck_assert_uint_eq(rec_wait(&r, 2), 2);
+	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
+	g_usleep(50000);
+	ck_assert_uint_eq(rec_wait(&r, 2), 2);  /* nothing of C's */
+	/* Sends go where the SDP said. */
+	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 9)), 0);
+	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
+	ck_assert_mem_eq(got, pkt, sizeof(pkt));
+
+	/* The far end moves (a re-INVITE to A again keeps the source; to
+	 * D learns again).  Media now leaves from B, not the SDP's D: taken
+	 * after probation.  C's packet in between does not break B's run
+	 * (each source counts on its own); an SSRC change restarts it. */
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
+	ck_assert(stats_of(s).learned);
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pd, false), 0);
+	ck_assert(!stats_of(s).learned);
+	rtp_from(b, port, 100, 0xb0);
+	rtp_from(b, port, 101, 0xb0);
+	rtp_from(c, port, 50, 0xc0);
+	rtp_from(b, port, 102, 0xb0);   /* 3 in sequence, C's in between */
+	ck_assert_uint_eq(wait_foreign(s, 19 + 4), 19 + 4);
+	ck_assert(!stats_of(s).learned);
+	rtp_from(b, port, 103, 0xb1);   /* another SSRC: starts over */
+	rtp_from(b, port, 104, 0xb1);
+	rtp_from(b, port, 105, 0xb1);
+	ck_assert_uint_eq(wait_foreign(s, 19 + 7), 19 + 7);
+	ck_assert(!stats_of(s).learned);
+	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 106, 0xb1));
+	ck_assert_uint_eq(rec_wait(&r, 3), 3);
+	rec_assert_pkt(&r, 2, pkt, sizeof(pkt));
+	st = stats_of(s);
+	ck_assert(st.learned && !st.latched);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
+	ck_assert_str_eq(st.source, want);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pd);
+	ck_assert_str_eq(st.remote, want);
+	/* B only passed probation: the SDP's D takes over at its first
+	 * packet, and B is foreign from then on (had B been an attacker that
+	 * sprayed the port before D's first packet, it lost it here). */
+	peer_send(d, port, pkt, rtp_pkt(pkt, sizeof(pkt), 7, 0xd0));
+	ck_assert_uint_eq(rec_wait(&r, 4), 4);
+	rec_assert_pkt(&r, 3, pkt, sizeof(pkt));
+	st = stats_of(s);
+	ck_assert_str_eq(st.source, want);
+	rtp_from(b, port, 107, 0xb1);
+	ck_assert_uint_eq(wait_foreign(s, 19 + 8), 19 + 8);
+	close_on_loop(s);
+	gw_obj_deref(s);
+	close(a);
+	close(b);
+	close(c);
+	close(d);
+	loops_down();
+	g_ptr_array_unref(r.pkts);
+}
+END_TEST
+
+/* A peer behind NAT (symmetric): its first source passes probation across
+ * the sequence wrap and is latched; when its NAT mapping changes, the new
+ * source is taken once the old one has been silent for a second (not
+ * before); and the SDP's address, when it finally sends, takes over both
+ * where media comes from and where it goes. */
+START_TEST(test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address)
+{
+	struct gw_rtp_socket *s;
+	struct gw_rtp_socket_stats st;
+	struct rec r;
+	uint8_t pkt[60], got[2048];
+	uint16_t pa, pb, pc, port;
+	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc);
+	char want[64];
+
+	loops_up();
+	rec_init(&r);
+	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
+	port = gw_rtp_socket_port(s);
+	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
+	rtp_from(b, port, 65534, 0xb0);
+	rtp_from(b, port, 65535, 0xb0);
+	rtp_from(b, port, 0, 0xb0);
+	ck_assert_uint_eq(wait_foreign(s, 3), 3);
+	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xb0));
+	ck_assert_uint_eq(rec_wait(&r, 1), 1);
+	st = stats_of(s);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
+	ck_assert(st.learned && st.latched);
+	ck_assert_str_eq(st.remote, want);
+	/* the mapping changes: C's run passes probation while B has only
+	 * just been heard: not taken */
+	for (uint16_t seq = 1; seq <= GW_RTP_PROBATION; seq++)
+		rtp_from(c, port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(s, 3 + GW_RTP_PROBATION), 3 + GW_RTP_PROBATION);
+	ck_assert_str_eq(stats_of(s).source, want);
+	/* B silent for over a second: C's next packet in sequence is taken */
+	g_usleep(1200 * 1000);
+	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION + 1, 0xc0));
+	ck_assert_uint_eq(rec_wait(&r, 2), 2);
+	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
+	st = stats_of(s);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pc);
+	ck_assert_str_eq(st.source, want);
+	ck_assert_str_eq(st.remote, want);
+	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
+	ck_assert_int_eq(peer_recv(c, got, sizeof(got)), sizeof(pkt));
+	/* the SDP's A sends: it is the source and the remote from now on */
+	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xa0));
+	ck_assert_uint_eq(rec_wait(&r, 3), 3);
+	st = stats_of(s);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pa);
+	ck_assert_str_eq(st.source, want);
+	ck_assert_str_eq(st.remote, want);
+	ck_assert(st.latched);
+	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
+	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
+	ck_assert_mem_eq(got, pkt, sizeof(pkt));
+	/* and C, however long it runs now, is foreign */
+	for (uint16_t seq = 10; seq < 20; seq++)
+		rtp_from(c, port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(s, 3 + GW_RTP_PROBATION + 10), 3 + GW_RTP_PROBATION + 10);
+	ck_assert_uint_eq(rec_wait(&r, 3), 3);
+	close_on_loop(s);
+	gw_obj_deref(s);
+	close(a);
+	close(b);
+	close(c);
+	loops_down();
+	g_ptr_array_unref(r.pkts);
+}
+END_TEST
+
+/* Before the far end's SDP, and on hold, every datagram is delivered and
+ * nothing is learned: the media engine judges. */
+START_TEST(test_before_an_sdp_address_any_source_is_delivered)
+{
+	struct gw_rtp_socket *s;
+	struct gw_rtp_socket_stats st;
+	struct rec r;
 	uint16_t pa, pb, pc, port;
 	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc);
 
@@ -624,21 +816,21 @@ START_TEST(test_non_symmetric_delivers_from_any_source)
 	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
 	port = gw_rtp_socket_port(s);
 	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 1));
-	ck_assert_uint_eq(rec_wait(&r, 1), 1);
-	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), 2, 2));
+	rtp_from(b, port, 1, 1);
+	rtp_from(c, port, 2, 2);
 	ck_assert_uint_eq(rec_wait(&r, 2), 2);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 3, 3));
+	/* hold (c=0.0.0.0) after a source was learned: forgotten */
+	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
+	rtp_from(a, port, 1, 3);
 	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	rec_assert_pkt(&r, 2, pkt, sizeof(pkt));
+	ck_assert(stats_of(s).learned);
+	ck_assert_int_eq(set_remote(s, "0.0.0.0", pa, false), 0);
+	rtp_from(b, port, 3, 1);
+	rtp_from(c, port, 4, 2);
+	ck_assert_uint_eq(rec_wait(&r, 5), 5);
 	st = stats_of(s);
-	ck_assert(!st.latched);
+	ck_assert(!st.learned && !st.latched);
 	ck_assert_uint_eq(st.foreign, 0);
-	/* Sends still go where the SDP said. */
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 9)), 0);
-	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
-	ck_assert_mem_eq(got, pkt, sizeof(pkt));
 	close_on_loop(s);
 	gw_obj_deref(s);
 	close(a);
@@ -756,8 +948,10 @@ int main(void)
 	tcase_add_test(tc, test_burst_of_200_datagrams_arrives_completely_in_order);
 	tcase_add_test(tc, test_send_reaches_remote_and_hold_sends_nothing);
 	tcase_add_test(tc, test_set_remote_refuses_bad_address_and_keeps_old_one);
-	tcase_add_test(tc, test_symmetric_latches_to_first_rtp_source);
-	tcase_add_test(tc, test_non_symmetric_delivers_from_any_source);
+	tcase_add_test(tc, test_symmetric_latches_to_a_nat_source_after_probation);
+	tcase_add_test(tc, test_media_is_taken_from_one_source_only);
+	tcase_add_test(tc, test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address);
+	tcase_add_test(tc, test_before_an_sdp_address_any_source_is_delivered);
 	tcase_add_test(tc, test_rtcp_port_datagrams_are_counted_not_delivered);
 	tcase_add_test(tc, test_close_on_loop_stops_callbacks_and_frees_ports);
 	tcase_add_test(tc, test_close_from_callback_stops_delivery_mid_burst);
