@@ -4,10 +4,18 @@ sipp playing the carrier (sipp/uas_*.xml), and each check asserts what the
 caller or the far end notices: the tone comes back through the whole path,
 busy is reported as 486, cancelling while ringing, the far end hanging up,
 early media heard before the answer, a digest challenge answered, hold and
-resume by the far end, and the session timer refreshed.
+resume by the far end, the session timer refreshed, and a stranger's RTP
+sprayed at the gateway's SIP-side port dropped while the far end is heard.
 
 Runs on 127.0.0.10 (one loopback address per test file)."""
-from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
+import math
+import re
+import socket
+import struct
+import threading
+import time
+
+from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
                      free_sip_port, hangup_code, require_sipp, sip_daemon, state_ms, states,
                      wait_idle)
 
@@ -29,6 +37,86 @@ def check_answered_call_tone_comes_back(d, far):
     assert c["received"] >= 150, c  # 5 s of 20 ms packets, minus set-up
     assert not c.get("errors"), c["errors"]
     wait_idle(d)
+
+
+def ulaw(sample):
+    """One 16-bit sample in G.711 mu-law."""
+    sign = 0x80 if sample < 0 else 0
+    mag = min(abs(sample), 32635) + 0x84
+    exp = max(0, mag.bit_length() - 8)
+    return ~(sign | (exp << 4) | ((mag >> (exp + 3)) & 0x0F)) & 0xFF
+
+
+class Sprayer:
+    """A stranger spraying RTP at @port: a loud 3 kHz tone in PCMU, one
+    SSRC, sequence and timestamps in order (what passes probation), a
+    packet every 5 ms (later on a loaded machine) until stopped."""
+
+    def __init__(self, host, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.dest, self.sent, self.stop_ = (host, port), 0, threading.Event()
+        self.payload = bytes(ulaw(int(20000 * math.sin(2 * math.pi * 3000 * i / 8000))) for i in range(160))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        seq, ts, ssrc = 1, 0, 0x5ca7e5ed
+        while not self.stop_.wait(0.005):
+            pkt = struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + self.payload
+            self.sock.sendto(pkt, self.dest)
+            seq, ts, self.sent = seq + 1, ts + 160, self.sent + 1
+
+    def stop(self):
+        self.stop_.set()
+        self.thread.join()
+        self.sock.close()
+
+
+def gateway_rtp_port(sipp, timeout=15):
+    """The gateway's SIP-side RTP port, from the INVITE's SDP sipp logged."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = re.search(r"^m=audio (\d+) ", sipp.messages(), re.M)
+        if m:
+            return int(m.group(1))
+        time.sleep(0.01)
+    raise AssertionError("sipp never logged the gateway's INVITE")
+
+
+def check_rtp_sprayed_at_the_port_is_dropped(d, far):
+    """RTP injection and the "RTP bleed" hijack: whoever learns a call's
+    RTP port (a scan of the range) sprays it from the moment the INVITE
+    leaves, before the far end's first packet.  The far end's media, from
+    the address its SDP gave, is what the browser hears (without the
+    one-source rule the browser heard the stranger's 3 kHz instead); the
+    sprayed packets are dropped and counted.  (Before the answer there is
+    no media engine to reach, and between the answer and the far end's
+    first packet the stranger may pass probation: a few packets.)"""
+    mark = len(daemon_log(d))
+    sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5",
+                "--header", "X-Rtcsip-Test:hello-sip")  # the scenario checks it
+    spray = Sprayer(HOST, gateway_rtp_port(sipp))
+    try:
+        c = b.result()
+    finally:
+        spray.stop()
+    sipp.assert_ok()
+    wait_idle(d)
+    log = daemon_log(d)[mark:]
+    m = re.findall(r"media counters: .*sip_rx=(\d+).* sip_foreign=(\d+)", log)
+    print(f"   {describe(c)}\n   sprayed {spray.sent} packets; daemon: {m}")
+    assert connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert b.rc == 0, (b.rc, c)
+    assert len(m) == 1, log[-3000:]
+    sip_rx, foreign = int(m[0][0]), int(m[0][1])
+    # the far end's echo came in; nearly all of the stranger's packets
+    # were dropped (the rest: before the answer, and after the hangup
+    # closed the port)
+    assert sip_rx >= 150, m
+    assert spray.sent >= 200 and foreign >= 0.8 * spray.sent, (spray.sent, m)
 
 
 def check_busy_is_486(d, far):
@@ -175,6 +263,8 @@ def main():
                 check_digest_challenge_answered, d, far)
         res.run("outbound_far_end_hold_stops_audio_and_resume_restores_it",
                 check_far_end_hold_stops_and_resumes_audio, d, far)
+        res.run("outbound_rtp_sprayed_at_the_sip_port_is_dropped_far_end_heard",
+                check_rtp_sprayed_at_the_port_is_dropped, d, far)
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.exit()
