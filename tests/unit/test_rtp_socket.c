@@ -553,81 +553,115 @@ static void rtp_from(int fd, uint16_t port, uint16_t seq, uint8_t ssrc)
 	peer_send(fd, port, pkt, rtp_pkt(pkt, sizeof(pkt), seq, ssrc));
 }
 
-START_TEST(test_symmetric_latches_to_a_nat_source_after_probation)
-{
+/* The source tests' set-up: a started socket on 127.0.0.1 recording into
+ * r, and far ends a, b, c, d (fds) on ports pa, pb, pc, pd. */
+struct src_fix {
 	struct gw_rtp_socket *s;
-	struct gw_rtp_socket_stats st;
 	struct rec r;
-	uint8_t pkt[60], junk[8] = { 0 }, got[2048];
-	uint16_t pa, pb, pc, port;
-	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc);
+	uint16_t port, pa, pb, pc, pd;
+	int a, b, c, d;
+};
+
+static void src_up(struct src_fix *f)
+{
+	f->a = peer_new(&f->pa);
+	f->b = peer_new(&f->pb);
+	f->c = peer_new(&f->pc);
+	f->d = peer_new(&f->pd);
+	loops_up();
+	rec_init(&f->r);
+	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &f->s), 0);
+	f->port = gw_rtp_socket_port(f->s);
+	gw_rtp_socket_start(f->s, gw_loop_nth(0), on_packet, &f->r);
+}
+
+static void src_down(struct src_fix *f)
+{
+	close_on_loop(f->s);
+	gw_obj_deref(f->s);
+	close(f->a);
+	close(f->b);
+	close(f->c);
+	close(f->d);
+	loops_down();
+	g_ptr_array_unref(f->r.pkts);
+}
+
+/* @fd sends RTP @seq with SSRC bytes @ssrc: it must be delivered, the
+ * @n-th datagram the callback saw. */
+static void expect_taken(struct src_fix *f, int fd, uint16_t seq, uint8_t ssrc, guint n)
+{
+	uint8_t pkt[60];
+
+	peer_send(fd, f->port, pkt, rtp_pkt(pkt, sizeof(pkt), seq, ssrc));
+	ck_assert_uint_eq(rec_wait(&f->r, n), n);
+	rec_assert_pkt(&f->r, n - 1, pkt, sizeof(pkt));
+}
+
+/* @addr is 127.0.0.1:@port. */
+static void assert_lo(const char *addr, uint16_t port)
+{
 	char want[64];
 
-	loops_up();
-	rec_init(&r);
-	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
-	port = gw_rtp_socket_port(s);
-	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
+	g_snprintf(want, sizeof(want), "127.0.0.1:%u", port);
+	ck_assert_str_eq(addr, want);
+}
+
+START_TEST(test_symmetric_latches_to_a_nat_source_after_probation)
+{
+	struct src_fix f;
+	struct gw_rtp_socket_stats st;
+	uint8_t pkt[60], junk[8] = { 0 }, got[2048];
+
+	src_up(&f);
 	/* The SDP said A; the NATed peer really sends from B. */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
 	/* A non-RTP datagram is delivered but teaches nothing. */
-	peer_send(c, port, junk, sizeof(junk));
-	ck_assert_uint_eq(rec_wait(&r, 1), 1);
-	ck_assert(!stats_of(s).learned);
+	peer_send(f.c, f.port, junk, sizeof(junk));
+	ck_assert_uint_eq(rec_wait(&f.r, 1), 1);
+	ck_assert(!stats_of(f.s).learned);
 	/* B is on probation for its first packets: dropped, counted */
 	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
-		rtp_from(b, port, seq, 0xb0);
-	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
-	ck_assert(!stats_of(s).learned);
+		rtp_from(f.b, f.port, seq, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	ck_assert(!stats_of(f.s).learned);
 	/* ... and is taken with the next one in sequence */
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION, 0xb0));
-	ck_assert_uint_eq(rec_wait(&r, 2), 2);
-	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
-	st = stats_of(s);
+	expect_taken(&f, f.b, GW_RTP_PROBATION, 0xb0, 2);
+	st = stats_of(f.s);
 	ck_assert(st.learned && st.latched);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
-	ck_assert_str_eq(st.remote, want);
-	ck_assert_str_eq(st.source, want);
+	assert_lo(st.remote, f.pb);
+	assert_lo(st.source, f.pb);
 	/* Our media now goes to B. */
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
-	ck_assert_int_eq(peer_recv(b, got, sizeof(got)), sizeof(pkt));
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
+	ck_assert_int_eq(peer_recv(f.b, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
 	/* C is not the learned source: dropped and counted. */
-	rtp_from(c, port, 2, 0xc0);
-	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION), GW_RTP_PROBATION);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 0xb0));
-	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	rec_assert_pkt(&r, 2, pkt, sizeof(pkt)); /* B's, not C's */
+	rtp_from(f.c, f.port, 2, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION), GW_RTP_PROBATION);
+	expect_taken(&f, f.b, 9, 0xb0, 3); /* B's, not C's */
 	/* The same SDP again (a session refresh) keeps the latch to B. */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
-	st = stats_of(s);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
+	st = stats_of(f.s);
 	ck_assert(st.latched);
-	ck_assert_str_eq(st.remote, want);
+	assert_lo(st.remote, f.pb);
 	/* A re-INVITE to C's address learns again: C, being the SDP's
 	 * address, is taken at its first packet. */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pc, true), 0);
-	ck_assert(!stats_of(s).learned);
-	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), 4, 0xc0));
-	ck_assert_uint_eq(rec_wait(&r, 4), 4);
-	st = stats_of(s);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pc, true), 0);
+	ck_assert(!stats_of(f.s).learned);
+	peer_send(f.c, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), 4, 0xc0));
+	ck_assert_uint_eq(rec_wait(&f.r, 4), 4);
+	st = stats_of(f.s);
 	ck_assert(st.learned && st.latched);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pc);
-	ck_assert_str_eq(st.remote, want);
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
-	ck_assert_int_eq(peer_recv(c, got, sizeof(got)), sizeof(pkt));
+	assert_lo(st.remote, f.pc);
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
+	ck_assert_int_eq(peer_recv(f.c, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
 	/* A never got anything: the first datagram it sees is this marker. */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 102, 7)), 0);
-	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, false), 0);
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 102, 7)), 0);
+	ck_assert_int_eq(peer_recv(f.a, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
-	close_on_loop(s);
-	gw_obj_deref(s);
-	close(a);
-	close(b);
-	close(c);
-	loops_down();
-	g_ptr_array_unref(r.pkts);
+	src_down(&f);
 }
 END_TEST
 
@@ -638,92 +672,65 @@ END_TEST
  * after its probation. */
 START_TEST(test_media_is_taken_from_one_source_only)
 {
-	struct gw_rtp_socket *s;
+	struct src_fix f;
 	struct gw_rtp_socket_stats st;
-	struct rec r;
 	uint8_t pkt[60], got[2048];
-	uint16_t pa, pb, pc, pd, port;
-	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc), d = peer_new(&pd);
-	char want[64];
 
-	loops_up();
-	rec_init(&r);
-	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
-	port = gw_rtp_socket_port(s);
-	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
+	src_up(&f);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, false), 0);
 	/* C sprays the port first: short of its probation, nothing gets in */
 	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
-		rtp_from(c, port, seq, 0xc0);
-	ck_assert_uint_eq(wait_foreign(s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+		rtp_from(f.c, f.port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
 	/* the far end's first packet from the SDP address is taken at once */
-	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xa0));
-	ck_assert_uint_eq(rec_wait(&r, 1), 1);
-	rec_assert_pkt(&r, 0, pkt, sizeof(pkt));
-	st = stats_of(s);
+	expect_taken(&f, f.a, 1, 0xa0, 1);
+	st = stats_of(f.s);
 	ck_assert(st.learned && !st.latched);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pa);
-	ck_assert_str_eq(st.source, want);
+	assert_lo(st.source, f.pa);
 	/* C's sequence goes on, far past probation: all dropped */
 	for (uint16_t seq = GW_RTP_PROBATION; seq < 20; seq++)
-		rtp_from(c, port, seq, 0xc0);
-	ck_assert_uint_eq(wait_foreign(s, 19), 19);
-	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 2, 0xa0));
-	ck_assert_uint_eq(rec_wait(&r, 2), 2);
-	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
+		rtp_from(f.c, f.port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, 19), 19);
+	expect_taken(&f, f.a, 2, 0xa0, 2);
 	g_usleep(50000);
-	ck_assert_uint_eq(rec_wait(&r, 2), 2);  /* nothing of C's */
+	ck_assert_uint_eq(rec_wait(&f.r, 2), 2);  /* nothing of C's */
 	/* Sends go where the SDP said. */
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 9)), 0);
-	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 9, 9)), 0);
+	ck_assert_int_eq(peer_recv(f.a, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
 
 	/* The far end moves (a re-INVITE to A again keeps the source; to
 	 * D learns again).  Media now leaves from B, not the SDP's D: taken
 	 * after probation.  C's packet in between does not break B's run
 	 * (each source counts on its own); an SSRC change restarts it. */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
-	ck_assert(stats_of(s).learned);
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pd, false), 0);
-	ck_assert(!stats_of(s).learned);
-	rtp_from(b, port, 100, 0xb0);
-	rtp_from(b, port, 101, 0xb0);
-	rtp_from(c, port, 50, 0xc0);
-	rtp_from(b, port, 102, 0xb0);   /* 3 in sequence, C's in between */
-	ck_assert_uint_eq(wait_foreign(s, 19 + 4), 19 + 4);
-	ck_assert(!stats_of(s).learned);
-	rtp_from(b, port, 103, 0xb1);   /* another SSRC: starts over */
-	rtp_from(b, port, 104, 0xb1);
-	rtp_from(b, port, 105, 0xb1);
-	ck_assert_uint_eq(wait_foreign(s, 19 + 7), 19 + 7);
-	ck_assert(!stats_of(s).learned);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 106, 0xb1));
-	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	rec_assert_pkt(&r, 2, pkt, sizeof(pkt));
-	st = stats_of(s);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, false), 0);
+	ck_assert(stats_of(f.s).learned);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pd, false), 0);
+	ck_assert(!stats_of(f.s).learned);
+	rtp_from(f.b, f.port, 100, 0xb0);
+	rtp_from(f.b, f.port, 101, 0xb0);
+	rtp_from(f.c, f.port, 50, 0xc0);
+	rtp_from(f.b, f.port, 102, 0xb0);   /* 3 in sequence, C's in between */
+	ck_assert_uint_eq(wait_foreign(f.s, 19 + 4), 19 + 4);
+	ck_assert(!stats_of(f.s).learned);
+	rtp_from(f.b, f.port, 103, 0xb1);   /* another SSRC: starts over */
+	rtp_from(f.b, f.port, 104, 0xb1);
+	rtp_from(f.b, f.port, 105, 0xb1);
+	ck_assert_uint_eq(wait_foreign(f.s, 19 + 7), 19 + 7);
+	ck_assert(!stats_of(f.s).learned);
+	expect_taken(&f, f.b, 106, 0xb1, 3);
+	st = stats_of(f.s);
 	ck_assert(st.learned && !st.latched);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
-	ck_assert_str_eq(st.source, want);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pd);
-	ck_assert_str_eq(st.remote, want);
+	assert_lo(st.source, f.pb);
+	assert_lo(st.remote, f.pd);
 	/* B only passed probation: the SDP's D takes over at its first
 	 * packet, and B is foreign from then on (had B been an attacker that
 	 * sprayed the port before D's first packet, it lost it here). */
-	peer_send(d, port, pkt, rtp_pkt(pkt, sizeof(pkt), 7, 0xd0));
-	ck_assert_uint_eq(rec_wait(&r, 4), 4);
-	rec_assert_pkt(&r, 3, pkt, sizeof(pkt));
-	st = stats_of(s);
-	ck_assert_str_eq(st.source, want);
-	rtp_from(b, port, 107, 0xb1);
-	ck_assert_uint_eq(wait_foreign(s, 19 + 8), 19 + 8);
-	close_on_loop(s);
-	gw_obj_deref(s);
-	close(a);
-	close(b);
-	close(c);
-	close(d);
-	loops_down();
-	g_ptr_array_unref(r.pkts);
+	expect_taken(&f, f.d, 7, 0xd0, 4);
+	assert_lo(stats_of(f.s).source, f.pd);
+	rtp_from(f.b, f.port, 107, 0xb1);
+	ck_assert_uint_eq(wait_foreign(f.s, 19 + 8), 19 + 8);
+	src_down(&f);
 }
 END_TEST
 
@@ -734,70 +741,50 @@ END_TEST
  * where media comes from and where it goes. */
 START_TEST(test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address)
 {
-	struct gw_rtp_socket *s;
+	struct src_fix f;
 	struct gw_rtp_socket_stats st;
-	struct rec r;
 	uint8_t pkt[60], got[2048];
-	uint16_t pa, pb, pc, port;
-	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc);
-	char want[64];
 
-	loops_up();
-	rec_init(&r);
-	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
-	port = gw_rtp_socket_port(s);
-	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, true), 0);
-	rtp_from(b, port, 65534, 0xb0);
-	rtp_from(b, port, 65535, 0xb0);
-	rtp_from(b, port, 0, 0xb0);
-	ck_assert_uint_eq(wait_foreign(s, 3), 3);
-	peer_send(b, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xb0));
-	ck_assert_uint_eq(rec_wait(&r, 1), 1);
-	st = stats_of(s);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pb);
+	src_up(&f);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
+	rtp_from(f.b, f.port, 65534, 0xb0);
+	rtp_from(f.b, f.port, 65535, 0xb0);
+	rtp_from(f.b, f.port, 0, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f.s, 3), 3);
+	expect_taken(&f, f.b, 1, 0xb0, 1);
+	st = stats_of(f.s);
 	ck_assert(st.learned && st.latched);
-	ck_assert_str_eq(st.remote, want);
+	assert_lo(st.remote, f.pb);
 	/* the mapping changes: C's run passes probation while B has only
 	 * just been heard: not taken */
 	for (uint16_t seq = 1; seq <= GW_RTP_PROBATION; seq++)
-		rtp_from(c, port, seq, 0xc0);
-	ck_assert_uint_eq(wait_foreign(s, 3 + GW_RTP_PROBATION), 3 + GW_RTP_PROBATION);
-	ck_assert_str_eq(stats_of(s).source, want);
+		rtp_from(f.c, f.port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, 3 + GW_RTP_PROBATION), 3 + GW_RTP_PROBATION);
+	assert_lo(stats_of(f.s).source, f.pb);
 	/* B silent for over a second: C's next packet in sequence is taken */
 	g_usleep(1200 * 1000);
-	peer_send(c, port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION + 1, 0xc0));
-	ck_assert_uint_eq(rec_wait(&r, 2), 2);
-	rec_assert_pkt(&r, 1, pkt, sizeof(pkt));
-	st = stats_of(s);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pc);
-	ck_assert_str_eq(st.source, want);
-	ck_assert_str_eq(st.remote, want);
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
-	ck_assert_int_eq(peer_recv(c, got, sizeof(got)), sizeof(pkt));
+	expect_taken(&f, f.c, GW_RTP_PROBATION + 1, 0xc0, 2);
+	st = stats_of(f.s);
+	assert_lo(st.source, f.pc);
+	assert_lo(st.remote, f.pc);
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 100, 9)), 0);
+	ck_assert_int_eq(peer_recv(f.c, got, sizeof(got)), sizeof(pkt));
 	/* the SDP's A sends: it is the source and the remote from now on */
-	peer_send(a, port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xa0));
-	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	st = stats_of(s);
-	g_snprintf(want, sizeof(want), "127.0.0.1:%u", pa);
-	ck_assert_str_eq(st.source, want);
-	ck_assert_str_eq(st.remote, want);
+	peer_send(f.a, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xa0));
+	ck_assert_uint_eq(rec_wait(&f.r, 3), 3);
+	st = stats_of(f.s);
+	assert_lo(st.source, f.pa);
+	assert_lo(st.remote, f.pa);
 	ck_assert(st.latched);
-	ck_assert_int_eq(sock_send(s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
-	ck_assert_int_eq(peer_recv(a, got, sizeof(got)), sizeof(pkt));
+	ck_assert_int_eq(sock_send(f.s, pkt, rtp_pkt(pkt, sizeof(pkt), 101, 8)), 0);
+	ck_assert_int_eq(peer_recv(f.a, got, sizeof(got)), sizeof(pkt));
 	ck_assert_mem_eq(got, pkt, sizeof(pkt));
 	/* and C, however long it runs now, is foreign */
 	for (uint16_t seq = 10; seq < 20; seq++)
-		rtp_from(c, port, seq, 0xc0);
-	ck_assert_uint_eq(wait_foreign(s, 3 + GW_RTP_PROBATION + 10), 3 + GW_RTP_PROBATION + 10);
-	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	close_on_loop(s);
-	gw_obj_deref(s);
-	close(a);
-	close(b);
-	close(c);
-	loops_down();
-	g_ptr_array_unref(r.pkts);
+		rtp_from(f.c, f.port, seq, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, 3 + GW_RTP_PROBATION + 10), 3 + GW_RTP_PROBATION + 10);
+	ck_assert_uint_eq(rec_wait(&f.r, 3), 3);
+	src_down(&f);
 }
 END_TEST
 
@@ -805,39 +792,26 @@ END_TEST
  * nothing is learned: the media engine judges. */
 START_TEST(test_before_an_sdp_address_any_source_is_delivered)
 {
-	struct gw_rtp_socket *s;
+	struct src_fix f;
 	struct gw_rtp_socket_stats st;
-	struct rec r;
-	uint16_t pa, pb, pc, port;
-	int a = peer_new(&pa), b = peer_new(&pb), c = peer_new(&pc);
 
-	loops_up();
-	rec_init(&r);
-	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &s), 0);
-	port = gw_rtp_socket_port(s);
-	gw_rtp_socket_start(s, gw_loop_nth(0), on_packet, &r);
-	rtp_from(b, port, 1, 1);
-	rtp_from(c, port, 2, 2);
-	ck_assert_uint_eq(rec_wait(&r, 2), 2);
+	src_up(&f);
+	rtp_from(f.b, f.port, 1, 1);
+	rtp_from(f.c, f.port, 2, 2);
+	ck_assert_uint_eq(rec_wait(&f.r, 2), 2);
 	/* hold (c=0.0.0.0) after a source was learned: forgotten */
-	ck_assert_int_eq(set_remote(s, "127.0.0.1", pa, false), 0);
-	rtp_from(a, port, 1, 3);
-	ck_assert_uint_eq(rec_wait(&r, 3), 3);
-	ck_assert(stats_of(s).learned);
-	ck_assert_int_eq(set_remote(s, "0.0.0.0", pa, false), 0);
-	rtp_from(b, port, 3, 1);
-	rtp_from(c, port, 4, 2);
-	ck_assert_uint_eq(rec_wait(&r, 5), 5);
-	st = stats_of(s);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, false), 0);
+	rtp_from(f.a, f.port, 1, 3);
+	ck_assert_uint_eq(rec_wait(&f.r, 3), 3);
+	ck_assert(stats_of(f.s).learned);
+	ck_assert_int_eq(set_remote(f.s, "0.0.0.0", f.pa, false), 0);
+	rtp_from(f.b, f.port, 3, 1);
+	rtp_from(f.c, f.port, 4, 2);
+	ck_assert_uint_eq(rec_wait(&f.r, 5), 5);
+	st = stats_of(f.s);
 	ck_assert(!st.learned && !st.latched);
 	ck_assert_uint_eq(st.foreign, 0);
-	close_on_loop(s);
-	gw_obj_deref(s);
-	close(a);
-	close(b);
-	close(c);
-	loops_down();
-	g_ptr_array_unref(r.pkts);
+	src_down(&f);
 }
 END_TEST
 
