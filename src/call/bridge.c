@@ -18,6 +18,7 @@ struct bridge_op {
 	struct gw_call_sip_media sip;   /* set_sip */
 	char digits[48];                /* dtmf to SIP, one digit from SIP, or a reason */
 	unsigned duration_ms;
+	int code;                       /* end: the SIP code */
 };
 
 static void op_destroy(void *obj)
@@ -82,21 +83,29 @@ static void on_dtmf(char digit, unsigned duration_ms, enum gw_media_dtmf_source 
 	gw_obj_deref(op);
 }
 
-static void failed_to_control(void *obj)
+static void end_to_control(void *obj)
 {
 	struct bridge_op *op = obj;
 
-	gw_call_end(op->call, 488, op->digits, true);
+	gw_call_end(op->call, op->code, op->digits, true);
+}
+
+/* Media loop: end the call with @code (BYE with a Reason, hangup @code to
+ * the browser) because of @why. */
+static void end_from_loop(struct gw_call *call, int code, const char *why)
+{
+	struct bridge_op *op = op_new(call);
+
+	op->code = code;
+	g_strlcpy(op->digits, why, sizeof(op->digits));
+	gw_loop_post(gw_loop_control(), end_to_control, op);
+	gw_obj_deref(op);
 }
 
 /* Media loop: the SIP side's media cannot run; end the call (BYE 488). */
 static void media_failed(struct gw_call *call, const char *why)
 {
-	struct bridge_op *op = op_new(call);
-
-	g_strlcpy(op->digits, why, sizeof(op->digits));
-	gw_loop_post(gw_loop_control(), failed_to_control, op);
-	gw_obj_deref(op);
+	end_from_loop(call, 488, why);
 }
 
 /* ---- inputs ---- */
@@ -120,6 +129,44 @@ static void from_sip(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *ar
 		gw_media_session_feed_from_sip(call->media, buf, len, now_us());
 }
 
+/* media.rtp_timeout: once a second, has the far end's RTP count moved?
+ * Only while RTP is expected (answered, not on hold); only RTP from the
+ * call's media source counts (rtp_socket.c drops strangers'), so spraying
+ * the port cannot keep a dead call up. */
+static void check_rtp(struct gw_call *call, gint64 now)
+{
+	uint64_t n;
+	char why[48];
+
+	if (!call->rtp_expected || call->rtp_timed_out || now < call->rtp_check_us)
+		return;
+	call->rtp_check_us = now + G_USEC_PER_SEC;
+	n = gw_rtp_socket_rtp_in(call->rtp);
+	if (n != call->rtp_seen_count) {
+		call->rtp_seen_count = n;
+		call->rtp_seen_us = now;
+		return;
+	}
+	if (now - call->rtp_seen_us < call->rtp_timeout_us)
+		return;
+	call->rtp_timed_out = true;
+	g_snprintf(why, sizeof(why), "no RTP from the far end for %" G_GINT64_FORMAT " s",
+		   (now - call->rtp_seen_us) / G_USEC_PER_SEC);
+	gw_warn(call->log, "%s: ending the call", why);
+	end_from_loop(call, 408, why);
+}
+
+/* RTP is expected from now (answered, not on hold): the clock starts over
+ * at every change (an answer, a resume, a new address). */
+static void expect_rtp(struct gw_call *call)
+{
+	call->rtp_timeout_us = (gint64)gw_call_config()->media_rtp_timeout * G_USEC_PER_SEC;
+	call->rtp_expected = call->rtp_timeout_us && call->sip_answered && !call->sip_hold;
+	call->rtp_seen_us = g_get_monotonic_time();
+	call->rtp_seen_count = gw_rtp_socket_rtp_in(call->rtp);
+	call->rtp_check_us = 0;
+}
+
 /* The loop's shared media clock (one wakeup per 20 ms for all its calls). */
 static void on_tick(void *arg, gint64 now)
 {
@@ -127,6 +174,7 @@ static void on_tick(void *arg, gint64 now)
 
 	if (call->media)
 		gw_media_session_tick(call->media, (uint64_t)now);
+	check_rtp(call, now);
 }
 
 /* ---- ops on the media loop ---- */
@@ -208,6 +256,8 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
 	}
 	gw_media_session_set_hold(call->media, m->hold);
+	call->sip_hold = m->hold;
+	expect_rtp(call);
 }
 
 static void dtmf_on_loop(void *obj)
@@ -270,6 +320,19 @@ static void stop_on_loop(void *obj)
 void gw_call_bridge_start(struct gw_call *call)
 {
 	post(call, start_on_loop, op_new(call));
+}
+
+static void answered_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+
+	op->call->sip_answered = true;
+	expect_rtp(op->call);
+}
+
+void gw_call_bridge_answered(struct gw_call *call)
+{
+	post(call, answered_on_loop, op_new(call));
 }
 
 void gw_call_bridge_set_sip(struct gw_call *call, const struct gw_call_sip_media *m)

@@ -108,6 +108,15 @@ struct gw_call {
 	struct gw_media_session *media;
 	struct gw_loop_tick *tick;
 	bool media_stopped;
+	/* media.rtp_timeout (bridge.c): is the far end still sending? */
+	gint64 rtp_timeout_us;         /* 0: never */
+	bool rtp_expected;             /* answered and not on hold */
+	bool rtp_timed_out;
+	uint64_t rtp_seen_count;       /* the socket's RTP count at the last change */
+	gint64 rtp_seen_us;            /* when it last changed (or RTP became expected) */
+	gint64 rtp_check_us;           /* next look */
+	bool sip_answered;             /* the bridge was told the call is answered */
+	bool sip_hold;                 /* the last set_sip's hold */
 };
 
 /* An inbound INVITE ringing every session of one user (forking). */
@@ -214,6 +223,9 @@ void gw_call_bridge_set_sip(struct gw_call *call, const struct gw_call_sip_media
 void gw_call_bridge_dtmf(struct gw_call *call, const char *digits, unsigned duration_ms);
 /* Stop media (socket, tick, engine) on the loop. */
 void gw_call_bridge_stop(struct gw_call *call);
+/* The call is answered (SIP connected): from now on RTP is expected from
+ * the far end while not on hold (media.rtp_timeout). */
+void gw_call_bridge_answered(struct gw_call *call);
 /* Media loop: a decrypted RTP packet from the browser. */
 void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len);
 

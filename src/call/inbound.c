@@ -332,6 +332,7 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in)
 		gw_call_sip_media_apply(call, &media, true);
 	call->sip_state = GW_CALL_SIP_CONNECTED;
 	gw_call_bridge_start(call);
+	gw_call_bridge_answered(call);
 out:
 	gw_sdp_sip_media_clear(&media);
 	g_free(sdp);

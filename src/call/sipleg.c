@@ -33,6 +33,8 @@ static void set_sip_state(struct gw_call *call, enum gw_call_sip_state st)
 	if (st <= call->sip_state)
 		return;
 	call->sip_state = st;
+	if (st == GW_CALL_SIP_CONNECTED && call->rtp)
+		gw_call_bridge_answered(call);
 	if (call->state == GW_CALL_ACTIVE && state_names[st])
 		gw_call_send_state(call, state_names[st]);
 }

@@ -69,6 +69,9 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "(another trunk ptime is re-framed)", F(media_passthrough) },
 	{ "media", "jitter_max_ms", GW_CONF_INT, "200", 20, 1000, NULL,
 	  "upper bound of the adaptive jitter buffer on the SIP side", F(media_jitter_max_ms) },
+	{ "media", "rtp_timeout", GW_CONF_INT, "60", 0, 3600, NULL,
+	  "seconds without RTP from the SIP side (answered, not on hold) after which the "
+	  "call ends: BYE with Reason 408, hangup 408 to the browser; 0 = never", F(media_rtp_timeout) },
 	{ "media", "opus_complexity", GW_CONF_INT, "5", 0, 10, NULL,
 	  "Opus encoder complexity toward the browser", F(media_opus_complexity) },
 	{ "media", "opus_bitrate", GW_CONF_INT, "32000", 6000, 510000, NULL,

@@ -616,6 +616,11 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
 }
 
+uint64_t gw_rtp_socket_rtp_in(const struct gw_rtp_socket *s)
+{
+	return s ? s->st.rtp_in : 0;
+}
+
 static void unwatch(struct gw_rtp_socket *s)
 {
 	for (int i = 0; i < 2; i++) {

@@ -5,7 +5,8 @@ carrier and alice notice: ringing then an answer with plain RTP/AVP PCMU and
 alice's tone echoed back to her, the first of two sessions to answer takes
 the call, nobody online gives 480, an address outside the trunk's networks
 gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
-and a [dids] number reaches alice.
+a [dids] number reaches alice, and (media.rtp_timeout) a carrier that
+sends no RTP after the answer is hung up with Reason 408.
 
 Runs on 127.0.0.11; the refused source is 127.0.0.91."""
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
@@ -121,12 +122,30 @@ def check_did_reaches_alice(d):
     wait_idle(d)
 
 
+def check_silent_carrier_hung_up_408(far):
+    """media.rtp_timeout = 1: a carrier whose call alice answered and that
+    then sends no RTP at all is hung up: BYE with Reason cause=408 (the
+    scenario checks), `hangup 408` to alice."""
+    with sip_daemon(HOST, far, groups={"dids": {DID: "alice"}, "media": {"rtp_timeout": "1"}}) as d:
+        b = alice(d, "--seconds", "20")
+        wait_online(d, 1)
+        sipp = Sipp("uac_call_silent.xml", HOST, remote=gateway(d), service="alice")
+        sipp.assert_ok()
+        c = b.result()
+        print(f"   {describe(c)}")
+        assert c and connected(c), c
+        assert hangup_code(c) == 408, c.get("hangup")
+        assert "no RTP" in (c.get("hangup") or {}).get("reason", ""), c.get("hangup")
+        wait_idle(d)
+
+
 def main():
     require_sipp()
     res = SipResults()
     # The trunk's proxy is never called here; inbound INVITEs belong to it
     # because they come from its allowed network (HOST/32).
-    with sip_daemon(HOST, free_sip_port(HOST), groups={"dids": {DID: "alice"}}) as d:
+    far = free_sip_port(HOST)
+    with sip_daemon(HOST, far, groups={"dids": {DID: "alice"}}) as d:
         res.run("inbound_alice_answers_rtp_avp_pcmu_and_hears_her_tone",
                 check_alice_answers_and_hears_her_tone, d)
         res.run("inbound_first_of_two_sessions_to_answer_takes_the_call",
@@ -136,6 +155,7 @@ def main():
         res.run("inbound_cancel_while_ringing_ends_alice_call", check_cancel_while_ringing_ends_alice_call, d)
         res.run("inbound_did_number_reaches_alice", check_did_reaches_alice, d)
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
+    res.run("inbound_silent_carrier_hung_up_408_after_rtp_timeout", check_silent_carrier_hung_up_408, far)
     res.exit()
 
 

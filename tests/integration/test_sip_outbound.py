@@ -4,8 +4,11 @@ sipp playing the carrier (sipp/uas_*.xml), and each check asserts what the
 caller or the far end notices: the tone comes back through the whole path,
 busy is reported as 486, cancelling while ringing, the far end hanging up,
 early media heard before the answer, a digest challenge answered, hold and
-resume by the far end, the session timer refreshed, and a stranger's RTP
-sprayed at the gateway's SIP-side port dropped while the far end is heard.
+resume by the far end, the session timer refreshed, a stranger's RTP
+sprayed at the gateway's SIP-side port dropped while the far end is heard,
+and (media.rtp_timeout) a far end that goes silent after answering hung
+up with BYE + Reason 408 and `hangup 408`, while one that holds longer
+than the timeout is not.
 
 Runs on 127.0.0.10 (one loopback address per test file)."""
 import math
@@ -230,6 +233,30 @@ def check_far_end_hold_stops_and_resumes_audio(d, far):
     wait_idle(d)
 
 
+def check_rtp_timeout(far):
+    """media.rtp_timeout = 1: a far end that answers and never sends RTP
+    (dead, or its network gone) is hung up within a few seconds: BYE with
+    Reason cause=408 to it (the scenario checks), hangup 408 to the
+    browser.  A far end that holds the call (no RTP for 2 s, twice the
+    timeout) is not: the timeout counts only while RTP is expected."""
+    with sip_daemon(HOST, far, groups={"media": {"rtp_timeout": "1"}}) as d:
+        sipp = Sipp("uas_answer_silent.xml", HOST, port=far)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "20")
+        c = b.result()
+        print(f"   silent far end: {describe(c)}")
+        sipp.assert_ok()  # its BYE carried Reason: SIP;cause=408
+        assert connected(c), c
+        assert hangup_code(c) == 408, c.get("hangup")
+        assert "no RTP" in (c.get("hangup") or {}).get("reason", ""), c.get("hangup")
+        ms = (c.get("hangup") or {}).get("ms")
+        assert ms is not None and ms < 10000, f"hung up {ms} ms after the call, not within ~2 s"
+        log = daemon_log(d)
+        assert "no RTP from the far end for" in log, log[-2000:]
+        wait_idle(d)
+        # held for 2 s by the far end: no timeout, audio back after the resume
+        check_far_end_hold_stops_and_resumes_audio(d, far)
+
+
 def check_session_timer_refreshed(far):
     # The gateway asks for a 90 s session timer and, made refresher by the
     # far end, must refresh before 90 s (sipp waits at most 60 s for it).
@@ -267,6 +294,7 @@ def main():
                 check_rtp_sprayed_at_the_port_is_dropped, d, far)
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
+    res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.exit()
 
 
