@@ -82,9 +82,10 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 int gw_rtp_socket_send(struct gw_rtp_socket *s, const uint8_t *buf, size_t len);
 
 void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_stats *out);
-/* RTP datagrams delivered so far (the stats' rtp_in, without the rest);
- * media loop; 0 for NULL. */
-uint64_t gw_rtp_socket_rtp_in(const struct gw_rtp_socket *s);
+/* RTP packets taken so far from the call's media source (the learned one:
+ * nothing before the SDP gave an address, no stranger's, no non-RTP
+ * datagram); media loop; 0 for NULL. */
+uint64_t gw_rtp_socket_source_packets(const struct gw_rtp_socket *s);
 
 /* Media loop (or any thread if never started): stop receiving, close both
  * sockets; no callback after it returns.  Drop your reference afterwards. */

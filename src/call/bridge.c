@@ -141,7 +141,7 @@ static void check_rtp(struct gw_call *call, gint64 now)
 	if (!call->rtp_expected || call->rtp_timed_out || now < call->rtp_check_us)
 		return;
 	call->rtp_check_us = now + G_USEC_PER_SEC;
-	n = gw_rtp_socket_rtp_in(call->rtp);
+	n = gw_rtp_socket_source_packets(call->rtp);
 	if (n != call->rtp_seen_count) {
 		call->rtp_seen_count = n;
 		call->rtp_seen_us = now;
@@ -156,14 +156,22 @@ static void check_rtp(struct gw_call *call, gint64 now)
 	end_from_loop(call, 408, why);
 }
 
-/* RTP is expected from now (answered, not on hold): the clock starts over
- * at every change (an answer, a resume, a new address). */
-static void expect_rtp(struct gw_call *call)
+/* Whether RTP is expected now (answered, neither side holding, the far
+ * end's direction lets it send, no transfer under way).  The clock starts
+ * over on @restart (an answer, a hold or resume, a new address, a transfer
+ * starting or ending) and when RTP becomes expected; a session refresh
+ * with the same SDP does not restart it. */
+static void expect_rtp(struct gw_call *call, bool restart)
 {
+	bool was = call->rtp_expected;
+
 	call->rtp_timeout_us = (gint64)gw_call_config()->media_rtp_timeout * G_USEC_PER_SEC;
-	call->rtp_expected = call->rtp_timeout_us && call->sip_answered && !call->sip_hold;
+	call->rtp_expected = call->rtp_timeout_us && call->bridge_answered && !call->bridge_quiet &&
+			     !call->bridge_paused;
+	if (!restart && was)
+		return;
 	call->rtp_seen_us = g_get_monotonic_time();
-	call->rtp_seen_count = gw_rtp_socket_rtp_in(call->rtp);
+	call->rtp_seen_count = gw_rtp_socket_source_packets(call->rtp);
 	call->rtp_check_us = 0;
 }
 
@@ -213,6 +221,8 @@ static void set_sip_on_loop(void *obj)
 	struct gw_call *call = op->call;
 	const struct gw_call_sip_media *m = &op->sip;
 	struct gw_media_config mc;
+	char where[sizeof(call->bridge_media)];
+	bool restart;
 
 	if (call->media_stopped)
 		return;
@@ -256,8 +266,11 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
 	}
 	gw_media_session_set_hold(call->media, m->hold);
-	call->sip_hold = m->hold;
-	expect_rtp(call);
+	call->bridge_quiet = m->hold || !m->far_sends;
+	g_snprintf(where, sizeof(where), "%s:%u:%d", m->addr, m->port, call->bridge_quiet);
+	restart = strcmp(where, call->bridge_media) != 0;
+	g_strlcpy(call->bridge_media, where, sizeof(call->bridge_media));
+	expect_rtp(call, restart);
 }
 
 static void dtmf_on_loop(void *obj)
@@ -326,13 +339,29 @@ static void answered_on_loop(void *obj)
 {
 	struct bridge_op *op = obj;
 
-	op->call->sip_answered = true;
-	expect_rtp(op->call);
+	op->call->bridge_answered = true;
+	expect_rtp(op->call, true);
 }
 
 void gw_call_bridge_answered(struct gw_call *call)
 {
 	post(call, answered_on_loop, op_new(call));
+}
+
+static void pause_on_loop(void *obj)
+{
+	struct bridge_op *op = obj;
+
+	op->call->bridge_paused = op->code != 0;
+	expect_rtp(op->call, true);
+}
+
+void gw_call_bridge_rtp_pause(struct gw_call *call, bool paused)
+{
+	struct bridge_op *op = op_new(call);
+
+	op->code = paused;
+	post(call, pause_on_loop, op);
 }
 
 void gw_call_bridge_set_sip(struct gw_call *call, const struct gw_call_sip_media *m)

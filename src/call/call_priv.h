@@ -61,6 +61,7 @@ struct gw_call_sip_media {
 	uint16_t port;
 	bool symmetric;
 	bool hold;           /* far end holds us (or we hold it): forward nothing */
+	bool far_sends;      /* its direction lets it send (sendrecv, sendonly) */
 };
 
 /* One call of one browser session.  Refcounted: the registry holds one
@@ -110,13 +111,15 @@ struct gw_call {
 	bool media_stopped;
 	/* media.rtp_timeout (bridge.c): is the far end still sending? */
 	gint64 rtp_timeout_us;         /* 0: never */
-	bool rtp_expected;             /* answered and not on hold */
+	bool rtp_expected;             /* answered, the far end may send, no pause */
 	bool rtp_timed_out;
-	uint64_t rtp_seen_count;       /* the socket's RTP count at the last change */
-	gint64 rtp_seen_us;            /* when it last changed (or RTP became expected) */
+	uint64_t rtp_seen_count;       /* the socket's source count at the last change */
+	gint64 rtp_seen_us;            /* when it last changed (or the clock started over) */
 	gint64 rtp_check_us;           /* next look */
-	bool sip_answered;             /* the bridge was told the call is answered */
-	bool sip_hold;                 /* the last set_sip's hold */
+	bool bridge_answered;          /* told the call is answered */
+	bool bridge_quiet;             /* the last set_sip: hold, or a far end that does not send */
+	bool bridge_paused;            /* a transfer is under way */
+	char bridge_media[96];         /* the last set_sip's "addr:port:quiet" */
 };
 
 /* An inbound INVITE ringing every session of one user (forking). */
@@ -226,6 +229,9 @@ void gw_call_bridge_stop(struct gw_call *call);
 /* The call is answered (SIP connected): from now on RTP is expected from
  * the far end while not on hold (media.rtp_timeout). */
 void gw_call_bridge_answered(struct gw_call *call);
+/* A transfer starts (@paused) or ends: no RTP is expected meanwhile (the
+ * transferor may be gone while the target rings). */
+void gw_call_bridge_rtp_pause(struct gw_call *call, bool paused);
 /* Media loop: a decrypted RTP packet from the browser. */
 void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len);
 

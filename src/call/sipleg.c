@@ -156,6 +156,7 @@ void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *medi
 	if (offer)
 		call->remote_hold = media->hold;
 	m.hold = call->remote_hold || call->local_hold;
+	m.far_sends = media->direction == GW_SDP_DIR_SENDRECV || media->direction == GW_SDP_DIR_SENDONLY;
 	gw_sdp_sip_media_clear(&call->sip_remote);
 	call->sip_remote = *media;
 	memset(media, 0, sizeof(*media));

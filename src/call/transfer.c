@@ -193,10 +193,12 @@ static void fail(struct gw_call_transfer *x, int code, const char *reason)
 	finish(x);
 	/* A stays in the call: tell it the transfer failed (NOTIFY with the
 	 * target's status, RFC 3515 section 2.4.5), so it may REFER again. */
-	if (call->dialog)
+	if (call->dialog) {
 		gw_sip_dialog_refer_notify(call->dialog, code, NULL);
-	else
+		gw_call_bridge_rtp_pause(call, false);  /* A's media again */
+	} else {
 		gw_call_end(call, code, why, true);
+	}
 	g_free(why);
 	gw_obj_deref(call);
 }
@@ -224,6 +226,7 @@ static void switch_to_target(struct gw_call_transfer *x, struct gw_sip_event *ev
 	call->dialog = g_steal_pointer(&x->dialog);
 	call->reinvite_pending = false; /* a re-INVITE of A's, if any, is moot */
 	gw_info(call->log, "transferred to %s (%s)", x->to, x->trunk ? x->trunk->name : "direct");
+	gw_call_bridge_rtp_pause(call, false);  /* B's media from now on */
 	finish(x);
 	if (old) {
 		gw_sip_dialog_end(old, 200, "transferred"); /* NOTIFY 200 OK, then BYE */
@@ -348,6 +351,8 @@ void gw_call_transfer_start(struct gw_call *call, const char *refer_to)
 	}
 	call->transfer = x;
 	x->watch = g_timeout_add_seconds((guint)cfg->sip_ring_timeout, on_timeout, x);
+	/* the transferor may fall silent (or leave) while the target rings */
+	gw_call_bridge_rtp_pause(call, true);
 	gw_info(call->log, "transfer: INVITE to %s via %s", to, trunk ? trunk->name : "direct");
 	report(call, x->to, 100, "Trying", false);
 out:

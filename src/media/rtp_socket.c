@@ -69,6 +69,7 @@ struct gw_rtp_socket {
 		unsigned n;             /* in-sequence packets so far, 0: free */
 	} cand[CANDIDATES];
 	unsigned cand_next;             /* the slot a new source takes when all are used */
+	uint64_t source_in;             /* RTP taken from the learned source */
 
 	struct gw_rtp_socket_stats st;  /* counters only; latched/remote filled on read */
 	uint64_t truncated;             /* datagrams over DGRAM_MAX, dropped */
@@ -418,6 +419,7 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 	if (s->learned && gw_sockaddr_equal(from, &s->source)) {
 		if (!s->by_sdp)
 			s->source_last_us = g_get_monotonic_time();
+		s->source_in += is_rtp(s, from, buf, len);
 		return true;
 	}
 	/* No far end yet (nor during a c=0.0.0.0 hold): nothing to tell a
@@ -429,6 +431,7 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 		return s->learned ? foreign(s, from) : true;
 	if (gw_sockaddr_equal(from, &s->sdp)) {
 		learn(s, from, from_len, true);
+		s->source_in++;
 		return true;
 	}
 	if (s->learned && s->by_sdp)
@@ -436,6 +439,7 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 	if (probation_passed(s, from, from_len, buf) &&
 	    (!s->learned || g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US)) {
 		learn(s, from, from_len, false);
+		s->source_in++;
 		return true;
 	}
 	return foreign(s, from);
@@ -616,9 +620,9 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
 }
 
-uint64_t gw_rtp_socket_rtp_in(const struct gw_rtp_socket *s)
+uint64_t gw_rtp_socket_source_packets(const struct gw_rtp_socket *s)
 {
-	return s ? s->st.rtp_in : 0;
+	return s ? s->source_in : 0;
 }
 
 static void unwatch(struct gw_rtp_socket *s)

@@ -123,10 +123,10 @@ def check_did_reaches_alice(d):
 
 
 def check_silent_carrier_hung_up_408(far):
-    """media.rtp_timeout = 1: a carrier whose call alice answered and that
+    """media.rtp_timeout = 2: a carrier whose call alice answered and that
     then sends no RTP at all is hung up: BYE with Reason cause=408 (the
     scenario checks), `hangup 408` to alice."""
-    with sip_daemon(HOST, far, groups={"dids": {DID: "alice"}, "media": {"rtp_timeout": "1"}}) as d:
+    with sip_daemon(HOST, far, groups={"dids": {DID: "alice"}, "media": {"rtp_timeout": "2"}}) as d:
         b = alice(d, "--seconds", "20")
         wait_online(d, 1)
         sipp = Sipp("uac_call_silent.xml", HOST, remote=gateway(d), service="alice")
