@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -172,6 +173,22 @@ def wait_online(d, sessions, settle=0.5):
 
 
 # ---- sipp ----
+
+def scenario_variant(name, pauses):
+    """A temporary copy of sipp scenario @name whose <pause milliseconds>
+    elements take the values of @pauses in order (None keeps one), for a
+    longer ring or hold than the shipped scenario's; its path (unlink it)."""
+    with open(os.path.join(SCENARIOS, name), encoding="iso-8859-1") as f:
+        parts = re.split(r'<pause milliseconds="(\d+)"/>', f.read())
+    olds = parts[1::2]
+    assert len(olds) == len(pauses), f"{name}: {len(olds)} pauses, not {len(pauses)}"
+    text = parts[0]
+    for i, old in enumerate(olds):
+        text += f'<pause milliseconds="{pauses[i] if pauses[i] is not None else old}"/>' + parts[2 * i + 2]
+    fd, path = tempfile.mkstemp(prefix=name.replace(".xml", "-"), suffix=".xml")
+    with os.fdopen(fd, "w", encoding="iso-8859-1") as f:
+        f.write(text)
+    return path
 
 class Sipp:
     """One sipp process running sipp/@scenario.  UAS: listens on

@@ -16,13 +16,12 @@ import os
 import re
 import socket
 import struct
-import tempfile
 import threading
 import time
 
-from siptest import (SCENARIOS, Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
-                     free_sip_port, hangup_code, require_sipp, sip_daemon, state_ms, states,
-                     wait_idle)
+from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
+                     free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon, state_ms,
+                     states, wait_idle)
 
 HOST = "127.0.0.10"
 NUMBER = "15551234"
@@ -235,21 +234,6 @@ def check_far_end_hold_stops_and_resumes_audio(d, far):
     wait_idle(d)
 
 
-def long_hold_scenario(hold_ms):
-    """uas_hold.xml with the far end's hold lasting @hold_ms (a temporary
-    copy: the pause between its hold and resume re-INVITEs)."""
-    with open(os.path.join(SCENARIOS, "uas_hold.xml"), encoding="iso-8859-1") as f:
-        text = f.read()
-    parts = text.split('<pause milliseconds="2000"/>')
-    assert len(parts) == 4, "uas_hold.xml changed: three 2 s pauses expected"
-    text = parts[0] + '<pause milliseconds="2000"/>' + parts[1] + \
-        f'<pause milliseconds="{hold_ms}"/>' + parts[2] + '<pause milliseconds="2000"/>' + parts[3]
-    fd, path = tempfile.mkstemp(prefix="uas_hold_long-", suffix=".xml")
-    with os.fdopen(fd, "w", encoding="iso-8859-1") as f:
-        f.write(text)
-    return path
-
-
 def check_rtp_timeout(far):
     """media.rtp_timeout = 3: a far end that answers and never sends RTP
     (dead, or its network gone) is hung up a few seconds later: BYE with
@@ -271,7 +255,7 @@ def check_rtp_timeout(far):
         assert "no RTP from the far end for" in daemon_log(d)
         wait_idle(d)
 
-        path = long_hold_scenario(5000)
+        path = scenario_variant("uas_hold.xml", [None, 5000, None])  # held 5 s
         try:
             sipp = Sipp(path, HOST, port=far, echo=True)
             b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "30", "--expect-hangup", "200")

@@ -10,14 +10,17 @@ echoed by B (A echoes nothing, so the tone can only come from B) and sees
 `transferring` then `connected`; A hanging up right after the 202 does not
 end the call; a busy target leaves the call with A, which gets the failure
 NOTIFY (sipfrag 486, subscription terminated); the browser hanging up
-while B rings cancels B; and with sip.accept_refer = false A gets 603 and
-the call goes on.
+while B rings cancels B; with sip.accept_refer = false A gets 603 and
+the call goes on; and a transferor that sends no RTP while B rings longer
+than media.rtp_timeout does not get the call cut with 408.
 
 Runs on 127.0.0.18 (the daemon and A) and 127.0.0.19 (B)."""
+import os
 import re
 
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, daemon_log, describe,
-                     free_sip_port, hangup_code, require_sipp, sip_daemon, states, wait_idle)
+                     free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon, states,
+                     wait_idle)
 
 HOST = "127.0.0.18"
 TARGET_HOST = "127.0.0.19"
@@ -149,6 +152,35 @@ def check_refer_declined_without_accept_refer(far):
         check_clean_stop(d)
 
 
+def check_silent_transferor_not_cut_by_rtp_timeout(far):
+    """media.rtp_timeout = 4 while a transfer is under way: the transferor
+    A never sends RTP (2 s until its REFER), the target B rings 6 s.  The
+    timeout is paused from the REFER to B's answer, so the call is not
+    ended with 408 while B rings (without the pause it would be, 4 s after
+    A's answer); B's echo then brings the tone back."""
+    with sip_daemon(HOST, far, sip={"accept_refer": "true"}, groups={"media": {"rtp_timeout": "4"}}) as d:
+        bport, uri = target()
+        ring6 = scenario_variant("xfer_b_answer_echo.xml", [6000])
+        try:
+            b_side = Sipp(ring6, TARGET_HOST, port=bport, echo=True)
+            a_side = Sipp("xfer_a_refer_notify_bye.xml", HOST, port=far, sets={"target": uri})
+            b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "14")
+            c = b.result()
+            a_side.assert_ok()
+            b_side.assert_ok()
+        finally:
+            os.unlink(ring6)
+        tl = c.get("rx_timeline") or []
+        print(f"   {describe(c)}\n   rx_timeline (packets per 500 ms): {tl}")
+        assert "no RTP from the far end" not in daemon_log(d), "ended by media.rtp_timeout"
+        st = states(c)
+        assert after(st, "transferring", "connected"), st
+        assert c["hangup"] and c["hangup"]["by"] == "client", c["hangup"]
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert sum(tl[-6:]) >= 100, tl  # B's echo flowed for the last 3 s
+        wait_idle(d)
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -165,6 +197,8 @@ def main():
         res.run("transfer_daemon_stops_cleanly", check_clean_stop, d)
     res.run("transfer_refer_refused_603_without_accept_refer_and_call_goes_on",
             check_refer_declined_without_accept_refer, far)
+    res.run("transfer_silent_transferor_not_cut_by_rtp_timeout_while_target_rings",
+            check_silent_transferor_not_cut_by_rtp_timeout, far)
     res.exit()
 
 
