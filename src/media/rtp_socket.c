@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <glib.h>
+#include "gw/rtp.h"
 #include "gw/rtp_socket.h"
 #include "gw/loop.h"
 #include "gw/net.h"
@@ -53,10 +54,10 @@ struct gw_rtp_socket {
 
 	struct sockaddr_storage remote; /* where we send */
 	socklen_t remote_len;           /* 0: nowhere (hold, or never set) */
-	struct sockaddr_storage sdp;    /* what the SDP said (remote unless latched) */
+	struct sockaddr_storage sdp;    /* what the SDP said (remote unless latched:
+					 * symmetric and learned) */
 	socklen_t sdp_len;              /* 0: nowhere */
 	bool symmetric;                 /* send to the learned source */
-	bool latched;
 	/* the one source media is taken from (see gw/rtp_socket.h) */
 	bool learned;
 	bool by_sdp;                    /* it is the SDP's address */
@@ -71,7 +72,7 @@ struct gw_rtp_socket {
 	unsigned cand_next;             /* the slot a new source takes when all are used */
 	uint64_t source_in;             /* RTP taken from the learned source */
 
-	struct gw_rtp_socket_stats st;  /* counters only; latched/remote filled on read */
+	struct gw_rtp_socket_stats st;  /* counters only; the rest filled on read */
 	uint64_t truncated;             /* datagrams over DGRAM_MAX, dropped */
 };
 
@@ -331,6 +332,8 @@ static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage 
 	return len >= RTP_HDR_MIN && (buf[0] >> 6) == 2 && from->ss_family == s->family;
 }
 
+/* Take media from @from from now on (@by_sdp: it is the SDP's address);
+ * its packet that taught us counts. */
 static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, socklen_t len,
 		  bool by_sdp)
 {
@@ -340,6 +343,7 @@ static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, 
 	s->learned = true;
 	s->by_sdp = by_sdp;
 	s->source_last_us = by_sdp ? 0 : g_get_monotonic_time();
+	s->source_in++;
 	memset(s->cand, 0, sizeof(s->cand));
 	addr_format(from, len, src, sizeof(src));
 	addr_format(&s->sdp, s->sdp_len, sdp, sizeof(sdp));
@@ -349,10 +353,7 @@ static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, 
 	else if (s->st.foreign)
 		gw_info(s->name, "media from the SDP's %s (%" G_GUINT64_FORMAT " packets from "
 			"elsewhere dropped so far)", src, s->st.foreign);
-	if (!s->symmetric)
-		return;
-	s->latched = true;
-	if (!gw_sockaddr_equal(from, &s->remote)) {
+	if (s->symmetric && !gw_sockaddr_equal(from, &s->remote)) {
 		memcpy(&s->remote, from, len);
 		s->remote_len = len;
 		gw_info(s->name, "symmetric RTP: latched to %s (SDP said %s)", src, sdp);
@@ -364,13 +365,13 @@ static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, 
  * probation counts on its own (CANDIDATES at once), so a stranger's
  * packets cannot keep a real far end from completing its run. */
 static bool probation_passed(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
-			     socklen_t from_len, const uint8_t *buf)
+			     socklen_t from_len, const uint8_t *buf, size_t len)
 {
-	uint16_t seq = (uint16_t)(buf[2] << 8 | buf[3]);
-	uint32_t ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | (uint32_t)buf[10] << 8 |
-			buf[11];
+	struct gw_rtp_hdr h;
 	unsigned i, free_slot = CANDIDATES;
 
+	if (gw_rtp_parse(buf, len, &h))
+		return false;   /* malformed (or RTCP): no step towards a source */
 	for (i = 0; i < CANDIDATES; i++) {
 		if (s->cand[i].n && gw_sockaddr_equal(from, &s->cand[i].addr))
 			break;
@@ -386,12 +387,12 @@ static bool probation_passed(struct gw_rtp_socket *s, const struct sockaddr_stor
 		memcpy(&s->cand[i].addr, from, from_len);
 		s->cand[i].n = 0;
 	}
-	if (s->cand[i].n && ssrc == s->cand[i].ssrc && seq == (uint16_t)(s->cand[i].seq + 1))
+	if (s->cand[i].n && h.ssrc == s->cand[i].ssrc && h.seq == (uint16_t)(s->cand[i].seq + 1))
 		s->cand[i].n++;
 	else
 		s->cand[i].n = 1;
-	s->cand[i].ssrc = ssrc;
-	s->cand[i].seq = seq;
+	s->cand[i].ssrc = h.ssrc;
+	s->cand[i].seq = h.seq;
 	return s->cand[i].n >= GW_RTP_PROBATION;
 }
 
@@ -431,15 +432,13 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 		return s->learned ? foreign(s, from) : true;
 	if (gw_sockaddr_equal(from, &s->sdp)) {
 		learn(s, from, from_len, true);
-		s->source_in++;
 		return true;
 	}
 	if (s->learned && s->by_sdp)
 		return foreign(s, from);
-	if (probation_passed(s, from, from_len, buf) &&
+	if (probation_passed(s, from, from_len, buf, len) &&
 	    (!s->learned || g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US)) {
 		learn(s, from, from_len, false);
-		s->source_in++;
 		return true;
 	}
 	return foreign(s, from);
@@ -541,7 +540,6 @@ void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_s
 static void unlearn(struct gw_rtp_socket *s)
 {
 	s->learned = false;
-	s->latched = false;
 	memset(s->cand, 0, sizeof(s->cand));
 }
 
@@ -615,7 +613,7 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 		return;
 	*out = s->st;
 	out->learned = s->learned;
-	out->latched = s->latched;
+	out->latched = s->learned && s->symmetric;
 	addr_format(&s->source, s->learned ? sizeof(s->source) : 0, out->source, sizeof(out->source));
 	addr_format(&s->remote, s->remote_len, out->remote, sizeof(out->remote));
 }
