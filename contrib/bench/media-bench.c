@@ -129,7 +129,7 @@ static double stage_jitter(void)
 	struct gw_jitter *jb;
 	double t0;
 
-	gw_jitter_new(8000, 20, 200, &jb);
+	gw_jitter_new(8000, 20, 80, 200, &jb);
 	t0 = cpu_us();
 	for (unsigned i = 0; i < frames; i++) {
 		uint64_t now = (uint64_t)i * 20000;

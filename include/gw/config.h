@@ -107,6 +107,7 @@ struct gw_config {
 	int media_max_calls;
 	bool media_passthrough;
 	int media_jitter_max_ms;
+	int media_jitter_start_ms;
 	int media_rtp_timeout;
 	int media_opus_complexity;
 	int media_opus_bitrate;

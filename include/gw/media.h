@@ -60,6 +60,7 @@ struct gw_media_config {
 	struct gw_media_opus_cfg opus;
 	bool opus_fec_decode;    /* use FEC from the browser when a packet is lost */
 	unsigned jitter_max_ms;  /* jitter buffer bound (media.jitter_max_ms) */
+	unsigned jitter_start_ms; /* its allowance at the start (media.jitter_start_ms) */
 	bool passthrough;        /* relay unchanged when both legs use the same codec */
 	bool inband_dtmf;        /* detect DTMF tones in SIP audio */
 	const char *log_ctx;     /* log prefix, copied; may be NULL */
@@ -77,6 +78,7 @@ struct gw_media_config {
 #define GW_MEDIA_OPUS_BITRATE_DEFAULT     32000
 #define GW_MEDIA_OPUS_LOSS_DEFAULT        5
 #define GW_MEDIA_JITTER_MAX_DEFAULT       200
+#define GW_MEDIA_JITTER_START_DEFAULT     80
 
 /* Fill @cfg with defaults: Opus pt 111 / te 101 toward the browser, PCMU
  * pt 0 ptime 20 / te 101 / CN 13 toward SIP, measured Opus settings, FEC
@@ -100,6 +102,7 @@ struct gw_media_counters {
 	uint64_t jb_late;            /* SIP packets arriving after their playout */
 	uint64_t jb_dropped;         /* SIP packets dropped (overflow, latency bound) */
 	uint64_t jb_shrunk;          /* silent 20 ms frames skipped to cut latency */
+	uint64_t jb_accel_ms;        /* audio shortened by whole pitch periods, same */
 	unsigned jb_delay_ms;        /* current buffering delay */
 	unsigned jb_target_ms;       /* current jitter allowance */
 	uint64_t cn_packets;         /* comfort noise packets from SIP */

@@ -249,6 +249,7 @@ static void set_sip_on_loop(void *obj)
 		mc.opus.fec = cfg->media_opus_fec;
 		mc.opus.loss_pct = cfg->media_opus_expected_loss;
 		mc.jitter_max_ms = (unsigned)cfg->media_jitter_max_ms;
+		mc.jitter_start_ms = (unsigned)cfg->media_jitter_start_ms;
 		mc.log_ctx = call->log;
 		if (gw_media_session_new(&mc, to_sip, to_browser, on_dtmf, call, &call->media)) {
 			gw_error(call->log, "cannot start the media engine (%s/%u ptime %u)",
@@ -301,11 +302,12 @@ static void log_counters(struct gw_call *call)
 		G_GUINT64_FORMAT " browser_tx=%" G_GUINT64_FORMAT " sip_tx=%" G_GUINT64_FORMAT
 		" sip_rx=%" G_GUINT64_FORMAT " fec_recovered=%" G_GUINT64_FORMAT " plc=%"
 		G_GUINT64_FORMAT " jb_concealed=%" G_GUINT64_FORMAT " jb_late=%" G_GUINT64_FORMAT
-		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_delay_ms=%u"
+		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_accel_ms=%"
+		G_GUINT64_FORMAT " jb_delay_ms=%u"
 		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT,
 		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
-		k.jb_dropped, k.jb_shrunk, k.jb_delay_ms, k.jb_target_ms,
+		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
 		gw_media_session_is_passthrough(call->media), rs.foreign);
 }
 

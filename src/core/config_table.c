@@ -69,6 +69,10 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "(another trunk ptime is re-framed)", F(media_passthrough) },
 	{ "media", "jitter_max_ms", GW_CONF_INT, "200", 20, 1000, NULL,
 	  "upper bound of the adaptive jitter buffer on the SIP side", F(media_jitter_max_ms) },
+	{ "media", "jitter_start_ms", GW_CONF_INT, "80", 0, 1000, NULL,
+	  "jitter allowance of that buffer at the start of a stream, before the jitter is "
+	  "measured (capped by jitter_max_ms; = jitter_max_ms: nothing lost while unknown, "
+	  "at the cost of that much delay at first)", F(media_jitter_start_ms) },
 	{ "media", "rtp_timeout", GW_CONF_INT, "60", 0, 3600, NULL,
 	  "seconds without RTP from the SIP side (answered, not on hold) after which the "
 	  "call ends: BYE with Reason 408, hangup 408 to the browser; 0 = never", F(media_rtp_timeout) },

@@ -21,7 +21,7 @@
 
 struct gw_jitter {
 	unsigned rate, frame;
-	int64_t max_units, margin;
+	int64_t start_units, max_units, margin;
 	struct gw_jitter_pkt *pool;
 	uint8_t *bytes;          /* cap * stride payload bytes; pool[i].data points in */
 	unsigned stride;
@@ -50,7 +50,7 @@ static int64_t units_of_us(const struct gw_jitter *jb, uint64_t us)
 	return (int64_t)(us / 1000000u * jb->rate + us % 1000000u * jb->rate / 1000000u);
 }
 
-int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned max_ms,
+int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned start_ms, unsigned max_ms,
 		  struct gw_jitter **out)
 {
 	struct gw_jitter *jb;
@@ -62,6 +62,7 @@ int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned max_ms,
 	jb->rate = clock_rate;
 	jb->frame = clock_rate * frame_ms / 1000;
 	jb->max_units = (int64_t)clock_rate * max_ms / 1000;
+	jb->start_units = (int64_t)clock_rate * MIN(start_ms, max_ms) / 1000;
 	jb->margin = jb->frame / 2;
 	/* Enough 10 ms packets for the bound plus the largest packet and the
 	 * hysteresis; anything beyond is dropped, which bounds the delay. */
@@ -101,7 +102,7 @@ void gw_jitter_reset(struct gw_jitter *jb)
 	jb->playing = false;
 	jb->hist_n = 0;
 	jb->hist_pos = 0;
-	jb->jit = jb->max_units;
+	jb->jit = jb->start_units;
 	jb->delay = 0;
 }
 
@@ -238,9 +239,11 @@ enum gw_jitter_action gw_jitter_tick(struct gw_jitter *jb, uint64_t now_us,
 		min_rel = MIN(min_rel, jb->hist[i]);
 		max_rel = MAX(max_rel, jb->hist[i]);
 	}
-	/* Until the history means something, allow the full bound: no packet
-	 * is lost to a guess that was too small. */
-	jb->jit = jb->hist_n < WARM_PACKETS ? jb->max_units : MIN(max_rel - min_rel, jb->max_units);
+	/* Until the history means something, allow at least the start value. */
+	jb->jit = max_rel - min_rel;
+	if (jb->hist_n < WARM_PACKETS)
+		jb->jit = MAX(jb->jit, jb->start_units);
+	jb->jit = MIN(jb->jit, jb->max_units);
 	target = jb->frame + min_rel + jb->jit + jb->margin;
 	hard = jb->frame + min_rel + jb->max_units + jb->margin + 2 * jb->frame;
 	d = units_of_us(jb, now_us) - jb->play;
@@ -263,7 +266,7 @@ enum gw_jitter_action gw_jitter_tick(struct gw_jitter *jb, uint64_t now_us,
 	}
 	*start = jb->play;
 	jb->play += jb->frame;
-	*excess = (unsigned)((d - target) / jb->frame);
+	*excess = (unsigned)(d - target);
 	return GW_JITTER_PLAY;
 }
 

@@ -4,9 +4,12 @@
  * It stores RTP payloads ordered by (extended) timestamp and decides, once per
  * 20 ms frame, whether to wait, stall (insert a frame) or play the next
  * frame.  The playout delay follows the arrival jitter seen over the last 100
- * packets and never exceeds max_ms: it starts at the bound (no loss while the
- * jitter is unknown), grows at once when packets come later, and shrinks only
- * by skipping frames the caller found silent.  Decoding and re-framing are
+ * packets and never exceeds max_ms: it starts with start_ms of allowance (or
+ * more when the first packets already show more jitter; a packet later than
+ * that is lost, as in any adaptive buffer) and grows at once when packets
+ * come later; the caller
+ * shrinks it by taking more than one frame in a tick (to_browser.c drops
+ * silent frames and shortens others by whole pitch periods).  Decoding and re-framing are
  * the caller's (to_browser.c): it takes packets covering each frame.
  *
  * Owned by one session, used on its media loop only.  Payloads live in one
@@ -46,8 +49,9 @@ enum gw_jitter_action {
 struct gw_jitter;
 
 /* New buffer for a @clock_rate stream played in @frame_ms frames, bounded
- * by @max_ms of jitter allowance.  0 or EINVAL. */
-int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned max_ms,
+ * by @max_ms of jitter allowance, starting (before the jitter is known)
+ * with @start_ms of it (at most @max_ms).  0 or EINVAL. */
+int gw_jitter_new(unsigned clock_rate, unsigned frame_ms, unsigned start_ms, unsigned max_ms,
 		  struct gw_jitter **out);
 void gw_jitter_free(struct gw_jitter *jb);
 
@@ -64,13 +68,15 @@ int gw_jitter_put(struct gw_jitter *jb, uint32_t ts, uint16_t seq, uint8_t pt,
 
 /* Decide the frame due at @now_us.  For PLAY, *@start is the frame's first
  * timestamp (extended) and the position moves one frame on; *@excess is how
- * many whole frames the delay is above target (a silent frame may then be
- * skipped with gw_jitter_skip()). */
+ * far (clock units) the delay is above target: the caller may then take
+ * further frames with gw_jitter_skip() and drop them (silence) or shorten
+ * them (media/accelerate.h). */
 enum gw_jitter_action gw_jitter_tick(struct gw_jitter *jb, uint64_t now_us,
 				     int64_t *start, unsigned *excess);
 
-/* Drop the frame just returned by PLAY and move to the next one; returns its
- * start.  Used to cut latency on silence. */
+/* Move on to the frame after the one just returned by PLAY (or by the last
+ * skip) and return its start, within the same tick: the caller drops the
+ * previous frame (silence) or plays both shortened.  Cuts latency. */
 int64_t gw_jitter_skip(struct gw_jitter *jb);
 
 /* The next packet covering position @from (extended ts) and starting before

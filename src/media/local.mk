@@ -9,6 +9,8 @@ libgw_la_SOURCES += \
 	src/media/dtmf.c \
 	src/media/dtmf.h \
 	src/media/jitter.c \
+	src/media/accelerate.c \
+	src/media/accelerate.h \
 	src/media/jitter.h \
 	src/media/session.h \
 	src/media/transcode.c \
@@ -57,6 +59,12 @@ tests_unit_test_media_session_SOURCES = tests/unit/test_media_session.c $(MEDIA_
 tests_unit_test_media_session_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_media_session_LDADD = $(TEST_LIBS_COMMON) -lm
 TESTS += tests/unit/test_media_session
+
+check_PROGRAMS += tests/unit/test_playout
+tests_unit_test_playout_SOURCES = tests/unit/test_playout.c $(MEDIA_TEST_HARNESS)
+tests_unit_test_playout_CFLAGS = $(TEST_CFLAGS_COMMON)
+tests_unit_test_playout_LDADD = $(TEST_LIBS_COMMON) -lm
+TESTS += tests/unit/test_playout
 
 check_PROGRAMS += tests/unit/test_media_dtmf
 tests_unit_test_media_dtmf_SOURCES = tests/unit/test_media_dtmf.c $(MEDIA_TEST_HARNESS)

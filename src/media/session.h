@@ -25,6 +25,7 @@
 #define GW_MEDIA_FRAME_MS    20
 #define GW_MEDIA_MAX_PKT     1500
 #define GW_MEDIA_ACC_MAX     4096     /* samples: 60 ms ptime + a 120 ms frame at 16 kHz */
+#define GW_MEDIA_PEND_MAX    1280     /* samples: four 20 ms frames at 16 kHz */
 #define GW_MEDIA_MAX_CONCEAL 5        /* lost browser frames rebuilt before a jump */
 
 struct awgn_state_s;
@@ -69,6 +70,14 @@ struct gw_media_to_browser {
 	int64_t fifo_ts;         /* extended SIP timestamp of fifo[0] */
 	bool fifo_valid;
 	unsigned epoch;          /* jitter buffer epoch fifo belongs to */
+	/* Played out of the jitter buffer, not yet sent: one frame at a time
+	 * normally; while the delay is cut (accel) up to 1.5 frames carry over
+	 * between ticks, counted as delay. */
+	int16_t pend[GW_MEDIA_PEND_MAX];
+	size_t pend_n;
+	bool accel;
+	size_t accel_budget;     /* samples that may be cut now */
+	uint64_t accel_cut;      /* samples cut, for jb_accel_ms */
 	bool cn_active;
 	int cn_level;
 	struct awgn_state_s *cn;
@@ -82,7 +91,7 @@ struct gw_media_to_browser {
 	uint32_t ev_out_ts;
 	bool rfc4733_seen;       /* the trunk signals digits out of band */
 	bool have_ssrc;
-	uint32_t ssrc;       /* the trunk signals digits out of band */
+	uint32_t ssrc;           /* the stream the jitter buffer holds */
 };
 
 struct gw_media_session {

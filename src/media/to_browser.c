@@ -2,8 +2,10 @@
  * 20 ms one frame is played out of it (re-framing any SIP ptime into 20 ms:
  * packets are decoded into a FIFO and cut at frame edges), gaps are
  * concealed (spandsp PLC) or filled with comfort noise after a CN packet
- * (RFC 3389), in-band DTMF is detected, and the frame is encoded (Opus on the
- * 48 kHz clock) toward the browser.  RFC 4733 events from SIP are relayed on
+ * (RFC 3389), in-band DTMF is detected, delay above the jitter buffer's
+ * target is shed (silent frames dropped, other audio shortened by pitch
+ * periods), and the frame is encoded (Opus on the 48 kHz clock) toward the
+ * browser.  RFC 4733 events from SIP are relayed on
  * the browser clock and reported once per digit.
  * Runs on the session's media loop; state lives in struct gw_media_to_browser.
  */
@@ -13,12 +15,14 @@
 #include <glib.h>
 #include <spandsp.h>
 #include "gw/log.h"
+#include "media/accelerate.h"
 #include "media/session.h"
 
 #define FRAME_UNITS     160      /* 20 ms on the 8 kHz SIP clock */
 #define SILENCE_RMS     100      /* about -50 dBov: safe to skip to cut delay */
 #define COUNTED_CONCEAL 5        /* longer gaps are silence, not concealment */
 #define DTMF_TIMEOUT_US 1000000  /* event without end packets: over after 1 s */
+#define ACCEL_SHARE     4        /* cut at most 1/4 of the audio: 25% faster */
 
 void gw_media_to_browser_reset(struct gw_media_session *s)
 {
@@ -29,6 +33,9 @@ void gw_media_to_browser_reset(struct gw_media_session *s)
 	s->tb.conceal_run = 0;
 	s->tb.anchored = false;
 	s->tb.have_ssrc = false;
+	s->tb.pend_n = 0;
+	s->tb.accel = false;
+	s->tb.accel_budget = 0;
 }
 
 void gw_media_to_browser_free(struct gw_media_session *s)
@@ -157,31 +164,6 @@ static bool fill_fifo(struct gw_media_session *s, int64_t p)
 	return concealed;
 }
 
-/* Take the frame [p, p+F) out of the FIFO into @out. */
-static bool assemble(struct gw_media_session *s, int64_t p, int16_t *out)
-{
-	struct gw_media_to_browser *t = &s->tb;
-	const size_t want = FRAME_UNITS * s->sip_r;
-	bool concealed = fill_fifo(s, p);
-
-	memcpy(out, t->fifo, want * sizeof(out[0]));
-	t->fifo_n -= want;
-	memmove(t->fifo, t->fifo + want, t->fifo_n * sizeof(t->fifo[0]));
-	t->fifo_ts += FRAME_UNITS;
-	return concealed;
-}
-
-static bool is_silent(const struct gw_media_session *s, const int16_t *pcm, size_t n)
-{
-	double e = 0;
-
-	if (s->tb.cn_active)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		e += (double)pcm[i] * pcm[i];
-	return sqrt(e / (double)n) < SILENCE_RMS;
-}
-
 static void detect_inband(struct gw_media_session *s, const int16_t *pcm, size_t n)
 {
 	int16_t narrow[FRAME_UNITS];
@@ -212,12 +194,98 @@ static void count_conceal(struct gw_media_session *s, bool concealed)
 		s->c.jb_concealed++;
 }
 
+/* Take the frame [p, p+F) out of the FIFO and append it to the pending
+ * output; counts it when part of it had to be concealed. */
+static void assemble(struct gw_media_session *s, int64_t p)
+{
+	struct gw_media_to_browser *t = &s->tb;
+	const size_t want = FRAME_UNITS * s->sip_r;
+	bool concealed = fill_fifo(s, p);
+
+	memcpy(t->pend + t->pend_n, t->fifo, want * sizeof(t->fifo[0]));
+	/* Digits are heard in the audio as sent, before any of it is shortened. */
+	detect_inband(s, t->pend + t->pend_n, want);
+	t->pend_n += want;
+	t->fifo_n -= want;
+	memmove(t->fifo, t->fifo + want, t->fifo_n * sizeof(t->fifo[0]));
+	t->fifo_ts += FRAME_UNITS;
+	count_conceal(s, concealed);
+}
+
+static bool is_silent(const struct gw_media_session *s, const int16_t *pcm, size_t n)
+{
+	double e = 0;
+
+	if (s->tb.cn_active)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		e += (double)pcm[i] * pcm[i];
+	return sqrt(e / (double)n) < SILENCE_RMS;
+}
+
+/* Shorten the pending audio by a pitch period when the budget allows: at
+ * most a quarter of the audio goes (the budget grows by a quarter frame a
+ * tick up to one longest period; a cut spends it).  Takes the next frame
+ * first when the pending audio is shorter than the search window, and again
+ * when the cut left less than a frame.  Returns the start of the last frame
+ * taken (@p when none). */
+static int64_t shorten(struct gw_media_session *s, int64_t p)
+{
+	struct gw_media_to_browser *t = &s->tb;
+	const unsigned rate = 8000 * s->sip_r;
+	const size_t n = FRAME_UNITS * s->sip_r, win = gw_accelerate_window(rate);
+	size_t cut;
+
+	t->accel_budget = MIN(t->accel_budget + n / ACCEL_SHARE, win / 2);
+	if (t->accel_budget < win / 2)
+		return p;
+	if (t->pend_n < win)
+		assemble(s, p = gw_jitter_skip(s->jb));
+	cut = gw_accelerate(t->pend, t->pend_n, rate);
+	t->pend_n -= cut;
+	t->accel_cut += cut;
+	t->accel_budget -= cut;
+	if (t->pend_n < n)
+		assemble(s, p = gw_jitter_skip(s->jb));
+	return p;
+}
+
+/* Play the frame at @p, which the jitter buffer found @excess clock units
+ * later than its target; with the carry-over that is the delay to shed:
+ * from 2 frames over, silent frames are dropped whole and other audio is
+ * shortened until it is back within a frame.  Leaves at least one frame
+ * pending. */
+static void play(struct gw_media_session *s, int64_t p, unsigned excess)
+{
+	struct gw_media_to_browser *t = &s->tb;
+	const size_t n = FRAME_UNITS * s->sip_r, c0 = t->pend_n;
+	const size_t over = excess + c0 / s->sip_r;
+
+	assemble(s, p);
+	if (over >= 2 * FRAME_UNITS)
+		t->accel = true;
+	else if (over < FRAME_UNITS)
+		t->accel = false;
+	if (!t->accel) {
+		t->accel_budget = 0;
+	} else if (over >= 2 * FRAME_UNITS && is_silent(s, t->pend + c0, n)) {
+		t->pend_n = c0;
+		assemble(s, p = gw_jitter_skip(s->jb));
+		s->c.jb_shrunk++;
+	} else {
+		p = shorten(s, p);
+	}
+	/* pend[0] plays what the SIP side timed this far before p's end. */
+	t->anchored = true;
+	t->anchor_in = (uint32_t)(p + FRAME_UNITS - (int64_t)(t->pend_n / s->sip_r));
+	t->anchor_out = t->out_ts;
+}
+
 void gw_media_to_browser_frame(struct gw_media_session *s, uint64_t now_us)
 {
 	struct gw_media_to_browser *t = &s->tb;
 	const size_t n = FRAME_UNITS * s->sip_r;
 	const uint32_t out_units = gw_media_codec_clock(s->cfg.browser_codec) * GW_MEDIA_FRAME_MS / 1000;
-	int16_t pcm[FRAME_UNITS * 2];
 	uint8_t out[GW_MEDIA_MAX_PKT - GW_RTP_HDR_LEN];
 	size_t len = 0;
 	unsigned excess = 0;
@@ -232,25 +300,21 @@ void gw_media_to_browser_frame(struct gw_media_session *s, uint64_t now_us)
 		}
 		return;
 	case GW_JITTER_STALL:
-		fill_gap(s, pcm, n);
-		count_conceal(s, !t->cn_active);
+		/* What is pending plays first; concealment continues it. */
+		if (t->pend_n < n) {
+			fill_gap(s, t->pend + t->pend_n, n - t->pend_n);
+			count_conceal(s, !t->cn_active);
+			t->pend_n = n;
+		}
 		break;
 	case GW_JITTER_PLAY:
-		count_conceal(s, assemble(s, p, pcm));
-		/* Cut delay only where nobody can hear it. */
-		if (excess >= 2 && is_silent(s, pcm, n)) {
-			p = gw_jitter_skip(s->jb);
-			s->c.jb_shrunk++;
-			count_conceal(s, assemble(s, p, pcm));
-		}
-		t->anchored = true;
-		t->anchor_in = (uint32_t)p;
-		t->anchor_out = t->out_ts;
+		play(s, p, excess);
 		break;
 	}
-	detect_inband(s, pcm, n);
-	if (gw_encoder_encode(s->benc, pcm, n, out, sizeof(out), &len) == 0 && len)
+	if (gw_encoder_encode(s->benc, t->pend, n, out, sizeof(out), &len) == 0 && len)
 		gw_media_send_browser(s, s->cfg.browser_pt, t->out_ts, false, out, len);
+	t->pend_n -= n;
+	memmove(t->pend, t->pend + n, t->pend_n * sizeof(t->pend[0]));
 	t->started = true;
 	t->out_ts += out_units;
 }

@@ -31,6 +31,7 @@ void gw_media_config_init(struct gw_media_config *cfg)
 	cfg->opus.dtx = false;
 	cfg->opus_fec_decode = true;
 	cfg->jitter_max_ms = GW_MEDIA_JITTER_MAX_DEFAULT;
+	cfg->jitter_start_ms = GW_MEDIA_JITTER_START_DEFAULT;
 	cfg->passthrough = false;
 	cfg->inband_dtmf = true;
 }
@@ -65,7 +66,7 @@ static int config_check(const struct gw_media_config *cfg)
 	    !pt_ok(cfg->browser_te_pt, true) ||
 	    !(cfg->browser_codec == GW_MEDIA_CODEC_OPUS || is_sip_codec(cfg->browser_codec)) ||
 	    !bridgeable(cfg->browser_codec, cfg->sip_codec) ||
-	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000)
+	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000 || cfg->jitter_start_ms > 2000)
 		return EINVAL;
 	if (cfg->browser_codec == GW_MEDIA_CODEC_OPUS && !gw_opus_cfg_valid(&cfg->opus))
 		return EINVAL;
@@ -180,7 +181,8 @@ int gw_media_session_new(const struct gw_media_config *cfg,
 	s->sdec = cs.sdec;
 	s->senc = cs.senc;
 	s->benc = cs.benc;
-	if ((err = gw_jitter_new(8000, GW_MEDIA_FRAME_MS, cfg->jitter_max_ms, &s->jb)))
+	if ((err = gw_jitter_new(8000, GW_MEDIA_FRAME_MS, cfg->jitter_start_ms, cfg->jitter_max_ms,
+				 &s->jb)))
 		goto out;
 	if (cfg->inband_dtmf && (err = gw_dtmf_detect_new(inband_digit, s, &s->det)))
 		goto out;
@@ -462,6 +464,8 @@ void gw_media_session_get_counters(const struct gw_media_session *s,
 	gw_jitter_get_stats(s->jb, &js);
 	out->jb_late = js.late;
 	out->jb_dropped = js.dropped;
-	out->jb_delay_ms = js.delay_ms;
+	/* what the playout holds beyond the buffer is delay too */
+	out->jb_delay_ms = js.delay_ms + (unsigned)(s->tb.pend_n * 1000 / (8000u * s->sip_r));
+	out->jb_accel_ms = s->tb.accel_cut * 1000 / (8000u * s->sip_r);
 	out->jb_target_ms = js.target_ms;
 }

@@ -33,6 +33,7 @@ struct run {
 	unsigned max_latency_ms;
 	uint64_t late, dropped;
 	unsigned final_delay_ms;
+	unsigned first_play_ms;  /* when the first frame played */
 	bool order_ok;
 	unsigned char *seen;     /* per packet: times taken */
 };
@@ -82,7 +83,9 @@ static void drive(struct gw_jitter *jb, unsigned npkts, unsigned ptime_ms, uint3
 			r->stalls++;
 		if (a != GW_JITTER_PLAY)
 			continue;
-		if (skip_when_over && excess >= 2)
+		if (!r->played_chunks)
+			r->first_play_ms = (unsigned)(now / 1000);
+		if (skip_when_over && excess >= 2 * FRAME)
 			p = gw_jitter_skip(jb);
 		r->played_chunks++;
 		{
@@ -138,7 +141,7 @@ START_TEST(test_jitter_no_loss_below_bound)
 	struct run r;
 	unsigned missing = 0;
 
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 120, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 120, 120, &jb), 0);
 	drive(jb, 1000, 20, 1000, 100, 0, false, &r);
 	for (unsigned i = 0; i < 1000; i++) {
 		ck_assert_uint_le(r.seen[i], 1);
@@ -168,7 +171,7 @@ START_TEST(test_jitter_no_loss_with_ptime_30_and_60)
 		struct run r;
 		unsigned n = 20000 / ptimes[k];
 
-		ck_assert_int_eq(gw_jitter_new(RATE, 20, 100, &jb), 0);
+		ck_assert_int_eq(gw_jitter_new(RATE, 20, 100, 100, &jb), 0);
 		drive(jb, n, ptimes[k], 77, 60, 0, false, &r);
 		for (unsigned i = 0; i < n; i++)
 			ck_assert_uint_eq(r.seen[i], 1);
@@ -186,7 +189,7 @@ START_TEST(test_jitter_delay_bounded_above_bound)
 	struct run r;
 
 	/* Bound 60 ms; every 50th packet is 400 ms late, the rest jitter 0..40. */
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 60, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 60, 60, &jb), 0);
 	drive(jb, 1000, 20, 5000, 40, 400, false, &r);
 	printf("bound 60 ms with 400 ms spikes: late %llu dropped %llu, max latency %u ms\n",
 	       (unsigned long long)r.late, (unsigned long long)r.dropped, r.max_latency_ms);
@@ -206,7 +209,7 @@ START_TEST(test_jitter_wraps_timestamps_in_order)
 	struct gw_jitter *jb;
 	struct run r;
 
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 100, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 100, 100, &jb), 0);
 	drive(jb, 300, 20, 0xffffffffu - 160 * 100, 50, 0, false, &r);
 	for (unsigned i = 0; i < 300; i++)
 		ck_assert_uint_eq(r.seen[i], 1);
@@ -223,10 +226,49 @@ START_TEST(test_jitter_skipping_silence_cuts_delay)
 
 	/* No jitter at all: the buffer starts at its 200 ms bound and comes
 	 * down once it has seen enough packets and may skip frames. */
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 200, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 200, 200, &jb), 0);
 	drive(jb, 500, 20, 0, 0, 0, true, &r);
 	printf("no jitter, bound 200, skipping allowed: final delay %u ms\n", r.final_delay_ms);
 	ck_assert_uint_le(r.final_delay_ms, 60);
+	free(r.seen);
+	gw_jitter_free(jb);
+}
+END_TEST
+
+START_TEST(test_jitter_starts_low_and_grows_to_the_jitter)
+{
+	struct gw_jitter *jb;
+	struct run r;
+	unsigned missing = 0, missing_after_1s = 0;
+
+	/* Steady packets: the first frame plays after the 80 ms start
+	 * allowance (5 ms network + 20 ms packet + 80 + 10 margin, at the
+	 * next 20 ms tick), not after the 200 ms bound. */
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 80, 200, &jb), 0);
+	drive(jb, 200, 20, 0, 0, 0, false, &r);
+	printf("start 80 / bound 200, no jitter: first frame at %u ms\n", r.first_play_ms);
+	ck_assert_uint_le(r.first_play_ms, 140);
+	ck_assert_uint_ge(r.first_play_ms, 100);
+	free(r.seen);
+	gw_jitter_free(jb);
+
+	/* Jitter 0..150 ms from the first packet on: the buffer grows at once
+	 * to cover it (a packet later than the allowance plus a frame could
+	 * be lost in the first second: the price of starting low), and
+	 * nothing is lost after that. */
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 80, 200, &jb), 0);
+	drive(jb, 1000, 20, 1000, 150, 0, false, &r);
+	for (unsigned i = 0; i < 1000; i++) {
+		missing += r.seen[i] == 0;
+		missing_after_1s += i >= 50 && r.seen[i] == 0;
+	}
+	printf("start 80 / bound 200, jitter 0..150: late %llu, missing %u (%u after 1 s), "
+	       "stalls %u, gaps %u units, max latency %u ms\n", (unsigned long long)r.late, missing,
+	       missing_after_1s, r.stalls, r.gap_units, r.max_latency_ms);
+	ck_assert_uint_le(missing, 5);
+	ck_assert_uint_eq(missing_after_1s, 0);
+	ck_assert_uint_ge(r.max_latency_ms, 150);  /* grew past the start */
+	ck_assert(r.order_ok);
 	free(r.seen);
 	gw_jitter_free(jb);
 }
@@ -240,7 +282,7 @@ START_TEST(test_jitter_late_packet_refused_and_counted)
 	int64_t p;
 	unsigned ex;
 
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 40, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 40, 40, &jb), 0);
 	ck_assert_int_eq(gw_jitter_put(jb, 0, 0, 0, false, pl, 160, 160, 0), 0);
 	ck_assert_int_eq(gw_jitter_put(jb, 0, 0, 0, false, pl, 160, 160, 0), EALREADY);
 	ck_assert_int_eq(gw_jitter_tick(jb, 0, &p, &ex), GW_JITTER_WAIT);
@@ -255,7 +297,7 @@ START_TEST(test_jitter_late_packet_refused_and_counted)
 	gw_jitter_get_stats(jb, &st);
 	ck_assert_uint_eq(st.late, 1);
 	gw_jitter_free(jb);
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 5, &jb), EINVAL);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 5, 5, &jb), EINVAL);
 }
 END_TEST
 
@@ -271,7 +313,7 @@ START_TEST(test_jitter_keeps_payloads_when_a_longer_packet_widens_the_slots)
 	unsigned ex, i;
 	const struct gw_jitter_pkt *pk;
 
-	ck_assert_int_eq(gw_jitter_new(RATE, 20, 200, &jb), 0);
+	ck_assert_int_eq(gw_jitter_new(RATE, 20, 200, 200, &jb), 0);
 	for (i = 0; i < G_N_ELEMENTS(sizes); i++) {
 		memset(pl, 0x10 + (int)i, sizeof(pl));
 		ck_assert_int_eq(gw_jitter_put(jb, ts, (uint16_t)i, 0, false, pl, sizes[i], sizes[i],
@@ -303,6 +345,7 @@ int main(void)
 	tcase_add_test(tc, test_jitter_delay_bounded_above_bound);
 	tcase_add_test(tc, test_jitter_wraps_timestamps_in_order);
 	tcase_add_test(tc, test_jitter_skipping_silence_cuts_delay);
+	tcase_add_test(tc, test_jitter_starts_low_and_grows_to_the_jitter);
 	tcase_add_test(tc, test_jitter_late_packet_refused_and_counted);
 	tcase_add_test(tc, test_jitter_keeps_payloads_when_a_longer_packet_widens_the_slots);
 	suite_add_tcase(s, tc);
