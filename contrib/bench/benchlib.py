@@ -148,9 +148,11 @@ def pinned(cpu, cmd):
 class Daemon:
     """rtcsipd on @host with one trunk toward the echo UA, media.threads = 1,
     pinned to @cpu; the log at info level (it carries the per-call timings
-    and media counters this benchmark reads)."""
+    and media counters this benchmark reads); @settings ("group.key=value")
+    on top."""
 
-    def __init__(self, build, top, workdir, host, echo_port, cpu, passthrough, state_dir):
+    def __init__(self, build, top, workdir, host, echo_port, cpu, passthrough, state_dir,
+                 settings=()):
         self.host = host
         self.ws_port = free_port(host, socket.SOCK_STREAM)
         self.sip_port = free_port(host, both=True)
@@ -169,6 +171,12 @@ class Daemon:
                             "allowed_networks": f"{host}/32"},
             "route": {"default": "bench"},
         }
+        for kv in settings:
+            key, sep, value = kv.partition("=")
+            group, dot, name = key.rpartition(".")
+            if not sep or not dot or not group or not name:
+                raise ValueError(f"--set {kv!r}: want GROUP.KEY=VALUE")
+            groups.setdefault(group, {})[name] = value.strip()
         with open(self.conf, "w") as f:
             for g, kv in groups.items():
                 f.write(f"[{g}]\n" + "".join(f"{k} = {v}\n" for k, v in kv.items()))
