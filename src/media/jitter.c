@@ -263,6 +263,7 @@ enum gw_jitter_action gw_jitter_tick(struct gw_jitter *jb, uint64_t now_us,
 
 		jb->play += k * jb->frame;
 		d -= k * jb->frame;
+		jb->delay = d - jb->frame - min_rel;
 	}
 	*start = jb->play;
 	jb->play += jb->frame;

@@ -3,13 +3,16 @@
  * tones and voiced sound (same pitch, no click) and leaves noise alone; in a
  * session, a continuous tone's start allowance and a hiccup's backlog are
  * shed within seconds (before, they stayed until a pause), the tone staying
- * a clean 1 kHz throughout.
+ * a clean 1 kHz throughout; hostile SIP streams (jitter, bursts, loss,
+ * duplicates, garbage, odd sizes, comfort noise, source and timeline jumps,
+ * hold, codec changes) never break the playout or its delay bound.
  */
 #include "gw_check.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glib.h>
 #include "media/accelerate.h"
 #include "media_harness.h"
 
@@ -235,6 +238,127 @@ START_TEST(test_playout_hiccup_backlog_is_shed_in_a_tone)
 }
 END_TEST
 
+static uint32_t rnd(uint32_t *st)
+{
+	*st = *st * 1103515245u + 12345u;
+	return *st >> 8;
+}
+
+/* One hostile SIP stream into a session for 15 s of fake time. */
+static void hostile_stream(enum gw_media_codec codec, uint8_t pt, unsigned ptime, uint32_t seed)
+{
+	enum { SECONDS = 15, MAX_AHEAD = 64 };
+	struct gw_media_config cfg;
+	struct gw_media_counters c;
+	struct mh h;
+	const unsigned r = codec == GW_MEDIA_CODEC_G722 ? 2 : 1, clock = 8000;
+	struct { uint64_t at; size_t len; uint8_t d[1200]; } q[MAX_AHEAD];
+	unsigned nq = 0, ticks = 0, max_delay = 0;
+	uint32_t st = seed, ts = 1000, ssrc = 0x1234;
+	uint16_t seq = 1;
+	uint64_t t0, next_pkt = 0, burst_until = 0;
+	double ph = 0;
+
+	gw_media_config_init(&cfg);
+	cfg.sip_codec = codec;
+	cfg.sip_pt = pt;
+	cfg.sip_ptime_ms = ptime;
+	mh_init(&h, &cfg);
+	t0 = h.now;
+	for (uint64_t t = 0; t < SECONDS * 1000000ull; t += 1000) {
+		h.now = t0 + t;
+		if (t >= next_pkt) {
+			/* the next packet: tone, speech or silence by the second,
+			 * sometimes 10 or 60 ms long, sometimes comfort noise */
+			unsigned ms = rnd(&st) % 50 ? ptime : (rnd(&st) % 2 ? 10 : 60);
+			size_t ns = (size_t)ms * clock / 1000 * r, len;
+			int16_t pcm[960];
+			uint8_t pay[960];
+			/* calm and rough seconds: the buffer grows and sheds */
+			uint64_t delay = rnd(&st) % (t / 1000000 % 4 ? 20 : 150) * 1000;
+
+			switch (t / 1000000 % 3) {
+			case 0: ma_tone(pcm, ns, 1000, clock * r, 9000, &ph); break;
+			case 1: ma_speechlike(pcm, ns, clock * r, t / 125 * r); break;
+			default: memset(pcm, 0, ns * sizeof(pcm[0])); break;
+			}
+			len = mh_encode(&h, codec, pcm, ns, pay);
+			if (rnd(&st) % 40 == 0) {            /* comfort noise */
+				pay[0] = 60;
+				len = 1;
+			}
+			if (rnd(&st) % 200 == 0)            /* a new source */
+				ssrc = rnd(&st);
+			if (rnd(&st) % 300 == 0)            /* a timeline jump */
+				ts += rnd(&st) % 2 ? 8000 * 30 : (uint32_t)-8000 * 20;
+			if (rnd(&st) % 250 == 0)            /* a network stall */
+				burst_until = t + 100000 + rnd(&st) % 500000;
+			if (rnd(&st) % 33 && nq < MAX_AHEAD) {  /* else lost */
+				q[nq].at = MAX(t + delay, burst_until);
+				q[nq].len = mh_rtp(q[nq].d, len == 1 ? 13 : pt, false, seq, ts, ssrc,
+						   pay, len);
+				if (rnd(&st) % 100 == 0)      /* cut short: malformed */
+					q[nq].len = rnd(&st) % 12;
+				if (rnd(&st) % 100 == 0)      /* garbage of any size */
+					for (size_t i = 12; i < q[nq].len; i++)
+						q[nq].d[i] = (uint8_t)rnd(&st);
+				nq++;
+				if (rnd(&st) % 100 == 0 && nq < MAX_AHEAD) {  /* twice */
+					q[nq] = q[nq - 1];
+					q[nq].at += rnd(&st) % 80000;
+					nq++;
+				}
+			}
+			seq++;
+			ts += (uint32_t)(ms * clock / 1000);
+			next_pkt += ms * 1000ull;
+		}
+		for (unsigned i = 0; i < nq;) {
+			if (q[i].at > t) {
+				i++;
+				continue;
+			}
+			gw_media_session_feed_from_sip(h.s, q[i].d, q[i].len, h.now);
+			q[i] = q[--nq];
+		}
+		if (t % 20000 == (rnd(&st) % 4 ? 0 : 15000) % 20000 || t % 20000 == 0) {
+			gw_media_session_tick(h.s, h.now);
+			ticks++;
+			gw_media_session_get_counters(h.s, &c);
+			max_delay = MAX(max_delay, c.jb_delay_ms);
+		}
+		if (t % 1000000 == 500000 && rnd(&st) % 5 == 0) {  /* hold for a while */
+			gw_media_session_set_hold(h.s, true);
+			gw_media_session_set_hold(h.s, false);
+		}
+		if (r == 1 && t % 1000000 == 0 && rnd(&st) % 4 == 0)  /* re-INVITE */
+			ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, codec, pt, ptime, 101), 0);
+	}
+	gw_media_session_get_counters(h.s, &c);
+	printf("hostile %s/%u ms seed %u: %u ticks, browser packets %zu, late %llu, dropped "
+	       "%llu, concealed %llu, shrunk %llu, accel %llu ms, undecodable %llu, malformed "
+	       "%llu, max delay %u ms\n", gw_media_codec_name(codec), ptime, seed, ticks,
+	       h.browser.n, (unsigned long long)c.jb_late, (unsigned long long)c.jb_dropped,
+	       (unsigned long long)c.jb_concealed, (unsigned long long)c.jb_shrunk,
+	       (unsigned long long)c.jb_accel_ms, (unsigned long long)c.undecodable,
+	       (unsigned long long)c.malformed, max_delay);
+	/* the browser stream went on, and the delay stayed within the bound
+	 * (200) plus margin, hysteresis and what is carried over */
+	ck_assert_uint_ge(h.browser.n, SECONDS * 50 / 2);
+	ck_assert_uint_le(max_delay, 200 + 10 + 40 + 30);
+	mh_free(&h);
+}
+
+START_TEST(test_playout_survives_hostile_sip_streams)
+{
+	for (uint32_t seed = 1; seed <= 3; seed++) {
+		hostile_stream(GW_MEDIA_CODEC_PCMA, 8, 20, seed);
+		hostile_stream(GW_MEDIA_CODEC_G722, 9, 20, seed);
+		hostile_stream(GW_MEDIA_CODEC_PCMU, 0, 30, seed);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("playout");
@@ -245,6 +369,8 @@ int main(void)
 	tcase_add_test(tc, test_accelerate_leaves_loud_noise_and_short_buffers_alone);
 	tcase_add_test(tc, test_playout_continuous_tone_sheds_the_start_allowance);
 	tcase_add_test(tc, test_playout_hiccup_backlog_is_shed_in_a_tone);
+	tcase_add_test(tc, test_playout_survives_hostile_sip_streams);
+	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
