@@ -1,7 +1,8 @@
 /* media/accelerate.h — private: shorten audio by one pitch period without
- * changing its pitch, so the SIP-side jitter buffer can shed delay in any
- * signal, not only in silence (time-scale compression by pitch-synchronous
- * overlap-add, like the "accelerate" of WebRTC's NetEq).
+ * changing its pitch, so the SIP-side jitter buffer can shed delay in
+ * voiced speech, tones, music and quiet audio, not only in silence
+ * (time-scale compression by pitch-synchronous overlap-add, like the
+ * "accelerate" of WebRTC's NetEq).
  *
  * spandsp's time_scale does the same for a stream, but holds up to 33 ms of
  * audio inside it at every rate (its PICOLA window) and has no flush: in the

@@ -71,13 +71,13 @@ struct gw_media_to_browser {
 	bool fifo_valid;
 	unsigned epoch;          /* jitter buffer epoch fifo belongs to */
 	/* Played out of the jitter buffer, not yet sent: one frame at a time
-	 * normally; while the delay is cut (accel) up to 1.5 frames carry over
-	 * between ticks, counted as delay. */
+	 * normally; once delay has been cut (accel) up to 1.5 frames may carry
+	 * over between ticks (counted as delay; a stall plays them out). */
 	int16_t pend[GW_MEDIA_PEND_MAX];
 	size_t pend_n;
 	bool accel;
 	size_t accel_budget;     /* samples that may be cut now */
-	uint64_t accel_cut;      /* samples cut, for jb_accel_ms */
+	uint64_t accel_cut;      /* SIP clock units cut, for jb_accel_ms */
 	bool cn_active;
 	int cn_level;
 	struct awgn_state_s *cn;

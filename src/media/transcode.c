@@ -466,6 +466,6 @@ void gw_media_session_get_counters(const struct gw_media_session *s,
 	out->jb_dropped = js.dropped;
 	/* what the playout holds beyond the buffer is delay too */
 	out->jb_delay_ms = js.delay_ms + (unsigned)(s->tb.pend_n * 1000 / (8000u * s->sip_r));
-	out->jb_accel_ms = s->tb.accel_cut * 1000 / (8000u * s->sip_r);
+	out->jb_accel_ms = s->tb.accel_cut / 8;
 	out->jb_target_ms = js.target_ms;
 }

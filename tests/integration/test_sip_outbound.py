@@ -58,8 +58,9 @@ def check_answered_call_tone_comes_back(d, far):
     shrunk, accel, delay, target = map(int, m[0])
     print(f"   SIP-side jitter buffer at the end: delay {delay} ms for a jitter of {target} ms"
           f" (shortened by {accel} ms, {shrunk} silent frames dropped)")
-    # the allowance for the jitter, half a frame of margin, up to two frames
-    # above it before shedding starts, and a frame carried over
+    # the allowance for the jitter, half a frame of margin and up to two
+    # frames above it before shedding starts (carry-over included): about
+    # target + 50; loose by 20 ms for a loaded machine
     assert delay <= target + 70, m
 
 
