@@ -29,4 +29,20 @@ static inline bool gw_sockaddr_equal(const struct sockaddr_storage *a,
 	return false;
 }
 
+/* Same family and address, any port. */
+static inline bool gw_sockaddr_same_ip(const struct sockaddr_storage *a,
+				       const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET6)
+		return !memcmp(&((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
+			       &((const struct sockaddr_in6 *)(const void *)b)->sin6_addr,
+			       sizeof(struct in6_addr));
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
+	return false;
+}
+
 #endif

@@ -9,16 +9,19 @@
  * Remote address: set from the far end's SDP; media is sent there.  Media
  * is taken from one source only, against RTP injection and the "RTP
  * bleed" hijack of a call's audio by whoever sends to its port: the SDP
- * address at its first RTP packet; another source (a far end whose media
- * leaves from another address or port, a peer behind NAT) once it has sent
- * GW_RTP_PROBATION RTP packets in sequence with one SSRC (each of a few
- * sources on probation counted on its own).  RTP from anywhere else is
- * dropped and counted.  The SDP address takes over from a probation-learned
- * source at its first packet; another source that passes probation takes
- * over from one silent for a second (a NAT rebinding).  What is left: a
- * stranger who sprays the port before a far end that never sends from its
- * SDP address is taken first, and keeps the call while it keeps sending
- * (what symmetric RTP has always risked).  Before any SDP address (and during a c=0.0.0.0 hold) every
+ * address at its first RTP packet; the SIP peer's address (the host the
+ * call's signalling came from, any port: a PBX behind NAT whose media
+ * leaves from its public address) at its first RTP packet too; another
+ * source (media from elsewhere) once it has sent GW_RTP_PROBATION RTP
+ * packets in sequence with one SSRC (each of a few sources on probation
+ * counted on its own).  RTP from anywhere else is dropped and counted.
+ * Ranked SDP address > SIP peer > probation: a stronger source takes over
+ * from a weaker one at its first packet; any qualifying source takes over
+ * from one (not the SDP's) silent for a second (a NAT rebinding).  What is
+ * left: a stranger who sprays the port before a far end that sends
+ * neither from its SDP address nor from its signalling address is taken
+ * first, and keeps the call while it keeps sending (what symmetric RTP has
+ * always risked).  Before any SDP address (and during a c=0.0.0.0 hold) every
  * datagram is delivered and nothing is learned.  A set_remote to another
  * address or with another symmetric flag learns again; the same one keeps
  * what was learned.  With symmetric RTP (a trunk option for peers behind
@@ -76,6 +79,11 @@ void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_s
  * EINVAL. */
 int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port,
 			     bool symmetric);
+
+/* Media loop: the SIP peer's address (@ip numeric, no port; NULL or ""
+ * = unknown), trusted for media as above.  Keeps what was learned.  0 or
+ * EINVAL (not an address of the socket's family). */
+int gw_rtp_socket_set_peer(struct gw_rtp_socket *s, const char *ip);
 
 /* Media loop: send one RTP packet to the remote (dropped silently when
  * there is none).  0 or errno (counted). */

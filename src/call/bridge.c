@@ -226,6 +226,8 @@ static void set_sip_on_loop(void *obj)
 
 	if (call->media_stopped)
 		return;
+	/* (an address of the other family is left out: it cannot send here) */
+	gw_rtp_socket_set_peer(call->rtp, m->peer_ip);
 	if (gw_rtp_socket_set_remote(call->rtp, m->hold ? "0.0.0.0" : m->addr, m->port,
 				     m->symmetric)) {
 		gw_error(call->log, "cannot send RTP to %s:%u", m->addr, m->port);

@@ -60,6 +60,7 @@ struct gw_call_sip_media {
 	char addr[64];
 	uint16_t port;
 	bool symmetric;
+	char peer_ip[48];    /* where the far end's SIP comes from; "" unknown */
 	bool hold;           /* far end holds us (or we hold it): forward nothing */
 	bool far_sends;      /* its direction lets it send (sendrecv, sendonly) */
 };
@@ -195,10 +196,11 @@ int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trun
 char *gw_call_sip_offer(struct gw_call *call, char **reason);
 /* Apply the far end's SDP (parsed media) to the bridge; tells the browser
  * held/resumed on change. */
-void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media, bool offer);
+void gw_call_sip_media_apply(struct gw_call *call, struct gw_sip_dialog *d,
+			     struct gw_sdp_sip_media *media, bool offer);
 /* Apply the far end's answer @sdp (text) to our current offer.  0, or an
  * errno (logged) with nothing changed. */
-int gw_call_sip_answer_apply(struct gw_call *call, const char *sdp);
+int gw_call_sip_answer_apply(struct gw_call *call, struct gw_sip_dialog *d, const char *sdp);
 /* Send the browser the SIP state reached so far (after the answer). */
 void gw_call_sip_replay_state(struct gw_call *call);
 /* The dialog event handler of a call (arg: the call). */

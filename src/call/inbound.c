@@ -329,7 +329,7 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in)
 	call->dialog = gw_obj_ref(in->dialog);
 	gw_sip_dialog_bind(call->dialog, gw_call_sip_event, call, call->log);
 	if (in->sip_offer)
-		gw_call_sip_media_apply(call, &media, true);
+		gw_call_sip_media_apply(call, call->dialog, &media, true);
 	call->sip_state = GW_CALL_SIP_CONNECTED;
 	gw_call_bridge_start(call);
 	gw_call_bridge_answered(call);

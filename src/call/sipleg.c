@@ -138,7 +138,8 @@ static unsigned engine_ptime(unsigned ptime)
 	return p < 10 ? 20 : p > 60 ? 60 : p;
 }
 
-void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *media, bool offer)
+void gw_call_sip_media_apply(struct gw_call *call, struct gw_sip_dialog *d,
+			     struct gw_sdp_sip_media *media, bool offer)
 {
 	struct gw_call_sip_media m = { 0 };
 	bool was_held = call->remote_hold;
@@ -151,6 +152,7 @@ void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *medi
 	g_strlcpy(m.addr, media->addr ? media->addr : "0.0.0.0", sizeof(m.addr));
 	m.port = media->port;
 	m.symmetric = call->trunk && call->trunk->symmetric_rtp;
+	g_strlcpy(m.peer_ip, d ? gw_sip_dialog_peer_ip(d) : "", sizeof(m.peer_ip));
 	/* Only the far end's offers say whether it holds us; an answer's
 	 * direction mirrors our own offer (our hold). */
 	if (offer)
@@ -167,7 +169,7 @@ void gw_call_sip_media_apply(struct gw_call *call, struct gw_sdp_sip_media *medi
 }
 
 /* The far end's answer (183, 200, 200 to our re-INVITE, ACK). */
-int gw_call_sip_answer_apply(struct gw_call *call, const char *text)
+int gw_call_sip_answer_apply(struct gw_call *call, struct gw_sip_dialog *d, const char *text)
 {
 	struct gw_sdp *sdp = NULL;
 	struct gw_sdp_sip_media media = { 0 };
@@ -181,7 +183,7 @@ int gw_call_sip_answer_apply(struct gw_call *call, const char *text)
 		gw_warn(call->log, "unusable SDP answer from SIP: %s", reason);
 		goto out;
 	}
-	gw_call_sip_media_apply(call, &media, false);
+	gw_call_sip_media_apply(call, d, &media, false);
 out:
 	gw_sdp_sip_media_clear(&media);
 	gw_obj_deref(sdp);
@@ -208,7 +210,7 @@ static void on_reoffer(struct gw_call *call, struct gw_sip_event *ev)
 	}
 	ev->answer_code = 200;
 	ev->answer_sdp = g_steal_pointer(&answer);
-	gw_call_sip_media_apply(call, &media, true);
+	gw_call_sip_media_apply(call, call->dialog, &media, true);
 out:
 	gw_sdp_sip_media_clear(&media);
 	gw_obj_deref(sdp);
@@ -224,7 +226,7 @@ static void on_reinvite_done(struct gw_call *call, struct gw_sip_event *ev)
 	if (ev->code >= 200 && ev->code < 300) {
 		/* Accepted: both ends now believe in the new state, so an
 		 * unusable answer cannot be rolled back; end the call. */
-		if (!ev->sdp || gw_call_sip_answer_apply(call, ev->sdp))
+		if (!ev->sdp || gw_call_sip_answer_apply(call, call->dialog, ev->sdp))
 			gw_call_end(call, 488, "unusable SDP in the answer to our re-INVITE", true);
 		else
 			gw_call_send_state(call, call->local_hold ? "held" : "resumed");
@@ -271,13 +273,13 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 	}
 	switch (ev->type) {
 	case GW_SIP_EV_PROGRESS:
-		if (ev->sdp && !gw_call_sip_answer_apply(call, ev->sdp))
+		if (ev->sdp && !gw_call_sip_answer_apply(call, d, ev->sdp))
 			set_sip_state(call, GW_CALL_SIP_EARLY);
 		else
 			set_sip_state(call, GW_CALL_SIP_RINGING);
 		break;
 	case GW_SIP_EV_ANSWERED:
-		if (gw_call_sip_answer_apply(call, ev->sdp ? ev->sdp : "")) {
+		if (gw_call_sip_answer_apply(call, d, ev->sdp ? ev->sdp : "")) {
 			gw_call_end(call, 488, "the far end answered without usable audio", true);
 			break;
 		}
@@ -287,7 +289,7 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 		break;
 	case GW_SIP_EV_ACK:
 		/* We offered in our 200 (delayed offer): the ACK must answer. */
-		if (!ev->sdp || gw_call_sip_answer_apply(call, ev->sdp))
+		if (!ev->sdp || gw_call_sip_answer_apply(call, d, ev->sdp))
 			gw_call_end(call, 488, "the far end's answer has no usable audio", true);
 		break;
 	case GW_SIP_EV_REOFFER:

@@ -216,7 +216,7 @@ static void switch_to_target(struct gw_call_transfer *x, struct gw_sip_event *ev
 	 * B's trunk. */
 	call->remote_hold = false;
 	call->trunk = x->trunk;
-	if (gw_call_sip_answer_apply(call, ev->sdp ? ev->sdp : "")) {
+	if (gw_call_sip_answer_apply(call, x->dialog, ev->sdp ? ev->sdp : "")) {
 		call->remote_hold = held;
 		call->trunk = old_trunk;
 		gw_sip_dialog_end(x->dialog, 488, "Unusable SDP answer");

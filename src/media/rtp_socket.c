@@ -34,7 +34,15 @@
 #define KERNEL_PORT_TRIES 32 /* 0,0: kernel ports tried for an even free pair */
 #define RTP_HDR_MIN 12
 #define CANDIDATES 4         /* sources on probation at once */
-#define SOURCE_SILENT_US G_USEC_PER_SEC /* a probation-learned source this quiet may be replaced */
+#define SOURCE_SILENT_US G_USEC_PER_SEC /* a source not the SDP's this quiet may be replaced */
+
+/* How a source was learned, weakest first: a stronger one takes over from
+ * a weaker one at its first packet. */
+enum source_rank {
+	BY_PROBATION = 1,        /* GW_RTP_PROBATION packets in sequence */
+	BY_PEER,                 /* the SIP peer's IP address, any port */
+	BY_SDP,                  /* the SDP's address and port */
+};
 
 struct gw_rtp_socket {
 	/* Fixed at open; read on any thread. */
@@ -58,11 +66,13 @@ struct gw_rtp_socket {
 					 * symmetric and learned) */
 	socklen_t sdp_len;              /* 0: nowhere */
 	bool symmetric;                 /* send to the learned source */
+	struct sockaddr_storage peer;   /* the SIP peer's address (port unused) */
+	socklen_t peer_len;             /* 0: unknown */
 	/* the one source media is taken from (see gw/rtp_socket.h) */
 	bool learned;
-	bool by_sdp;                    /* it is the SDP's address */
+	enum source_rank rank;          /* how it was learned */
 	struct sockaddr_storage source;
-	gint64 source_last_us;          /* its last packet (probation-learned only) */
+	gint64 source_last_us;          /* its last packet (not the SDP's) */
 	struct {                        /* sources on probation */
 		struct sockaddr_storage addr;
 		uint32_t ssrc;
@@ -332,24 +342,26 @@ static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage 
 	return len >= RTP_HDR_MIN && (buf[0] >> 6) == 2 && from->ss_family == s->family;
 }
 
-/* Take media from @from from now on (@by_sdp: it is the SDP's address);
- * its packet that taught us counts. */
+/* Take media from @from from now on; its packet that taught us counts. */
 static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, socklen_t len,
-		  bool by_sdp)
+		  enum source_rank rank)
 {
 	char src[64], sdp[64];
 
 	memcpy(&s->source, from, len);
 	s->learned = true;
-	s->by_sdp = by_sdp;
-	s->source_last_us = by_sdp ? 0 : g_get_monotonic_time();
+	s->rank = rank;
+	s->source_last_us = rank == BY_SDP ? 0 : g_get_monotonic_time();
 	s->source_in++;
 	memset(s->cand, 0, sizeof(s->cand));
 	addr_format(from, len, src, sizeof(src));
 	addr_format(&s->sdp, s->sdp_len, sdp, sizeof(sdp));
-	if (!by_sdp)
+	if (rank == BY_PROBATION)
 		gw_info(s->name, "media from %s, not the SDP's %s: taken after %d packets in "
 			"sequence", src, sdp, GW_RTP_PROBATION);
+	else if (rank == BY_PEER)
+		gw_info(s->name, "media from %s, not the SDP's %s but the SIP peer's address: "
+			"taken at its first packet", src, sdp);
 	else if (s->st.foreign)
 		gw_info(s->name, "media from the SDP's %s (%" G_GUINT64_FORMAT " packets from "
 			"elsewhere dropped so far)", src, s->st.foreign);
@@ -409,16 +421,19 @@ static bool foreign(struct gw_rtp_socket *s, const struct sockaddr_storage *from
 }
 
 /* May this datagram from @from pass?  One source only once the SDP gave an
- * address (gw/rtp_socket.h): that address at once, another after
- * GW_RTP_PROBATION packets in sequence with one SSRC; the SDP's address
- * takes over from a probation-learned source at its first packet, and
- * another source that passes probation after the learned one has been
- * silent for SOURCE_SILENT_US (a NAT rebinding, a far end that moved). */
+ * address (gw/rtp_socket.h): that address, or any port of the SIP peer's
+ * address, at once; another after GW_RTP_PROBATION packets in sequence
+ * with one SSRC.  A stronger source (enum source_rank) takes over from a
+ * weaker one at its first packet; any that qualifies takes over from a
+ * learned source other than the SDP's once that has been silent for
+ * SOURCE_SILENT_US (a NAT rebinding, a far end that moved). */
 static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
 			  socklen_t from_len, const uint8_t *buf, size_t len)
 {
+	bool replaceable;
+
 	if (s->learned && gw_sockaddr_equal(from, &s->source)) {
-		if (!s->by_sdp)
+		if (s->rank != BY_SDP)
 			s->source_last_us = g_get_monotonic_time();
 		s->source_in += is_rtp(s, from, buf, len);
 		return true;
@@ -431,14 +446,21 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 	if (!is_rtp(s, from, buf, len))
 		return s->learned ? foreign(s, from) : true;
 	if (gw_sockaddr_equal(from, &s->sdp)) {
-		learn(s, from, from_len, true);
+		learn(s, from, from_len, BY_SDP);
 		return true;
 	}
-	if (s->learned && s->by_sdp)
+	if (s->learned && s->rank == BY_SDP)
 		return foreign(s, from);
-	if (probation_passed(s, from, from_len, buf, len) &&
-	    (!s->learned || g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US)) {
-		learn(s, from, from_len, false);
+	replaceable = !s->learned ||
+		      g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US;
+	if (s->peer_len && gw_sockaddr_same_ip(from, &s->peer)) {
+		if (!replaceable && s->rank >= BY_PEER)
+			return foreign(s, from);
+		learn(s, from, from_len, BY_PEER);
+		return true;
+	}
+	if (probation_passed(s, from, from_len, buf, len) && replaceable) {
+		learn(s, from, from_len, BY_PROBATION);
 		return true;
 	}
 	return foreign(s, from);
@@ -577,6 +599,24 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 	s->symmetric = symmetric;
 	addr_format(&a, alen, str, sizeof(str));
 	gw_debug(s->name, "remote: %s%s", str, symmetric ? " (symmetric)" : "");
+	return 0;
+}
+
+int gw_rtp_socket_set_peer(struct gw_rtp_socket *s, const char *ip)
+{
+	struct sockaddr_storage a;
+	socklen_t alen;
+
+	if (!s)
+		return EINVAL;
+	if (!ip || !*ip) {
+		s->peer_len = 0;
+		return 0;
+	}
+	if (addr_parse(ip, 0, &a, &alen) || a.ss_family != s->family || addr_is_unspecified(&a))
+		return EINVAL;
+	s->peer = a;
+	s->peer_len = alen;
 	return 0;
 }
 

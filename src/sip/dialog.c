@@ -156,6 +156,13 @@ static void invite_response(struct gw_sip_dialog *d, int status, const char *phr
 
 	if (t && !d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED)
 		gw_sip_trunk_seen(t, status, phrase, sip);
+	if (status > 100 && status < 300 && d->sip) {
+		char ip[sizeof(d->peer_ip)];
+
+		gw_sip_source_ip(d->sip->nua, ip, sizeof(ip));
+		if (*ip)
+			g_strlcpy(d->peer_ip, ip, sizeof(d->peer_ip));
+	}
 	if (status < 200) {
 		if (status > 100 && !d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED) {
 			char *sdp = gw_sip_body_sdp(sip);
@@ -377,6 +384,11 @@ void gw_sip_dialog_end(struct gw_sip_dialog *d, int code, const char *reason)
 		gw_info(d->log, "cancelling");
 		nua_cancel(d->nh, TAG_END());
 	}
+}
+
+const char *gw_sip_dialog_peer_ip(const struct gw_sip_dialog *d)
+{
+	return d ? d->peer_ip : "";
 }
 
 const char *gw_sip_dialog_call_id(const struct gw_sip_dialog *d)

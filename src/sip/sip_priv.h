@@ -158,6 +158,7 @@ struct gw_sip_dialog {
 	bool refer_reported;       /* that final NOTIFY went out (until the next REFER) */
 	guint ring_timer;
 	GPtrArray *realms;         /* realms answered for the pending request */
+	char peer_ip[48];          /* gw_sip_dialog_peer_ip() */
 };
 
 /* ---- ua.c ---- */
@@ -180,6 +181,9 @@ void gw_sip_log_stop(void);
 char *gw_sip_body_sdp(const sip_t *sip);          /* g_free; NULL if none */
 char *gw_sip_reason_text(const sip_t *sip);       /* g_free; NULL if none */
 char *gw_sip_source(nua_t *nua, GInetAddress **addr); /* "IP:port"; g_free */
+/* The IP address of the same into @out ("" unknown); also for a response
+ * being processed (Sofia's nua_current_request() then holds it). */
+void gw_sip_source_ip(nua_t *nua, char *out, size_t size);
 char *gw_sip_url_user(const url_t *url);          /* g_free; "" when none */
 char *gw_sip_unquote(const char *s);              /* g_free */
 char *gw_sip_challenge_realm(const sip_t *sip, int status); /* g_free */

@@ -89,6 +89,21 @@ char *gw_sip_source(nua_t *nua, GInetAddress **addr)
 	return res;
 }
 
+void gw_sip_source_ip(nua_t *nua, char *out, size_t size)
+{
+	GInetAddress *addr = NULL;
+	char *source = gw_sip_source(nua, &addr), *ip;
+
+	out[0] = '\0';
+	if (addr) {
+		ip = g_inet_address_to_string(addr);
+		g_strlcpy(out, ip, size);
+		g_free(ip);
+		g_object_unref(addr);
+	}
+	g_free(source);
+}
+
 char *gw_sip_challenge_realm(const sip_t *sip, int status)
 {
 	const msg_auth_t *au;

@@ -19,11 +19,17 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
+import warnings
 import wave
 
 from gwtest import BUILDDIR, Daemon, Results
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop  # G.711 encoding (stdlib, Python < 3.13)
 
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 BARESIP = shutil.which("baresip") or "/usr/bin/baresip"
@@ -600,6 +606,35 @@ def rfc4733_digits(packets, pt):
 
 
 # ---- audio ----
+
+class Sprayer:
+    """A stranger spraying RTP at @host:@port (from @src_host, default
+    @host): a loud 3 kHz tone in PCMU, one SSRC, sequence and timestamps
+    in order (what passes probation), a packet every 5 ms (later on a
+    loaded machine) until stopped."""
+
+    def __init__(self, host, port, src_host=None):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((src_host or host, 0))
+        self.dest, self.sent, self.stop_ = (host, port), 0, threading.Event()
+        tone = struct.pack("<160h", *(int(20000 * math.sin(2 * math.pi * 3000 * i / 8000))
+                                      for i in range(160)))
+        self.payload = audioop.lin2ulaw(tone, 2)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        seq, ts, ssrc = 1, 0, 0x5ca7e5ed
+        while not self.stop_.wait(0.005):
+            pkt = struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + self.payload
+            self.sock.sendto(pkt, self.dest)
+            seq, ts, self.sent = seq + 1, ts + 160, self.sent + 1
+
+    def stop(self):
+        self.stop_.set()
+        self.thread.join()
+        self.sock.close()
+
 
 def write_tone_wav(path, hz, seconds, rate=8000, amplitude=8000):
     with wave.open(path, "wb") as w:

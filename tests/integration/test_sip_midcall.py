@@ -10,9 +10,12 @@ mid-call gets its far end a BYE within 2 s; sip.max_calls refuses a second
 call (error `limit`, 503 + Retry-After); inbound calls declined (603, the
 default 486) or never answered (480 after sip.ring_timeout); a delayed-offer
 INVITE; the far end moving its media to a new port and switching to PCMA; a
-far end behind NAT latched by symmetric RTP; a caller name in Latin-1.
+far end behind NAT latched by symmetric RTP; a PBX behind NAT whose media
+comes from its SIP address taken at its first packet, even after a stranger
+spraying the port passed probation; a caller name in Latin-1.
 
-Runs on 127.0.0.16; the far end's media (the UDP echo) on 127.0.0.17."""
+Runs on 127.0.0.16; the far end's media (the UDP echo) on 127.0.0.17, the
+stranger too; 127.0.0.18 stands for a private address nobody reaches."""
 import asyncio
 import datetime
 import json
@@ -27,7 +30,7 @@ import time
 import warnings
 
 from gwtest import tls_context
-from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log,
+from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
                      describe, dominant_hz, free_sip_port, hangup_code, parse_rtp, require_sipp,
                      sip_daemon, states, wait_health, wait_idle, wait_online)
 
@@ -37,6 +40,7 @@ with warnings.catch_warnings():
 
 HOST = "127.0.0.16"
 MEDIA_HOST = "127.0.0.17"
+PRIVATE_HOST = "127.0.0.18"
 NUMBER = "15551234"
 CARRIER = "15557654321"  # the caller of the sipp/mid_uac_* scenarios
 
@@ -478,6 +482,45 @@ def check_symmetric_rtp_latches(d, far, rtp_port):
     wait_idle(d)
 
 
+def check_nat_pbx_media_from_its_sip_address(d, far, rtp_port):
+    """A PBX behind NAT answers with its private address (nobody there);
+    its media really leaves from its public address, the one its SIP
+    comes from (HOST), from another port.  A stranger elsewhere
+    (MEDIA_HOST) sprays the gateway's RTP port from before the INVITE, so
+    it passes probation first (before, it kept the call: the browser heard
+    its 3 kHz).  The PBX's first packet takes over: the browser hears the
+    1 kHz echo and the gateway latches to the PBX."""
+    mark = len(daemon_log(d))
+    private = free_even_pair(PRIVATE_HOST)
+    spray = Sprayer(HOST, rtp_port, src_host=MEDIA_HOST)
+    time.sleep(0.2)
+    media = FarMedia(HOST, [0], prime=(HOST, rtp_port))
+    real = media.ports[0]
+    try:
+        sipp = Sipp("mid_uas_answer_wrong_port.xml", HOST, port=far,
+                    sets={"media_host": PRIVATE_HOST, "port": private})
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5")
+        c = b.result()
+        sipp.assert_ok()
+    finally:
+        media.stop()
+        spray.stop()
+    pk = media.received()
+    log = daemon_log(d)[mark:]
+    taken = re.search(r"media from ([0-9.:]+), not the SDP's [0-9.:]+ but the SIP peer's address",
+                      log)
+    latch = re.findall(r"symmetric RTP: latched to ([0-9.:]+)", log)
+    print(f"   {describe(c)}\n   stranger sprayed {spray.sent}; PBX received {len(pk)}; "
+          f"taken: {taken and taken.group(1)}; latched to {latch}")
+    assert taken and taken.group(1) == f"{HOST}:{real}", log[-3000:]
+    assert latch and latch[-1] == f"{HOST}:{real}", latch
+    assert connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert len(pk) >= 100, len(pk)
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
 # ---- 8. a caller name in Latin-1 ----
 
 def check_latin1_caller_name_rings(d):
@@ -525,6 +568,8 @@ def main():
                     sip={"rtp_port_range": f"{rtp_port}-{rtp_port + 1}"}) as d:
         res.run("symmetric_rtp_latches_to_far_end_behind_nat", check_symmetric_rtp_latches, d, far,
                 rtp_port)
+        res.run("symmetric_nat_pbx_media_from_its_sip_address_beats_a_stranger",
+                check_nat_pbx_media_from_its_sip_address, d, far, rtp_port)
         res.run("symmetric_daemon_stops_cleanly", check_clean_stop, d)
     res.exit()
 

@@ -11,22 +11,13 @@ up with BYE + Reason 408 and `hangup 408`, while one that holds longer
 than the timeout is not.
 
 Runs on 127.0.0.10 (one loopback address per test file)."""
-import math
 import os
 import re
-import socket
-import struct
-import threading
 import time
-import warnings
 
-from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
-                     free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon, state_ms,
-                     states, wait_idle)
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop  # G.711 encoding of the stranger's tone (stdlib, Python < 3.13)
+from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
+                     describe, free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon,
+                     state_ms, states, wait_idle)
 
 HOST = "127.0.0.10"
 NUMBER = "15551234"
@@ -62,34 +53,6 @@ def check_answered_call_tone_comes_back(d, far):
     # frames above it before shedding starts (carry-over included): about
     # target + 50; loose by 20 ms for a loaded machine
     assert delay <= target + 70, m
-
-
-class Sprayer:
-    """A stranger spraying RTP at @port: a loud 3 kHz tone in PCMU, one
-    SSRC, sequence and timestamps in order (what passes probation), a
-    packet every 5 ms (later on a loaded machine) until stopped."""
-
-    def __init__(self, host, port):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((host, 0))
-        self.dest, self.sent, self.stop_ = (host, port), 0, threading.Event()
-        tone = struct.pack("<160h", *(int(20000 * math.sin(2 * math.pi * 3000 * i / 8000))
-                                      for i in range(160)))
-        self.payload = audioop.lin2ulaw(tone, 2)
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        seq, ts, ssrc = 1, 0, 0x5ca7e5ed
-        while not self.stop_.wait(0.005):
-            pkt = struct.pack("!BBHII", 0x80, 0, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc) + self.payload
-            self.sock.sendto(pkt, self.dest)
-            seq, ts, self.sent = seq + 1, ts + 160, self.sent + 1
-
-    def stop(self):
-        self.stop_.set()
-        self.thread.join()
-        self.sock.close()
 
 
 def gateway_rtp_port(sipp, timeout=15):

@@ -94,6 +94,13 @@ static void op_set_remote(void *arg)
 	o->ret = gw_rtp_socket_set_remote(o->s, o->ip, o->port, o->symmetric);
 }
 
+static void op_set_peer(void *arg)
+{
+	struct op *o = arg;
+
+	o->ret = gw_rtp_socket_set_peer(o->s, o->ip);
+}
+
 static void op_send(void *arg)
 {
 	struct op *o = arg;
@@ -122,6 +129,14 @@ static int set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t port, bo
 	struct op o = { .s = s, .ip = ip, .port = port, .symmetric = symmetric };
 
 	on_loop(op_set_remote, &o);
+	return o.ret;
+}
+
+static int set_peer(struct gw_rtp_socket *s, const char *ip)
+{
+	struct op o = { .s = s, .ip = ip };
+
+	on_loop(op_set_peer, &o);
 	return o.ret;
 }
 
@@ -788,6 +803,54 @@ START_TEST(test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address)
 }
 END_TEST
 
+/* A PBX behind NAT: its SDP gives a private address nobody can reach
+ * (127.0.0.3 here), its media leaves from its public address, the one its
+ * SIP came from (127.0.0.1).  A stranger elsewhere (127.0.0.2) that
+ * sprays the port first passes probation and is taken, as before; the
+ * PBX's first packet takes over at once, and from then on neither the
+ * stranger's run nor another port of the PBX's address gets in while it
+ * keeps sending. */
+START_TEST(test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet)
+{
+	struct src_fix f;
+	struct sockaddr_in two = { .sin_family = AF_INET };
+	struct gw_rtp_socket_stats st;
+	int stranger = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint16_t seq = 1;
+
+	src_up(&f);
+	two.sin_addr.s_addr = htonl(0x7f000002);
+	ck_assert_int_ge(stranger, 0);
+	ck_assert_int_eq(bind(stranger, (struct sockaddr *)&two, sizeof(two)), 0);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.3", 4000, false), 0);
+	ck_assert_int_eq(set_peer(f.s, "::1"), EINVAL);      /* not this socket's family */
+	ck_assert_int_eq(set_peer(f.s, "no.such"), EINVAL);
+	ck_assert_int_eq(set_peer(f.s, "127.0.0.1"), 0);
+	for (; seq <= GW_RTP_PROBATION; seq++)
+		rtp_from(stranger, f.port, seq, 0x55);
+	ck_assert_uint_eq(rec_wait(&f.r, 1), 1);
+	ck_assert(g_str_has_prefix(stats_of(f.s).source, "127.0.0.2:"));
+	/* the PBX's public address, another port than any SDP said */
+	expect_taken(&f, f.b, 1, 0xb0, 2);
+	st = stats_of(f.s);
+	assert_lo(st.source, f.pb);
+	/* the stranger goes on in sequence, another port of the PBX's
+	 * address tries too: dropped while the PBX keeps sending */
+	for (int i = 0; i < 2 * GW_RTP_PROBATION; i++, seq++)
+		rtp_from(stranger, f.port, seq, 0x55);
+	rtp_from(f.c, f.port, 1, 0xc0);
+	/* (its probation run counted too) */
+	ck_assert_uint_eq(wait_foreign(f.s, 3 * GW_RTP_PROBATION), 3 * GW_RTP_PROBATION);
+	expect_taken(&f, f.b, 2, 0xb0, 3);
+	assert_lo(stats_of(f.s).source, f.pb);
+	/* forgetting the peer keeps what was learned */
+	ck_assert_int_eq(set_peer(f.s, NULL), 0);
+	expect_taken(&f, f.b, 3, 0xb0, 4);
+	close(stranger);
+	src_down(&f);
+}
+END_TEST
+
 /* Before the far end's SDP, and on hold, every datagram is delivered and
  * nothing is learned: the media engine judges. */
 START_TEST(test_before_an_sdp_address_any_source_is_delivered)
@@ -925,6 +988,7 @@ int main(void)
 	tcase_add_test(tc, test_symmetric_latches_to_a_nat_source_after_probation);
 	tcase_add_test(tc, test_media_is_taken_from_one_source_only);
 	tcase_add_test(tc, test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address);
+	tcase_add_test(tc, test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet);
 	tcase_add_test(tc, test_before_an_sdp_address_any_source_is_delivered);
 	tcase_add_test(tc, test_rtcp_port_datagrams_are_counted_not_delivered);
 	tcase_add_test(tc, test_close_on_loop_stops_callbacks_and_frees_ports);
