@@ -9,19 +9,23 @@
  * Remote address: set from the far end's SDP; media is sent there.  Media
  * is taken from one source only, against RTP injection and the "RTP
  * bleed" hijack of a call's audio by whoever sends to its port: the SDP
- * address at its first RTP packet; the SIP peer's address (the host the
- * call's signalling came from, any port: a PBX behind NAT whose media
- * leaves from its public address) at its first RTP packet too; another
- * source (media from elsewhere) once it has sent GW_RTP_PROBATION RTP
- * packets in sequence with one SSRC (each of a few sources on probation
- * counted on its own).  RTP from anywhere else is dropped and counted.
- * Ranked SDP address > SIP peer > probation: a stronger source takes over
- * from a weaker one at its first packet; any qualifying source takes over
- * from one (not the SDP's) silent for a second (a NAT rebinding).  What is
- * left: a stranger who sprays the port before a far end that sends
- * neither from its SDP address nor from its signalling address is taken
- * first, and keeps the call while it keeps sending (what symmetric RTP has
- * always risked).  Before any SDP address (and during a c=0.0.0.0 hold) every
+ * address at its first RTP packet; when that address is a private one
+ * (RFC 1918, shared, link-local, loopback: a far end behind NAT) and not
+ * the SIP peer's, the SIP peer's address too, any port, at its first RTP
+ * packet (the SIP peer is the next hop the call's signalling came from: a
+ * PBX behind NAT sends its media from the public address its SIP comes
+ * from); another source (media from elsewhere) once it has sent
+ * GW_RTP_PROBATION RTP packets in sequence with one SSRC (each of a few
+ * sources on probation counted on its own).  RTP from anywhere else is
+ * dropped and counted.  Ranked SDP address > SIP peer > probation: a
+ * stronger source takes over from a weaker one at its first packet; an
+ * equal or weaker one only from a source (not the SDP's) silent for a
+ * second (a NAT rebinding).  What is left: a stranger who sprays the port
+ * is heard until the far end's first packet when that comes from neither
+ * address (or before it sends at all), and keeps the call when the far
+ * end's media comes from neither and the stranger keeps sending (what
+ * symmetric RTP has always risked); with the peer rule, whatever the SIP
+ * next hop (a proxy or SBC) sends from its own address is trusted.  Before any SDP address (and during a c=0.0.0.0 hold) every
  * datagram is delivered and nothing is learned.  A set_remote to another
  * address or with another symmetric flag learns again; the same one keeps
  * what was learned.  With symmetric RTP (a trunk option for peers behind
@@ -81,8 +85,10 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 			     bool symmetric);
 
 /* Media loop: the SIP peer's address (@ip numeric, no port; NULL or ""
- * = unknown), trusted for media as above.  Keeps what was learned.  0 or
- * EINVAL (not an address of the socket's family). */
+ * = unknown), trusted for media as above.  Keeps what was learned (ranked anew: a
+ * source at the peer's address as the peer's, any other not the SDP's as
+ * probation-learned).  0, or EINVAL (not an address of the socket's family):
+ * then no peer is trusted. */
 int gw_rtp_socket_set_peer(struct gw_rtp_socket *s, const char *ip);
 
 /* Media loop: send one RTP packet to the remote (dropped silently when

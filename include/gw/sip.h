@@ -215,9 +215,10 @@ int gw_sip_dialog_refer(struct gw_sip_dialog *d, const char *target);
 int gw_sip_dialog_refer_notify(struct gw_sip_dialog *d, int code, const char *phrase);
 
 const char *gw_sip_dialog_call_id(const struct gw_sip_dialog *d);
-/* The IP address (no port) the far end's INVITE, or its latest answer to
- * ours (18x, 2xx), came from; "" when unknown.  Media from there is
- * trusted like the SDP's address (gw/rtp_socket.h). */
+/* The IP address (no port) the far end's INVITE, or the latest answer to
+ * ours (18x, 2xx), came from: the next hop (a proxy or SBC when there is
+ * one); "" when unknown.  Media from there may be trusted when the SDP's
+ * address is a private one (gw/rtp_socket.h). */
 const char *gw_sip_dialog_peer_ip(const struct gw_sip_dialog *d);
 const struct gw_trunk_config *gw_sip_dialog_trunk(const struct gw_sip_dialog *d);
 bool gw_sip_dialog_established(const struct gw_sip_dialog *d);

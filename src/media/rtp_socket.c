@@ -68,6 +68,8 @@ struct gw_rtp_socket {
 	bool symmetric;                 /* send to the learned source */
 	struct sockaddr_storage peer;   /* the SIP peer's address (port unused) */
 	socklen_t peer_len;             /* 0: unknown */
+	bool peer_trusted;              /* the SDP's address is private and not the
+					 * peer's: media may come from the peer */
 	/* the one source media is taken from (see gw/rtp_socket.h) */
 	bool learned;
 	enum source_rank rank;          /* how it was learned */
@@ -172,6 +174,24 @@ static bool addr_is_unspecified(const struct sockaddr_storage *a)
 	if (a->ss_family == AF_INET6)
 		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)a)->sin6_addr);
 	return ((const struct sockaddr_in *)a)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+/* An address that cannot be reached from outside its own network: what a
+ * far end behind NAT puts in its SDP (RFC 1918, RFC 6598 shared, link
+ * local, loopback; IPv6 unique and link local, loopback). */
+static bool addr_is_private(const struct sockaddr_storage *a)
+{
+	if (a->ss_family == AF_INET6) {
+		const struct in6_addr *x = &((const struct sockaddr_in6 *)a)->sin6_addr;
+
+		return (x->s6_addr[0] & 0xfe) == 0xfc || IN6_IS_ADDR_LINKLOCAL(x) ||
+		       IN6_IS_ADDR_LOOPBACK(x);
+	} else {
+		uint32_t v = ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr);
+
+		return (v >> 24) == 10 || (v >> 20) == 0xac1 || (v >> 16) == 0xc0a8 ||
+		       (v >> 22) == (100u << 2 | 1) || (v >> 16) == 0xa9fe || (v >> 24) == 127;
+	}
 }
 
 static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
@@ -453,7 +473,7 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 		return foreign(s, from);
 	replaceable = !s->learned ||
 		      g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US;
-	if (s->peer_len && gw_sockaddr_same_ip(from, &s->peer)) {
+	if (s->peer_trusted && gw_sockaddr_same_ip(from, &s->peer)) {
 		if (!replaceable && s->rank >= BY_PEER)
 			return foreign(s, from);
 		learn(s, from, from_len, BY_PEER);
@@ -558,6 +578,17 @@ void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_s
 		gw_loop_post(loop, watch_on_loop, s);
 }
 
+/* Whether the peer rule applies: a far end behind NAT (see the header). */
+static void peer_update(struct gw_rtp_socket *s)
+{
+	s->peer_trusted = s->peer_len && s->sdp_len && addr_is_private(&s->sdp) &&
+			  !gw_sockaddr_same_ip(&s->sdp, &s->peer);
+	/* A learned source ranks by what the peer is now. */
+	if (s->learned && s->rank != BY_SDP)
+		s->rank = s->peer_trusted && gw_sockaddr_same_ip(&s->source, &s->peer)
+				  ? BY_PEER : BY_PROBATION;
+}
+
 /* Forget the learned source: the next media teaches one again. */
 static void unlearn(struct gw_rtp_socket *s)
 {
@@ -582,6 +613,7 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 		s->sdp_len = 0;
 		s->symmetric = false;
 		unlearn(s);
+		peer_update(s);
 		gw_debug(s->name, "remote: none (hold)");
 		return 0;
 	}
@@ -597,6 +629,7 @@ int gw_rtp_socket_set_remote(struct gw_rtp_socket *s, const char *ip, uint16_t p
 	s->sdp = a;
 	s->sdp_len = alen;
 	s->symmetric = symmetric;
+	peer_update(s);
 	addr_format(&a, alen, str, sizeof(str));
 	gw_debug(s->name, "remote: %s%s", str, symmetric ? " (symmetric)" : "");
 	return 0;
@@ -606,18 +639,22 @@ int gw_rtp_socket_set_peer(struct gw_rtp_socket *s, const char *ip)
 {
 	struct sockaddr_storage a;
 	socklen_t alen;
+	int err = 0;
 
 	if (!s)
 		return EINVAL;
-	if (!ip || !*ip) {
-		s->peer_len = 0;
-		return 0;
+	s->peer_len = 0;
+	if (ip && *ip) {
+		if (addr_parse(ip, 0, &a, &alen) || a.ss_family != s->family ||
+		    addr_is_unspecified(&a)) {
+			err = EINVAL;
+		} else {
+			s->peer = a;
+			s->peer_len = alen;
+		}
 	}
-	if (addr_parse(ip, 0, &a, &alen) || a.ss_family != s->family || addr_is_unspecified(&a))
-		return EINVAL;
-	s->peer = a;
-	s->peer_len = alen;
-	return 0;
+	peer_update(s);
+	return err;
 }
 
 int gw_rtp_socket_send(struct gw_rtp_socket *s, const uint8_t *buf, size_t len)

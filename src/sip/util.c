@@ -61,8 +61,9 @@ char *gw_sip_url_user(const url_t *url)
 	return g_strdup(url->url_user ? url->url_user : "");
 }
 
-/* The transport address the current request came from: the message's own
- * address info, or Via received/rport when that is missing. */
+/* The transport address the message being processed (a request, or a
+ * response during its r_ event) came from, from its address info; NULL
+ * when it has none. */
 char *gw_sip_source(nua_t *nua, GInetAddress **addr)
 {
 	msg_t *msg = nua_current_request(nua);

@@ -27,10 +27,6 @@ import wave
 
 from gwtest import BUILDDIR, Daemon, Results
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", DeprecationWarning)
-    import audioop  # G.711 encoding (stdlib, Python < 3.13)
-
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 BARESIP = shutil.which("baresip") or "/usr/bin/baresip"
 RTCSIP_CALL = os.path.join(BUILDDIR, "rtcsip-call")
@@ -614,6 +610,9 @@ class Sprayer:
     loaded machine) until stopped."""
 
     def __init__(self, host, port, src_host=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import audioop  # G.711 encoding (stdlib, Python < 3.13)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((src_host or host, 0))
         self.dest, self.sent, self.stop_ = (host, port), 0, threading.Event()

@@ -15,7 +15,8 @@ comes from its SIP address taken at its first packet, even after a stranger
 spraying the port passed probation; a caller name in Latin-1.
 
 Runs on 127.0.0.16; the far end's media (the UDP echo) on 127.0.0.17, the
-stranger too; 127.0.0.18 stands for a private address nobody reaches."""
+stranger too; the NATed PBX on 127.0.0.23, whose SDP names 127.0.0.21
+(a private address nobody reaches)."""
 import asyncio
 import datetime
 import json
@@ -40,7 +41,8 @@ with warnings.catch_warnings():
 
 HOST = "127.0.0.16"
 MEDIA_HOST = "127.0.0.17"
-PRIVATE_HOST = "127.0.0.18"
+PBX_HOST = "127.0.0.23"      # a PBX behind NAT: its SIP and its media
+PRIVATE_HOST = "127.0.0.21"  # the private address its SDP gives; nobody there
 NUMBER = "15551234"
 CARRIER = "15557654321"  # the caller of the sipp/mid_uac_* scenarios
 
@@ -482,38 +484,55 @@ def check_symmetric_rtp_latches(d, far, rtp_port):
     wait_idle(d)
 
 
+def wait_log(d, pattern, mark, timeout=10):
+    """The first match of @pattern in the daemon's log after @mark."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = re.search(pattern, daemon_log(d)[mark:])
+        if m:
+            return m
+        time.sleep(0.02)
+    raise AssertionError(f"no {pattern!r} in the daemon's log within {timeout} s")
+
+
 def check_nat_pbx_media_from_its_sip_address(d, far, rtp_port):
-    """A PBX behind NAT answers with its private address (nobody there);
-    its media really leaves from its public address, the one its SIP
-    comes from (HOST), from another port.  A stranger elsewhere
-    (MEDIA_HOST) sprays the gateway's RTP port from before the INVITE, so
-    it passes probation first (before, it kept the call: the browser heard
-    its 3 kHz).  The PBX's first packet takes over: the browser hears the
-    1 kHz echo and the gateway latches to the PBX."""
+    """A PBX behind NAT (its SIP and its media from PBX_HOST) answers with
+    its private address (PRIVATE_HOST; nobody there).  A stranger
+    elsewhere (MEDIA_HOST) sprays the gateway's RTP port from before the
+    INVITE and passes probation once the answer is in; only then does the
+    PBX start sending, from another port of its SIP address.  Its first
+    packet takes over (before, the stranger kept the call: the browser
+    heard its 3 kHz and the PBX got nothing): the browser hears the 1 kHz
+    echo and the gateway latches to the PBX."""
     mark = len(daemon_log(d))
     private = free_even_pair(PRIVATE_HOST)
     spray = Sprayer(HOST, rtp_port, src_host=MEDIA_HOST)
-    time.sleep(0.2)
-    media = FarMedia(HOST, [0], prime=(HOST, rtp_port))
-    real = media.ports[0]
+    media = None
     try:
-        sipp = Sipp("mid_uas_answer_wrong_port.xml", HOST, port=far,
+        sipp = Sipp("mid_uas_answer_wrong_port.xml", PBX_HOST, port=far,
                     sets={"media_host": PRIVATE_HOST, "port": private})
         b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5")
+        stranger = wait_log(d, r"media from (127\.0\.0\.17:\d+), not the SDP's [0-9.:]+: taken "
+                            r"after \d+ packets", mark)
+        media = FarMedia(PBX_HOST, [0], prime=(HOST, rtp_port))
         c = b.result()
         sipp.assert_ok()
     finally:
-        media.stop()
+        if media:
+            media.stop()
         spray.stop()
+    real = media.ports[0]
     pk = media.received()
     log = daemon_log(d)[mark:]
     taken = re.search(r"media from ([0-9.:]+), not the SDP's [0-9.:]+ but the SIP peer's address",
                       log)
     latch = re.findall(r"symmetric RTP: latched to ([0-9.:]+)", log)
-    print(f"   {describe(c)}\n   stranger sprayed {spray.sent}; PBX received {len(pk)}; "
-          f"taken: {taken and taken.group(1)}; latched to {latch}")
-    assert taken and taken.group(1) == f"{HOST}:{real}", log[-3000:]
-    assert latch and latch[-1] == f"{HOST}:{real}", latch
+    print(f"   {describe(c)}\n   stranger {stranger.group(1)} sprayed {spray.sent}; PBX "
+          f"{PBX_HOST}:{real} received {len(pk)}; taken: {taken and taken.group(1)}; "
+          f"latched to {latch}")
+    assert taken and taken.group(1) == f"{PBX_HOST}:{real}", log[-3000:]
+    assert log.index(stranger.group(0)) < log.index(taken.group(0))
+    assert latch and latch[-1] == f"{PBX_HOST}:{real}", latch
     assert connected(c), c
     assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
     assert len(pk) >= 100, len(pk)
@@ -568,9 +587,15 @@ def main():
                     sip={"rtp_port_range": f"{rtp_port}-{rtp_port + 1}"}) as d:
         res.run("symmetric_rtp_latches_to_far_end_behind_nat", check_symmetric_rtp_latches, d, far,
                 rtp_port)
-        res.run("symmetric_nat_pbx_media_from_its_sip_address_beats_a_stranger",
-                check_nat_pbx_media_from_its_sip_address, d, far, rtp_port)
         res.run("symmetric_daemon_stops_cleanly", check_clean_stop, d)
+    pbx = free_sip_port(PBX_HOST)
+    with sip_daemon(HOST, far, trunk_over={"proxy": f"sip:{PBX_HOST}:{pbx}",
+                                           "allowed_networks": f"{PBX_HOST}/32",
+                                           "symmetric_rtp": "true"},
+                    sip={"rtp_port_range": f"{rtp_port}-{rtp_port + 1}"}) as d:
+        res.run("symmetric_nat_pbx_media_from_its_sip_address_beats_a_stranger",
+                check_nat_pbx_media_from_its_sip_address, d, pbx, rtp_port)
+        res.run("nat_pbx_daemon_stops_cleanly", check_clean_stop, d)
     res.exit()
 
 

@@ -10,7 +10,8 @@ and (media.rtp_timeout) a far end that goes silent after answering hung
 up with BYE + Reason 408 and `hangup 408`, while one that holds longer
 than the timeout is not.
 
-Runs on 127.0.0.10 (one loopback address per test file)."""
+Runs on 127.0.0.10 (one loopback address per test file); the stranger
+sprays from 127.0.0.20."""
 import os
 import re
 import time
@@ -20,6 +21,7 @@ from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, conne
                      state_ms, states, wait_idle)
 
 HOST = "127.0.0.10"
+STRANGER_HOST = "127.0.0.20"  # not the far end's (SIP) address
 NUMBER = "15551234"
 
 
@@ -74,12 +76,14 @@ def check_rtp_sprayed_at_the_port_is_dropped(d, far):
     one-source rule the browser heard the stranger's 3 kHz instead); the
     sprayed packets are dropped and counted.  (Before the answer there is
     no media engine to reach, and between the answer and the far end's
-    first packet the stranger may pass probation: a few packets.)"""
+    first packet the stranger may pass probation: a few packets.)  The
+    stranger sends from an address of its own, not the far end's SIP
+    address."""
     mark = len(daemon_log(d))
     sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True)
     b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5",
                 "--header", "X-Rtcsip-Test:hello-sip")  # the scenario checks it
-    spray = Sprayer(HOST, gateway_rtp_port(sipp))
+    spray = Sprayer(HOST, gateway_rtp_port(sipp), src_host=STRANGER_HOST)
     try:
         c = b.result()
     finally:

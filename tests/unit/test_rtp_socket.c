@@ -813,16 +813,24 @@ END_TEST
 START_TEST(test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet)
 {
 	struct src_fix f;
-	struct sockaddr_in two = { .sin_family = AF_INET };
+	struct sockaddr_in two = { .sin_family = AF_INET }, three = { .sin_family = AF_INET };
 	struct gw_rtp_socket_stats st;
+	socklen_t len = sizeof(three);
 	int stranger = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int sdp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	uint16_t seq = 1;
+	uint8_t pkt[60];
 
 	src_up(&f);
 	two.sin_addr.s_addr = htonl(0x7f000002);
+	three.sin_addr.s_addr = htonl(0x7f000003);
 	ck_assert_int_ge(stranger, 0);
+	ck_assert_int_ge(sdp_fd, 0);
 	ck_assert_int_eq(bind(stranger, (struct sockaddr *)&two, sizeof(two)), 0);
-	ck_assert_int_eq(set_remote(f.s, "127.0.0.3", 4000, false), 0);
+	ck_assert_int_eq(bind(sdp_fd, (struct sockaddr *)&three, sizeof(three)), 0);
+	ck_assert_int_eq(getsockname(sdp_fd, (struct sockaddr *)&three, &len), 0);
+	/* (loopback, like RFC 1918 space, is private: the peer rule applies) */
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.3", ntohs(three.sin_port), false), 0);
 	ck_assert_int_eq(set_peer(f.s, "::1"), EINVAL);      /* not this socket's family */
 	ck_assert_int_eq(set_peer(f.s, "no.such"), EINVAL);
 	ck_assert_int_eq(set_peer(f.s, "127.0.0.1"), 0);
@@ -843,10 +851,24 @@ START_TEST(test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet)
 	ck_assert_uint_eq(wait_foreign(f.s, 3 * GW_RTP_PROBATION), 3 * GW_RTP_PROBATION);
 	expect_taken(&f, f.b, 2, 0xb0, 3);
 	assert_lo(stats_of(f.s).source, f.pb);
-	/* forgetting the peer keeps what was learned */
+	/* forgetting the peer keeps what was learned ... */
 	ck_assert_int_eq(set_peer(f.s, NULL), 0);
 	expect_taken(&f, f.b, 3, 0xb0, 4);
+	/* ... but another port of its address is a stranger now, and so after
+	 * a refused peer (another family) */
+	ck_assert_int_eq(set_peer(f.s, "127.0.0.1"), 0);
+	ck_assert_int_eq(set_peer(f.s, "::1"), EINVAL);
+	rtp_from(f.c, f.port, 100, 0xc0);
+	ck_assert_uint_eq(wait_foreign(f.s, 3 * GW_RTP_PROBATION + 1), 3 * GW_RTP_PROBATION + 1);
+	/* the SDP's address outranks them all at its first packet */
+	ck_assert_int_eq(set_peer(f.s, "127.0.0.1"), 0);
+	peer_send(sdp_fd, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), 1, 0xd0));
+	ck_assert_uint_eq(rec_wait(&f.r, 5), 5);
+	ck_assert(g_str_has_prefix(stats_of(f.s).source, "127.0.0.3:"));
+	rtp_from(f.b, f.port, 4, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f.s, 3 * GW_RTP_PROBATION + 2), 3 * GW_RTP_PROBATION + 2);
 	close(stranger);
+	close(sdp_fd);
 	src_down(&f);
 }
 END_TEST
