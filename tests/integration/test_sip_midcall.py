@@ -484,17 +484,6 @@ def check_symmetric_rtp_latches(d, far, rtp_port):
     wait_idle(d)
 
 
-def wait_log(d, pattern, mark, timeout=10):
-    """The first match of @pattern in the daemon's log after @mark."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, daemon_log(d)[mark:])
-        if m:
-            return m
-        time.sleep(0.02)
-    raise AssertionError(f"no {pattern!r} in the daemon's log within {timeout} s")
-
-
 def check_nat_pbx_media_from_its_sip_address(d, far, rtp_port):
     """A PBX behind NAT (its SIP and its media from PBX_HOST) answers with
     its private address (PRIVATE_HOST; nobody there).  A stranger
@@ -512,8 +501,8 @@ def check_nat_pbx_media_from_its_sip_address(d, far, rtp_port):
         sipp = Sipp("mid_uas_answer_wrong_port.xml", PBX_HOST, port=far,
                     sets={"media_host": PRIVATE_HOST, "port": private})
         b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "5")
-        stranger = wait_log(d, r"media from (127\.0\.0\.17:\d+), not the SDP's [0-9.:]+: taken "
-                            r"after \d+ packets", mark)
+        stranger = wait_log(d, mark, r"media from (127\.0\.0\.17:\d+), not the SDP's [0-9.:]+: "
+                            r"taken after \d+ packets", timeout=10)
         media = FarMedia(PBX_HOST, [0], prime=(HOST, rtp_port))
         c = b.result()
         sipp.assert_ok()
