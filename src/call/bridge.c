@@ -226,7 +226,7 @@ static void set_sip_on_loop(void *obj)
 
 	if (call->media_stopped)
 		return;
-	/* (an address of the other family is left out: it cannot send here) */
+	/* (an address the socket refuses, of the other family, trusts none) */
 	gw_rtp_socket_set_peer(call->rtp, m->peer_ip);
 	if (gw_rtp_socket_set_remote(call->rtp, m->hold ? "0.0.0.0" : m->addr, m->port,
 				     m->symmetric)) {

@@ -3,10 +3,11 @@
  *
  * For every lag L from 2.5 to 15 ms the normalised correlation between
  * x[0..w) and x[L..L+w) says how well the audio repeats after L (w is L, at
- * least 5 ms); 16 kHz audio is searched at 8 kHz and the lag refined.  The longest lag within a hair of the best one is taken when
- * the best is high enough: x[0..L) is then faded into x[L..2L) (the result
- * starts exactly where the caller's last output ended and ends exactly where
- * x[2L..] begins), and the rest moves up by L.  A tone or a voiced vowel
+ * least 5 ms); 16 kHz audio is searched at 8 kHz and the lag refined.  The
+ * longest lag within a hair of the best one is taken when the best is high
+ * enough (or the audio too quiet to matter): x[0..L) is then faded into
+ * x[L..2L) (the result starts exactly where the caller's last output ended
+ * and ends where x[2L..] begins), and the rest moves up by L.  A tone or a voiced vowel
  * comes out with the same pitch, one period shorter.
  *
  * Pure function on the caller's buffer; no state.

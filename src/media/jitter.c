@@ -6,8 +6,9 @@
  * D = t - p >= F + max(rel).  So the target is
  *     D = F + min(rel) + jitter + margin
  * with jitter = max(rel) - min(rel) over the last GW_JITTER_HIST packets
- * (at least start_ms until WARM_PACKETS have been seen), capped at max_ms.  The packetisation time is part of rel, so any SIP ptime
- * works.  Stalls add F to D, skips remove F, steady playing keeps D.
+ * (at least start_ms until WARM_PACKETS have been seen), capped at max_ms.
+ * The packetisation time is part of rel, so any SIP ptime works.  Stalls
+ * add F to D, skips remove F, steady playing keeps D.
  *
  * Owned by one session, used on its media loop only.
  */

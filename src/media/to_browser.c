@@ -235,10 +235,10 @@ static bool is_silent(const struct gw_media_session *s, const int16_t *pcm, size
 /* Shorten the pending audio by a pitch period when the budget allows (it
  * grows by a quarter frame a tick up to one longest period; a cut spends
  * it, and so does a search that found nothing to cut, so loud noise costs
- * one search every third tick).  Takes the next frame
- * first when the pending audio is shorter than the search window, and again
- * when the cut left less than a frame.  Returns the start of the last frame
- * taken (@p when none). */
+ * one search every third tick).  Takes the next frame first when the
+ * pending audio is shorter than the search window, and again when the cut
+ * left less than a frame.  Returns the start of the last frame taken (@p
+ * when none). */
 static int64_t shorten(struct gw_media_session *s, int64_t p)
 {
 	struct gw_media_to_browser *t = &s->tb;
