@@ -210,20 +210,21 @@ static void floor_round(struct floor_round *r, const void *chain_arg, size_t opu
 	r->passthrough = r->srtp_p + r->udp_p;
 }
 
+static int cmp_us(double x, double y)
+{
+	return (x > y) - (x < y);
+}
+
 static int by_transcode(const void *a, const void *b)
 {
-	double x = ((const struct floor_round *)a)->transcode;
-	double y = ((const struct floor_round *)b)->transcode;
-
-	return (x > y) - (x < y);
+	return cmp_us(((const struct floor_round *)a)->transcode,
+		      ((const struct floor_round *)b)->transcode);
 }
 
 static int by_passthrough(const void *a, const void *b)
 {
-	double x = ((const struct floor_round *)a)->passthrough;
-	double y = ((const struct floor_round *)b)->passthrough;
-
-	return (x > y) - (x < y);
+	return cmp_us(((const struct floor_round *)a)->passthrough,
+		      ((const struct floor_round *)b)->passthrough);
 }
 
 int gw_bench_floor(int argc, char **argv)

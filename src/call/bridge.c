@@ -221,8 +221,7 @@ static void set_sip_on_loop(void *obj)
 	struct gw_call *call = op->call;
 	const struct gw_call_sip_media *m = &op->sip;
 	struct gw_media_config mc;
-	char where[sizeof(call->bridge_media)];
-	bool restart;
+	bool quiet, restart;
 
 	if (call->media_stopped)
 		return;
@@ -269,10 +268,12 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
 	}
 	gw_media_session_set_hold(call->media, m->hold);
-	call->bridge_quiet = m->hold || !m->far_sends;
-	g_snprintf(where, sizeof(where), "%s:%u:%d", m->addr, m->port, call->bridge_quiet);
-	restart = strcmp(where, call->bridge_media) != 0;
-	g_strlcpy(call->bridge_media, where, sizeof(call->bridge_media));
+	quiet = m->hold || !m->far_sends;
+	restart = quiet != call->bridge_quiet || m->port != call->bridge_port ||
+		  strcmp(m->addr, call->bridge_addr) != 0;
+	call->bridge_quiet = quiet;
+	call->bridge_port = m->port;
+	g_strlcpy(call->bridge_addr, m->addr, sizeof(call->bridge_addr));
 	expect_rtp(call, restart);
 }
 

@@ -120,7 +120,9 @@ struct gw_call {
 	bool bridge_answered;          /* told the call is answered */
 	bool bridge_quiet;             /* the last set_sip: hold, or a far end that does not send */
 	bool bridge_paused;            /* a transfer is under way */
-	char bridge_media[96];         /* the last set_sip's "addr:port:quiet" */
+	char bridge_addr[64];          /* the last set_sip's address ... */
+	uint16_t bridge_port;          /* ... and port (with bridge_quiet: a change
+					* restarts the RTP clock, a refresh does not) */
 };
 
 /* An inbound INVITE ringing every session of one user (forking). */

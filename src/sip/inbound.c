@@ -151,12 +151,7 @@ void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *ms
 	nua_handle_bind(nh, &d->magic);
 	d->trunk = t->cfg;
 	d->call_id = g_strdup(call_id);
-	{
-		char *ip = g_inet_address_to_string(addr);
-
-		g_strlcpy(d->peer_ip, ip, sizeof(d->peer_ip));
-		g_free(ip);
-	}
+	gw_sip_ip_string(addr, d->peer_ip, sizeof(d->peer_ip));
 	d->counted = true;
 	sip->n_calls++;
 	gw_obj_ref(d);

@@ -184,6 +184,8 @@ char *gw_sip_source(nua_t *nua, GInetAddress **addr); /* "IP:port"; g_free */
 /* The IP address of the same into @out ("" unknown); also for a response
  * being processed (Sofia's nua_current_request() then holds it). */
 void gw_sip_source_ip(nua_t *nua, char *out, size_t size);
+/* @addr as text into @out ("" for NULL). */
+void gw_sip_ip_string(GInetAddress *addr, char *out, size_t size);
 char *gw_sip_url_user(const url_t *url);          /* g_free; "" when none */
 char *gw_sip_unquote(const char *s);              /* g_free */
 char *gw_sip_challenge_realm(const sip_t *sip, int status); /* g_free */

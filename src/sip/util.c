@@ -90,18 +90,22 @@ char *gw_sip_source(nua_t *nua, GInetAddress **addr)
 	return res;
 }
 
+void gw_sip_ip_string(GInetAddress *addr, char *out, size_t size)
+{
+	char *ip = addr ? g_inet_address_to_string(addr) : NULL;
+
+	g_strlcpy(out, ip ? ip : "", size);
+	g_free(ip);
+}
+
 void gw_sip_source_ip(nua_t *nua, char *out, size_t size)
 {
 	GInetAddress *addr = NULL;
-	char *source = gw_sip_source(nua, &addr), *ip;
+	char *source = gw_sip_source(nua, &addr);
 
-	out[0] = '\0';
-	if (addr) {
-		ip = g_inet_address_to_string(addr);
-		g_strlcpy(out, ip, size);
-		g_free(ip);
+	gw_sip_ip_string(addr, out, size);
+	if (addr)
 		g_object_unref(addr);
-	}
 	g_free(source);
 }
 
