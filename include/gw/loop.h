@@ -120,13 +120,18 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj);
 /* --- the loop's media clock ---
  * Every call's engine wants a 20 ms tick.  A loop runs one timer for all of
  * them (one wakeup per 20 ms per loop instead of one per call, and no
- * per-call GSource for GLib to prepare and check on every iteration). */
+ * per-call GSource for GLib to prepare and check on every iteration), on a
+ * fixed grid (loop.c). */
 #define GW_LOOP_TICK_MS 20
 
 struct gw_loop_tick;
-typedef void (gw_loop_tick_h)(void *arg, gint64 now_us);
+/* @due_us: when this call was due on the clock's grid (monotonic µs):
+ * exactly GW_LOOP_TICK_MS after the last one, whenever the loop got to it
+ * (g_get_monotonic_time() says how late; after a stall of over three
+ * periods the grid starts again from the current time). */
+typedef void (gw_loop_tick_h)(void *arg, gint64 due_us);
 
-/* Call @fn(@arg, now) every GW_LOOP_TICK_MS on @loop (first within one
+/* Call @fn(@arg, due) every GW_LOOP_TICK_MS on @loop (first within one
  * period).  Caller runs on @loop; @arg is borrowed: remove the tick before
  * it goes.  Returns the handle for gw_loop_tick_remove(). */
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg);

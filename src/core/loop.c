@@ -393,20 +393,38 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
 	g_source_unref(src);
 }
 
-/* ---- the media clock ---- */
+/* ---- the media clock ----
+ * A round every GW_LOOP_TICK_MS on a fixed grid: the next round is due one
+ * period after the last was due, not after it ran.  (A GLib timeout is
+ * re-armed from when it ran, and its poll rounds up to whole milliseconds:
+ * it drifts later every round.)  The callbacks get the due time, so a call's
+ * frames keep exact 20 ms steps however late the loop gets to them. */
+#define PERIOD_US (GW_LOOP_TICK_MS * 1000)
+#define CLOCK_STALL_US (3 * PERIOD_US) /* further behind: skip ahead */
+
+static gboolean clock_dispatch(GSource *src, GSourceFunc fn, gpointer arg)
+{
+	return fn(arg);
+}
+
+static GSourceFuncs clock_funcs = { .dispatch = clock_dispatch };
 
 static gboolean on_clock(gpointer arg)
 {
 	struct gw_loop *l = arg;
-	gint64 now = g_get_monotonic_time();
+	gint64 now = g_get_monotonic_time(), due = l->tick_next;
 
+	if (now - due > CLOCK_STALL_US)
+		due = now;        /* a stalled loop: the rounds it missed are gone */
+	l->tick_next = due + PERIOD_US;
+	g_source_set_ready_time(l->clock, l->tick_next);
 	l->ticking = true;
-	/* entries added meanwhile wait for the next tick */
+	/* entries added meanwhile wait for the next round */
 	for (guint i = 0, n = l->ticks->len; i < n; i++) {
 		struct gw_loop_tick *t = l->ticks->pdata[i];
 
 		if (t->fn)
-			t->fn(t->arg, now);
+			t->fn(t->arg, due);
 	}
 	l->ticking = false;
 	if (l->dead) {
@@ -431,7 +449,9 @@ struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, 
 	t->arg = arg;
 	g_ptr_array_add(loop->ticks, t);
 	if (!loop->clock) {
-		loop->clock = g_timeout_source_new(GW_LOOP_TICK_MS);
+		loop->clock = g_source_new(&clock_funcs, sizeof(GSource));
+		loop->tick_next = g_get_monotonic_time() + PERIOD_US;
+		g_source_set_ready_time(loop->clock, loop->tick_next);
 		g_source_set_priority(loop->clock, G_PRIORITY_HIGH);
 		g_source_set_name(loop->clock, "gw media clock");
 		g_source_set_callback(loop->clock, on_clock, loop, NULL);

@@ -19,6 +19,7 @@ struct gw_loop {
 	GPtrArray *ticks;       /* of struct gw_loop_tick *, owned */
 	GSource *clock;         /* while ticks has entries */
 	bool ticking;           /* inside the clock's dispatch */
+	gint64 tick_next;       /* when the clock's next round is due */
 	unsigned dead;          /* removed while ticking, freed after */
 	/* fd watches: the set is any thread's to add to; dispatch, removal
 	 * and the dead list are the loop thread's */
