@@ -87,8 +87,9 @@ enum gw_ice_state {
 
 /* Every datagram received on the selected path that is not an ICE check
  * (DTLS, SRTP, SRTCP: demultiplex them per RFC 7983).  @buf is only valid
- * during the call. */
-typedef void (gw_ice_recv_h)(const uint8_t *buf, size_t len, void *arg);
+ * during the call.  @rx_us: when it arrived, monotonic µs (the kernel's
+ * stamp on a direct pair, else when it was read). */
+typedef void (gw_ice_recv_h)(const uint8_t *buf, size_t len, int64_t rx_us, void *arg);
 
 /* State changes, each reported once, only forward; @reason is set for
  * FAILED: "ice failed: no candidate pair succeeded", "ice failed: no pair

@@ -1,11 +1,14 @@
-/* gw/net.h — small socket-address helpers shared by the SIP-side RTP
- * sockets and the ICE direct path.  Pure, inline: they sit on per-packet
- * paths. */
+/* gw/net.h — small socket helpers shared by the SIP-side RTP sockets and
+ * the ICE direct path: address comparison and kernel receive times.
+ * Inline: they sit on per-packet paths. */
 #ifndef GW_NET_H
 #define GW_NET_H
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -43,6 +46,42 @@ static inline bool gw_sockaddr_same_ip(const struct sockaddr_storage *a,
 		return ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr ==
 		       ((const struct sockaddr_in *)(const void *)b)->sin_addr.s_addr;
 	return false;
+}
+
+/* Ask the kernel to stamp every datagram @fd receives with its arrival time
+ * (SO_TIMESTAMPNS): a read after the loop was busy still tells when the
+ * packet came.  0 or errno. */
+static inline int gw_socket_rx_stamps(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) ? errno : 0;
+}
+
+/* Control buffer room a read needs for that stamp. */
+#define GW_RX_STAMP_SPACE CMSG_SPACE(sizeof(struct timespec))
+
+/* When the datagram read into @m arrived, on the monotonic clock in µs, from
+ * its kernel stamp (CLOCK_REALTIME) and the two clocks read once after the
+ * read: @mono_us (g_get_monotonic_time) and @real_us (g_get_real_time).
+ * @mono_us when there is no stamp, or when it lies in the future or more
+ * than 10 s back (the wall clock was stepped between stamp and read). */
+static inline int64_t gw_rx_time_us(const struct msghdr *m, int64_t mono_us, int64_t real_us)
+{
+	const struct cmsghdr *c;
+	struct timespec ts;
+	int64_t age;
+
+	if (!m->msg_control || (m->msg_flags & MSG_CTRUNC))
+		return mono_us;
+	for (c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR((struct msghdr *)m, (struct cmsghdr *)c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		age = real_us - ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		return age >= 0 && age <= 10 * 1000000 ? mono_us - age : mono_us;
+	}
+	return mono_us;
 }
 
 #endif

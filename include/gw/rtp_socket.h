@@ -45,8 +45,10 @@ struct gw_loop;
 struct gw_rtp_socket;
 
 /* Media loop: one datagram received on the RTP port.  @buf may be changed
- * in place; valid during the call only. */
-typedef void (gw_rtp_socket_h)(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *arg);
+ * in place; valid during the call only.  @rx_us: when it arrived (the
+ * kernel's stamp, monotonic µs; earlier than now when the loop was busy). */
+typedef void (gw_rtp_socket_h)(struct gw_rtp_socket *s, uint8_t *buf, size_t len,
+			       int64_t rx_us, void *arg);
 
 struct gw_rtp_socket_stats {
 	uint64_t rtp_in, rtp_out, rtcp_in;

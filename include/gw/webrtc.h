@@ -58,10 +58,11 @@ struct gw_webrtc_stats {
 typedef void (gw_webrtc_event_h)(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev,
 				 const char *reason, void *arg);
 /* Media loop: one decrypted RTP packet, already parsed into @h (whose
- * pointers point into @buf).  @buf may be modified in place. */
+ * pointers point into @buf).  @buf may be modified in place.  @rx_us: when
+ * its datagram arrived (gw_ice_recv_h). */
 struct gw_rtp_hdr;
 typedef void (gw_webrtc_rtp_h)(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h,
-			       uint8_t *buf, size_t len, void *arg);
+			       uint8_t *buf, size_t len, int64_t rx_us, void *arg);
 
 /* Create a leg and start it on @p->loop (gathering begins there).  Any
  * thread.  @arg must be a gw_obj: the leg holds a reference on it until

@@ -44,11 +44,20 @@ static void post(struct gw_call *call, gw_loop_work_h *fn, struct bridge_op *op)
 
 /* ---- engine outputs (media loop, synchronous from feed/tick) ---- */
 
+/* A packet has just been sent: count the time since what made the engine
+ * send it (call->lat_origin_us, set around feed and tick; 0: not timed). */
+static void lat_count(struct gw_call *call, struct gw_lat_hist *h)
+{
+	if (call->lat_origin_us)
+		gw_lat_hist_add(h, g_get_monotonic_time() - call->lat_origin_us);
+}
+
 static void to_sip(uint8_t *rtp, size_t len, size_t cap, void *arg)
 {
 	struct gw_call *call = arg;
 
 	gw_rtp_socket_send(call->rtp, rtp, len);
+	lat_count(call, &call->lat_to_sip);
 }
 
 /* Protected in place: the engine leaves GW_MEDIA_SEND_ROOM for the tag. */
@@ -59,6 +68,7 @@ static void to_browser(uint8_t *rtp, size_t len, size_t cap, void *arg)
 	struct gw_call *call = arg;
 
 	gw_webrtc_leg_send_rtp(call->leg, rtp, len, cap);
+	lat_count(call, &call->lat_to_browser);
 }
 
 static void dtmf_to_control(void *obj)
@@ -115,18 +125,27 @@ static uint64_t now_us(void)
 	return (uint64_t)g_get_monotonic_time();
 }
 
-void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len)
+/* The engine times arrivals by when they are read (its jitter buffer must
+ * cover the loop's own delays); the latency count starts at the kernel's
+ * arrival stamp @rx_us. */
+void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len, gint64 rx_us)
 {
-	if (call->media && !call->media_stopped)
-		gw_media_session_feed_from_browser(call->media, buf, len, now_us());
+	if (!call->media || call->media_stopped)
+		return;
+	call->lat_origin_us = rx_us;
+	gw_media_session_feed_from_browser(call->media, buf, len, now_us());
+	call->lat_origin_us = 0;
 }
 
-static void from_sip(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *arg)
+static void from_sip(struct gw_rtp_socket *s, uint8_t *buf, size_t len, int64_t rx_us, void *arg)
 {
 	struct gw_call *call = arg;
 
-	if (call->media && !call->media_stopped)
-		gw_media_session_feed_from_sip(call->media, buf, len, now_us());
+	if (!call->media || call->media_stopped)
+		return;
+	call->lat_origin_us = rx_us;
+	gw_media_session_feed_from_sip(call->media, buf, len, now_us());
+	call->lat_origin_us = 0;
 }
 
 /* media.rtp_timeout: once a second, has the far end's RTP count moved?
@@ -175,14 +194,18 @@ static void expect_rtp(struct gw_call *call, bool restart)
 	call->rtp_check_us = 0;
 }
 
-/* The loop's shared media clock (one wakeup per 20 ms for all its calls). */
-static void on_tick(void *arg, gint64 now)
+/* The loop's shared media clock, every 20 ms at @due on its grid: the
+ * engine's frames follow the grid, and one it sends waited from @due. */
+static void on_tick(void *arg, gint64 due)
 {
 	struct gw_call *call = arg;
 
-	if (call->media)
-		gw_media_session_tick(call->media, (uint64_t)now);
-	check_rtp(call, now);
+	if (call->media) {
+		call->lat_origin_us = due;
+		gw_media_session_tick(call->media, (uint64_t)due);
+		call->lat_origin_us = 0;
+	}
+	check_rtp(call, due);
 }
 
 /* ---- ops on the media loop ---- */
@@ -292,6 +315,25 @@ static void dtmf_on_loop(void *obj)
 	}
 }
 
+/* Time inside the gateway per packet sent, both ways: percentiles for a
+ * reader, the histogram (gw_lat_hist_format) for contrib/bench/run, which
+ * sums it over calls.  One line each, within the log's 2048 bytes. */
+#define LAT_LINE_MAX 1800
+static void log_latency(struct gw_call *call)
+{
+	const struct gw_lat_hist *h[2] = { &call->lat_to_sip, &call->lat_to_browser };
+	const char *name[2] = { "to_sip", "to_browser" };
+	char *hist = g_malloc(LAT_LINE_MAX);
+
+	for (int i = 0; i < 2; i++)
+		gw_info(call->log, "media latency %s: n=%" G_GUINT64_FORMAT " p50=%" G_GUINT64_FORMAT
+			"us p99=%" G_GUINT64_FORMAT "us max=%" G_GUINT64_FORMAT "us hist=%s", name[i],
+			h[i]->count, gw_lat_hist_percentile(h[i], 50),
+			gw_lat_hist_percentile(h[i], 99), h[i]->max_us,
+			gw_lat_hist_format(h[i], hist, LAT_LINE_MAX));
+	g_free(hist);
+}
+
 /* One line per call at its end: what an admin (and contrib/bench/run,
  * which reads it for loss and jitter-buffer depth) wants to know. */
 static void log_counters(struct gw_call *call)
@@ -312,6 +354,7 @@ static void log_counters(struct gw_call *call)
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
 		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
 		gw_media_session_is_passthrough(call->media), rs.foreign);
+	log_latency(call);
 }
 
 static void stop_on_loop(void *obj)

@@ -222,14 +222,14 @@ static void on_leg_event(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev, con
 
 /* Media loop: one decrypted RTP packet from the browser. */
 static void on_leg_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf,
-		       size_t len, void *arg)
+		       size_t len, int64_t rx_us, void *arg)
 {
 	struct gw_call *call = arg;
 
 	if (call->kind == GW_CALL_ECHO)
 		gw_call_echo_rtp(call, leg, h);
 	else
-		gw_call_bridge_from_browser(call, buf, len);
+		gw_call_bridge_from_browser(call, buf, len, rx_us);
 }
 
 bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <glib.h>
 #include <jansson.h>
+#include "gw/latency.h"
 #include "gw/media.h"
 #include "gw/rtp.h"
 #include "gw/sdp.h"
@@ -123,6 +124,11 @@ struct gw_call {
 	char bridge_addr[64];          /* the last set_sip's address ... */
 	uint16_t bridge_port;          /* ... and port (with bridge_quiet: a change
 					* restarts the RTP clock, a refresh does not) */
+	/* Time inside the gateway, per packet sent (bridge.c, "media latency"
+	 * line at the end): from what made the engine send (a packet's
+	 * arrival, or when the media clock's round was due) to the send. */
+	gint64 lat_origin_us;
+	struct gw_lat_hist lat_to_sip, lat_to_browser;
 };
 
 /* An inbound INVITE ringing every session of one user (forking). */
@@ -237,6 +243,6 @@ void gw_call_bridge_answered(struct gw_call *call);
  * transferor may be gone while the target rings). */
 void gw_call_bridge_rtp_pause(struct gw_call *call, bool paused);
 /* Media loop: a decrypted RTP packet from the browser. */
-void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len);
+void gw_call_bridge_from_browser(struct gw_call *call, uint8_t *buf, size_t len, gint64 rx_us);
 
 #endif

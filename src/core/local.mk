@@ -5,7 +5,8 @@ libgw_la_SOURCES += \
 	src/core/loop_ctx.c \
 	src/core/loop_priv.h \
 	src/core/config.c \
-	src/core/config_table.c
+	src/core/config_table.c \
+	src/core/latency.c
 libgw_la_SOURCES += src/core/cert.c
 # The media loops' paced poll (benchmark peers, gw_loops_set_paced_poll).
 check_PROGRAMS += tests/unit/test_loop_paced

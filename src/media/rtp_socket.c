@@ -74,7 +74,7 @@ struct gw_rtp_socket {
 	bool learned;
 	enum source_rank rank;          /* how it was learned */
 	struct sockaddr_storage source;
-	gint64 source_last_us;          /* its last packet (not the SDP's) */
+	gint64 source_last_us;          /* its last packet's arrival (not the SDP's) */
 	struct {                        /* sources on probation */
 		struct sockaddr_storage addr;
 		uint32_t ssrc;
@@ -92,6 +92,10 @@ struct batch {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage from[BATCH];
+	union {                 /* the kernel's receive stamp (aligned for cmsg) */
+		struct cmsghdr align;
+		uint8_t buf[GW_RX_STAMP_SPACE];
+	} ctl[BATCH];
 	uint8_t buf[BATCH][DGRAM_MAX];
 };
 
@@ -113,9 +117,13 @@ static struct batch *batch_get(void)
 		}
 		g_private_set(&batch_key, b);
 	}
-	/* msg_namelen is value-result: the last read shortened it. */
-	for (int i = 0; i < BATCH; i++)
+	/* msg_namelen and msg_controllen are value-result: the last read
+	 * shortened them. */
+	for (int i = 0; i < BATCH; i++) {
 		b->msgs[i].msg_hdr.msg_namelen = sizeof(b->from[i]);
+		b->msgs[i].msg_hdr.msg_control = b->ctl[i].buf;
+		b->msgs[i].msg_hdr.msg_controllen = sizeof(b->ctl[i].buf);
+	}
 	return b;
 }
 
@@ -217,6 +225,7 @@ static int udp_bind(const struct sockaddr_storage *addr, socklen_t alen, uint16_
 	if (a.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	gw_socket_rx_stamps(fd); /* without: arrival = read time */
 	addr_set_port(&a, port);
 	if (bind(fd, (struct sockaddr *)&a, alen) < 0) {
 		err = errno;
@@ -362,16 +371,17 @@ static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage 
 	return len >= RTP_HDR_MIN && (buf[0] >> 6) == 2 && from->ss_family == s->family;
 }
 
-/* Take media from @from from now on; its packet that taught us counts. */
+/* Take media from @from from now on; its packet (arrived at @rx_us) that
+ * taught us counts. */
 static void learn(struct gw_rtp_socket *s, const struct sockaddr_storage *from, socklen_t len,
-		  enum source_rank rank)
+		  enum source_rank rank, gint64 rx_us)
 {
 	char src[64], sdp[64];
 
 	memcpy(&s->source, from, len);
 	s->learned = true;
 	s->rank = rank;
-	s->source_last_us = rank == BY_SDP ? 0 : g_get_monotonic_time();
+	s->source_last_us = rank == BY_SDP ? 0 : rx_us;
 	s->source_in++;
 	memset(s->cand, 0, sizeof(s->cand));
 	addr_format(from, len, src, sizeof(src));
@@ -446,15 +456,17 @@ static bool foreign(struct gw_rtp_socket *s, const struct sockaddr_storage *from
  * with one SSRC.  A stronger source (enum source_rank) takes over from a
  * weaker one at its first packet; any that qualifies takes over from a
  * learned source other than the SDP's once that has been silent for
- * SOURCE_SILENT_US (a NAT rebinding, a far end that moved). */
+ * SOURCE_SILENT_US (a NAT rebinding, a far end that moved).  Silence is
+ * judged by arrival times (@rx_us), not by when the loop reads: after a
+ * stalled loop, a stranger's queued packets do not find the source silent. */
 static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage *from,
-			  socklen_t from_len, const uint8_t *buf, size_t len)
+			  socklen_t from_len, const uint8_t *buf, size_t len, gint64 rx_us)
 {
 	bool replaceable;
 
 	if (s->learned && gw_sockaddr_equal(from, &s->source)) {
-		if (s->rank != BY_SDP)
-			s->source_last_us = g_get_monotonic_time();
+		if (s->rank != BY_SDP && rx_us > s->source_last_us)
+			s->source_last_us = rx_us;
 		s->source_in += is_rtp(s, from, buf, len);
 		return true;
 	}
@@ -466,31 +478,32 @@ static bool source_accept(struct gw_rtp_socket *s, const struct sockaddr_storage
 	if (!is_rtp(s, from, buf, len))
 		return s->learned ? foreign(s, from) : true;
 	if (gw_sockaddr_equal(from, &s->sdp)) {
-		learn(s, from, from_len, BY_SDP);
+		learn(s, from, from_len, BY_SDP, rx_us);
 		return true;
 	}
 	if (s->learned && s->rank == BY_SDP)
 		return foreign(s, from);
-	replaceable = !s->learned ||
-		      g_get_monotonic_time() - s->source_last_us >= SOURCE_SILENT_US;
+	replaceable = !s->learned || rx_us - s->source_last_us >= SOURCE_SILENT_US;
 	if (s->peer_trusted && gw_sockaddr_same_ip(from, &s->peer)) {
 		if (!replaceable && s->rank >= BY_PEER)
 			return foreign(s, from);
-		learn(s, from, from_len, BY_PEER);
+		learn(s, from, from_len, BY_PEER, rx_us);
 		return true;
 	}
 	if (probation_passed(s, from, from_len, buf, len) && replaceable) {
-		learn(s, from, from_len, BY_PROBATION);
+		learn(s, from, from_len, BY_PROBATION, rx_us);
 		return true;
 	}
 	return foreign(s, from);
 }
 
-static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
+/* One datagram; @mono_us and @real_us: the clocks just after the read. */
+static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m, gint64 mono_us, gint64 real_us)
 {
 	struct msghdr *h = &m->msg_hdr;
 	uint8_t *buf = h->msg_iov->iov_base;
 	size_t len = m->msg_len;
+	gint64 rx_us = gw_rx_time_us(h, mono_us, real_us);
 
 	if (h->msg_flags & MSG_TRUNC) {
 		if (power_of_two(++s->truncated))
@@ -498,12 +511,12 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m)
 				DGRAM_MAX, s->truncated);
 		return;
 	}
-	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len))
+	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len, rx_us))
 		return;
 	s->st.rtp_in++;
 	s->st.bytes_in += len;
 	if (s->h)
-		s->h(s, buf, len, s->arg);
+		s->h(s, buf, len, rx_us, s->arg);
 }
 
 /* Media loop: RTP port readable.  The callback may close the socket and
@@ -512,6 +525,7 @@ static void rtp_readable(int fd, void *data)
 {
 	struct gw_rtp_socket *s = gw_obj_ref(data);
 	struct batch *b;
+	gint64 mono_us, real_us;
 	int n;
 
 	if (s->closed)
@@ -523,9 +537,11 @@ static void rtp_readable(int fd, void *data)
 			gw_debug(s->name, "recvmmsg: %s", g_strerror(errno));
 		goto out;
 	}
+	mono_us = g_get_monotonic_time();
+	real_us = g_get_real_time();
 	/* The callback may close us: nothing is delivered after that. */
 	for (int i = 0; i < n && !s->closed; i++)
-		rtp_input(s, &b->msgs[i]);
+		rtp_input(s, &b->msgs[i], mono_us, real_us);
 out:
 	gw_obj_deref(s);
 }

@@ -318,13 +318,13 @@ static size_t upsample(const int16_t *in, size_t n, int16_t *out)
 }
 
 void gw_tool_media_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf,
-		       size_t len, void *arg)
+		       size_t len, int64_t rx_us, void *arg)
 {
 	struct gw_tool_call *c = arg;
 	int16_t pcm[GW_TOOL_AUDIO_RATE * 120 / 1000]; /* the longest Opus packet */
 	int16_t wide[G_N_ELEMENTS(pcm) * 2];
 	const int16_t *out = pcm;
-	gint64 t = now_us();
+	gint64 t = rx_us; /* arrival: a busy load generator's read delay is not the gateway's */
 	size_t n = 0;
 
 	if ((int)h->pt != c->audio_pt)

@@ -225,7 +225,7 @@ void gw_tool_media_cleanup(void);
 void gw_tool_media_stop(void *call);
 /* The leg's RTP callback (media loop). */
 void gw_tool_media_rtp(struct gw_webrtc_leg *leg, const struct gw_rtp_hdr *h, uint8_t *buf,
-		       size_t len, void *arg);
+		       size_t len, int64_t rx_us, void *arg);
 /* Destructor part: frees what the media half owns. */
 void gw_tool_media_clear(struct gw_tool_call *c);
 

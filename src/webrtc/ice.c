@@ -74,25 +74,37 @@ static bool direct_read(int fd, void *arg)
 {
 	struct gw_ice_agent *ice = arg;
 	static __thread uint8_t buf[DIRECT_RX_MAX];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[GW_RX_STAMP_SPACE];
+	} ctl;
 	struct sockaddr_storage from;
 	struct iovec iov = { buf, 1 };
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
 			    .msg_iovlen = 1 };
 	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
+	gint64 rx_us;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK;
 	if (n < 1 || n > (ssize_t)sizeof(buf) || buf[0] < 128 || buf[0] > 191 ||
 	    !gw_sockaddr_equal(&from, &ice->direct_to))
 		return false;
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	iov.iov_len = sizeof(buf);
+	m.msg_name = NULL;
+	m.msg_namelen = 0;
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof(ctl.buf);
+	m.msg_flags = 0;
+	n = recvmsg(fd, &m, MSG_DONTWAIT);
 	if (n <= 0)
 		return false;
+	rx_us = gw_rx_time_us(&m, g_get_monotonic_time(), g_get_real_time());
 	ice->rx_packets++;
 	ice->rx_bytes += (uint64_t)n;
 	ice->direct_rx_packets++;
 	if (ice->recvh)
-		ice->recvh(buf, (size_t)n, ice->arg); /* may close the agent */
+		ice->recvh(buf, (size_t)n, rx_us, ice->arg); /* may close the agent */
 	return true;
 }
 
@@ -116,6 +128,9 @@ static void direct_refresh(struct gw_ice_agent *ice)
 								 : sizeof(struct sockaddr_in);
 	ice->direct_fd = g_socket_get_fd(sock);
 	ice->direct = sock;
+	/* Arrival stamps for direct_read (libnice's own reads, which pass no
+	 * control buffer, are not affected). */
+	gw_socket_rx_stamps(ice->direct_fd);
 	if (ice->driven && gw_loop_ctx_set_reader(ice->driven, ice->direct_fd, direct_read, ice))
 		gw_debug(ice->name, "ice: media receive stays with libnice");
 }
@@ -294,7 +309,7 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 	ice->rx_packets++;
 	ice->rx_bytes += len;
 	if (ice->recvh)
-		ice->recvh((const uint8_t *)buf, len, ice->arg);
+		ice->recvh((const uint8_t *)buf, len, g_get_monotonic_time(), ice->arg);
 }
 
 /* libnice's STUN code calls its own exported stun_* functions through the

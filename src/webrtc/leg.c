@@ -194,7 +194,7 @@ static void on_rtcp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len)
 
 /* --- receive path: RFC 7983 demux --- */
 
-static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len)
+static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len, gint64 rx_us)
 {
 	uint8_t buf[MAX_DATAGRAM + GW_WEBRTC_SRTP_TRAILER];
 	struct gw_rtp_hdr h;
@@ -220,15 +220,15 @@ static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len)
 	leg->st.bytes_in += len;
 	/* Arrival in the 48 kHz Opus clock for jitter (RFC 3550 A.8). */
 	gw_rtcp_rx_stats_update(&leg->rx, h.ssrc, h.seq, h.ts,
-				(uint32_t)(g_get_monotonic_time() * 48 / 1000));
+				(uint32_t)(rx_us * 48 / 1000));
 	if (!leg->rx_any && leg->dtls)
 		gw_dtls_retire(leg->dtls); /* the peer has its keys: DTLS is done */
 	leg->rx_any = true;
 	if (leg->rtph && !leg->closed)
-		leg->rtph(leg, &h, buf, len, leg->arg);
+		leg->rtph(leg, &h, buf, len, rx_us, leg->arg);
 }
 
-static void ice_recv(const uint8_t *buf, size_t len, void *arg)
+static void ice_recv(const uint8_t *buf, size_t len, int64_t rx_us, void *arg)
 {
 	struct gw_webrtc_leg *leg = arg;
 
@@ -240,7 +240,7 @@ static void ice_recv(const uint8_t *buf, size_t len, void *arg)
 		else
 			leg->st.dropped_before_keys++;
 	} else if (buf[0] >= 128 && buf[0] <= 191) {
-		on_srtp(leg, buf, len);
+		on_srtp(leg, buf, len, rx_us);
 	} else {
 		leg->st.dropped_unknown++;
 	}

@@ -55,6 +55,21 @@ def check_answered_call_tone_comes_back(d, far):
     # frames above it before shedding starts (carry-over included): about
     # target + 50; loose by 20 ms for a loaded machine
     assert delay <= target + 70, m
+    # every packet sent either way was timed inside the gateway (from its
+    # arrival, or from when the media clock's round was due, to the send);
+    # the histogram a benchmark sums covers each of them
+    log = daemon_log(d)[mark:]
+    sent = re.search(r"media counters: .*browser_tx=(\d+) sip_tx=(\d+)", log)
+    for way, tx in (("to_sip", int(sent.group(2))), ("to_browser", int(sent.group(1)))):
+        lat = re.findall(rf"media latency {way}: n=(\d+) p50=(\d+)us p99=(\d+)us max=(\d+)us"
+                         r" hist=(\S+)", log)
+        assert len(lat) == 1, lat
+        n, p50, p99, top = map(int, lat[0][:4])
+        hist = dict(map(int, e.split(":")) for e in lat[0][4].split(","))
+        print(f"   time inside the gateway {way}: p50 {p50} us, p99 {p99} us, max {top} us"
+              f" over {n} packets")
+        assert n == tx and sum(hist.values()) == n, (n, tx, lat)
+        assert p50 <= p99 <= top and p50 < 100000, lat
 
 
 def gateway_rtp_port(sipp, timeout=15):

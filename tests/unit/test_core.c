@@ -8,6 +8,7 @@
 #include "gw_check.h"
 #include <glib.h>
 #include "gw/obj.h"
+#include "gw/latency.h"
 #include "gw/loop.h"
 
 static int destroyed;
@@ -353,6 +354,60 @@ START_TEST(test_loop_watches_run_ready_fds_and_honour_removal_mid_batch)
 }
 END_TEST
 
+/* ---- latency histogram ---- */
+
+START_TEST(test_latency_histogram_buckets_percentiles_and_format)
+{
+	struct gw_lat_hist h;
+	char out[64], big[GW_LAT_BUCKETS * 20];
+	uint64_t prev = 0;
+
+	/* buckets tile 0 .. GW_LAT_MAX_US, each within 12.5% of its start */
+	for (unsigned i = 0; i < GW_LAT_BUCKETS; i++) {
+		uint64_t lo = gw_lat_bucket_low(i), hi = gw_lat_bucket_high(i);
+
+		ck_assert_uint_eq(lo, i ? prev : 0);
+		ck_assert_uint_gt(hi, lo);
+		if (lo >= 8)
+			ck_assert_uint_le((hi - lo) * 8, lo);
+		prev = hi;
+	}
+	ck_assert_uint_eq(prev, GW_LAT_MAX_US);
+
+	memset(&h, 0, sizeof(h));
+	ck_assert_uint_eq(gw_lat_hist_percentile(&h, 99), 0);
+	ck_assert_str_eq(gw_lat_hist_format(&h, out, sizeof(out)), "-");
+	/* 98 packets at 100 µs, one at 3 ms, one at 40 ms; a negative is 0 */
+	for (int i = 0; i < 98; i++)
+		gw_lat_hist_add(&h, 100);
+	gw_lat_hist_add(&h, 3000);
+	gw_lat_hist_add(&h, 40000);
+	ck_assert_uint_eq(h.count, 100);
+	ck_assert_uint_eq(h.max_us, 40000);
+	ck_assert_uint_ge(gw_lat_hist_percentile(&h, 50), 100);   /* upper end of 96..104 */
+	ck_assert_uint_le(gw_lat_hist_percentile(&h, 50), 104);
+	ck_assert_uint_ge(gw_lat_hist_percentile(&h, 99), 3000);
+	ck_assert_uint_le(gw_lat_hist_percentile(&h, 99), 3072);
+	ck_assert_uint_eq(gw_lat_hist_percentile(&h, 100), 40000); /* never above the max */
+	ck_assert_str_eq(gw_lat_hist_format(&h, out, sizeof(out)), "96:98,2816:1,36864:1");
+	gw_lat_hist_add(&h, -5);
+	gw_lat_hist_add(&h, 5);
+	ck_assert_uint_eq(gw_lat_hist_percentile(&h, 0.5), 0);
+	ck_assert_str_eq(gw_lat_hist_format(&h, out, sizeof(out)), "0:1,5:1,96:98,2816:1,36864:1");
+	/* too small for every entry: whole entries, then the marker */
+	ck_assert_str_eq(gw_lat_hist_format(&h, out, 16), "0:1,5:1,...");
+	/* every bucket used, past the top too: all of them fit in big */
+	memset(&h, 0, sizeof(h));
+	for (unsigned i = 0; i < GW_LAT_BUCKETS; i++)
+		gw_lat_hist_add(&h, (int64_t)gw_lat_bucket_low(i));
+	gw_lat_hist_add(&h, 60 * G_USEC_PER_SEC);
+	ck_assert_uint_eq(h.n[GW_LAT_BUCKETS - 1], 2);
+	gw_lat_hist_format(&h, big, sizeof(big));
+	ck_assert(!g_str_has_suffix(big, "..."));
+	ck_assert_uint_eq(h.max_us, 60 * G_USEC_PER_SEC);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -365,6 +420,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_stop_releases_pending_work);
 	tcase_add_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round);
 	tcase_add_test(tc, test_loop_watches_run_ready_fds_and_honour_removal_mid_batch);
+	tcase_add_test(tc, test_latency_histogram_buckets_percentiles_and_format);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }

@@ -31,6 +31,7 @@ struct peer {
 	int n_state_calls;
 	char reason[128];
 	GByteArray *rx;            /* last datagram */
+	gint64 rx_us;              /* when it arrived, as reported */
 	int n_rx;
 	bool close_on_failure;     /* close + release from the callback */
 };
@@ -41,10 +42,11 @@ static long live_at_start;
  * loop, which is the default context iterated by the test thread. */
 static struct gw_loop *driven;
 
-static void on_recv(const uint8_t *buf, size_t len, void *arg)
+static void on_recv(const uint8_t *buf, size_t len, int64_t rx_us, void *arg)
 {
 	struct peer *p = arg;
 
+	p->rx_us = rx_us;
 	g_byte_array_set_size(p->rx, 0);
 	g_byte_array_append(p->rx, buf, (guint)len);
 	p->n_rx++;
@@ -531,6 +533,48 @@ START_TEST(test_ice_consent_holds_while_media_is_read_directly)
 }
 END_TEST
 
+/* A datagram that waited in the socket while the loop was busy is reported
+ * with its arrival time, not the read's (the kernel's stamp), on the direct
+ * path; libnice's path reports the read. */
+START_TEST(test_ice_arrival_time_is_the_kernels_stamp)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+	struct peer p[2];
+	struct gw_ice_stats s;
+	uint64_t direct = 0;
+	gint64 sent_us = 0, woke_us = 0;
+
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
+	/* a STUN check queued first leaves the datagram to libnice: retry */
+	for (int i = 0; i < 5; i++) {
+		gw_ice_agent_stats(p[1].ice, &s);
+		direct = s.direct_rx_packets;
+		p[1].n_rx = 0;
+		sent_us = g_get_monotonic_time();
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rtp, sizeof(rtp)), 0);
+		g_usleep(40000);                 /* the loop is busy elsewhere */
+		woke_us = g_get_monotonic_time();
+		ck_assert_msg(run_until(got_packet, &p[1], 5000), "datagram lost");
+		gw_ice_agent_stats(p[1].ice, &s);
+		if (!driven || s.direct_rx_packets > direct)
+			break;
+	}
+	if (driven) {
+		ck_assert_uint_gt(s.direct_rx_packets, direct);
+		ck_assert_int_ge(p[1].rx_us, sent_us);
+		ck_assert_int_lt(p[1].rx_us, woke_us - 30000);
+	} else {
+		ck_assert_int_ge(p[1].rx_us, woke_us);
+	}
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
 START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
 {
 	struct gw_ice_config cfg = base_config(false);
@@ -849,6 +893,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(agent, test_ice_agent_without_remote_candidates_times_out);
 	tcase_add_test(agent, test_ice_consent_lost_when_the_peer_disappears);
 	tcase_add_test(agent, test_ice_public_ip_replaces_host_address_in_advertised_candidates);
+	tcase_add_test(agent, test_ice_arrival_time_is_the_kernels_stamp);
 	tcase_add_test(agent, test_ice_port_range_is_honoured);
 	tcase_add_test(agent, test_ice_bad_config_is_refused);
 	suite_add_tcase(s, agent);
@@ -860,6 +905,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_agent_fails_when_the_peer_never_answers);
 	tcase_add_test(drv, test_ice_consent_lost_when_the_peer_disappears);
 	tcase_add_test(drv, test_ice_consent_holds_while_media_is_read_directly);
+	tcase_add_test(drv, test_ice_arrival_time_is_the_kernels_stamp);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);

@@ -167,6 +167,7 @@ static void close_on_loop(struct gw_rtp_socket *s)
 
 struct rec {
 	GPtrArray *pkts;                 /* of GBytes, guarded by mu */
+	gint64 last_rx_us;               /* the last one's arrival, guarded by mu */
 	bool close_on_first;
 };
 
@@ -176,12 +177,14 @@ static void rec_init(struct rec *r)
 	r->pkts = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
 }
 
-static void on_packet(struct gw_rtp_socket *s, uint8_t *buf, size_t len, void *arg)
+static void on_packet(struct gw_rtp_socket *s, uint8_t *buf, size_t len, int64_t rx_us,
+		      void *arg)
 {
 	struct rec *r = arg;
 
 	g_mutex_lock(&mu);
 	g_ptr_array_add(r->pkts, g_bytes_new(buf, len));
+	r->last_rx_us = rx_us;
 	g_cond_broadcast(&cond);
 	g_mutex_unlock(&mu);
 	if (r->close_on_first)
@@ -749,6 +752,62 @@ START_TEST(test_media_is_taken_from_one_source_only)
 }
 END_TEST
 
+static void stall(void *obj)
+{
+	g_usleep(GPOINTER_TO_UINT(((struct job *)obj)->arg));
+}
+
+/* Keep media loop 0 busy for @us from now (returns at once). */
+static void stall_loop(unsigned us)
+{
+	struct job *j = gw_obj_alloc(sizeof(*j), NULL);
+
+	j->arg = GUINT_TO_POINTER(us);
+	gw_loop_post(gw_loop_nth(0), stall, j);
+	gw_obj_deref(j);
+	g_usleep(20000); /* until it has begun */
+}
+
+/* Silence is judged by when packets arrived, not when the loop read them:
+ * after a 1.3 s stall, a stranger whose probation run queued behind the
+ * learned source's last packet does not find it silent; and what the
+ * callback gets is each packet's arrival time. */
+START_TEST(test_a_stalled_loop_does_not_make_the_source_look_silent)
+{
+	struct src_fix f;
+	struct gw_rtp_socket_stats st;
+	gint64 sent_us, woke_us, rx_us;
+
+	src_up(&f);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
+	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
+		rtp_from(f.b, f.port, seq, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	stall_loop(1300 * 1000);
+	sent_us = g_get_monotonic_time();
+	rtp_from(f.b, f.port, GW_RTP_PROBATION, 0xb0);      /* B learned, once read */
+	for (uint16_t seq = 1; seq <= GW_RTP_PROBATION; seq++)
+		rtp_from(f.c, f.port, seq, 0xc0);             /* C's whole run */
+	on_loop(noop, NULL);                                 /* the stall is over */
+	woke_us = g_get_monotonic_time();
+	ck_assert_uint_eq(wait_foreign(f.s, 2 * GW_RTP_PROBATION - 1), 2 * GW_RTP_PROBATION - 1);
+	st = stats_of(f.s);
+	ck_assert(st.learned);
+	assert_lo(st.source, f.pb);
+	ck_assert_uint_eq(rec_count(&f.r), 1);
+	g_mutex_lock(&mu);
+	rx_us = f.r.last_rx_us;
+	g_mutex_unlock(&mu);
+	ck_assert_int_ge(rx_us, sent_us);
+	ck_assert_int_lt(rx_us, woke_us - 1000 * 1000);
+	/* a second later B is silent by any clock: C's next in sequence is taken */
+	g_usleep(1100 * 1000);
+	expect_taken(&f, f.c, GW_RTP_PROBATION + 1, 0xc0, 2);
+	assert_lo(stats_of(f.s).source, f.pc);
+	src_down(&f);
+}
+END_TEST
+
 /* A peer behind NAT (symmetric): its first source passes probation across
  * the sequence wrap and is latched; when its NAT mapping changes, the new
  * source is taken once the old one has been silent for a second (not
@@ -1012,6 +1071,7 @@ int main(void)
 	tcase_add_test(tc, test_symmetric_follows_a_nat_rebinding_and_yields_to_the_sdp_address);
 	tcase_add_test(tc, test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet);
 	tcase_add_test(tc, test_before_an_sdp_address_any_source_is_delivered);
+	tcase_add_test(tc, test_a_stalled_loop_does_not_make_the_source_look_silent);
 	tcase_add_test(tc, test_rtcp_port_datagrams_are_counted_not_delivered);
 	tcase_add_test(tc, test_close_on_loop_stops_callbacks_and_frees_ports);
 	tcase_add_test(tc, test_close_from_callback_stops_delivery_mid_burst);
