@@ -16,6 +16,7 @@ the CPU, so its core saturates later.  Pacing costs the peers up to
 PEER_PACE_US of delay per packet (see echo_delay_ms and step_latency in
 run)."""
 import json
+import math
 import os
 import random
 import re
@@ -372,6 +373,44 @@ def daemon_counters(log):
     for m in _COUNTERS.finditer(log):
         out[m.group(1)] = {k: int(v) for k, v in (kv.split("=", 1) for kv in m.group(2).split())}
     return out
+
+
+_LATENCY = re.compile(_CALL + r"media latency (to_sip|to_browser): n=(\d+) .* max=(\d+)us hist=(\S+)$",
+                      re.M)
+
+
+def daemon_latency(log):
+    """Time inside the gateway per packet sent, summed over every call's
+    "media latency" lines: {"to_sip"|"to_browser": {"buckets": {low µs:
+    count}, "max_us": int, "n": int, "truncated": calls}}."""
+    out = {w: {"buckets": {}, "max_us": 0, "n": 0, "truncated": 0} for w in ("to_sip", "to_browser")}
+    for m in _LATENCY.finditer(log):
+        h = out[m.group(2)]
+        h["n"] += int(m.group(3))
+        h["max_us"] = max(h["max_us"], int(m.group(4)))
+        for e in m.group(5).split(","):
+            if e == "...":
+                h["truncated"] += 1
+            elif e != "-":
+                low, count = map(int, e.split(":"))
+                h["buckets"][low] = h["buckets"].get(low, 0) + count
+    return out
+
+
+def latency_percentile(h, p):
+    """The @p percentile of a daemon_latency() histogram in µs: the upper
+    end of its bucket (gw/latency.h: exact below 8 µs, then 8 buckets per
+    power of two), never above the maximum; None when empty."""
+    total = sum(h["buckets"].values())
+    if not total:
+        return None
+    want, seen = max(1, math.ceil(total * p / 100.0)), 0
+    for low in sorted(h["buckets"]):
+        seen += h["buckets"][low]
+        if seen >= want:
+            high = low if low < 8 else low + ((1 << (low.bit_length() - 1)) >> 3)
+            return min(high, h["max_us"])
+    return h["max_us"]
 
 
 def daemon_setup_us(log):

@@ -50,6 +50,12 @@ def check_step(s, mode):
     keys += ["added_one_way_p50_ms", "added_one_way_p99_ms"] if mode == "passthrough" else ["jitter_buffer_ms"]
     for key in keys:
         assert number(lat[key]), (where, key, lat)
+    # the daemon timed every packet it sent either way (5 s calls: 50 a
+    # second each way), and every call's histogram reached the report whole
+    for way in ("to_sip", "to_browser"):
+        g = lat["gateway"][way]
+        assert g["packets"] >= 10 * 150 and g["calls_truncated"] == 0, (where, way, g)
+        assert number(g["p50_us"]) and g["p50_us"] <= g["p99_us"] <= g["max_us"], (where, way, g)
     for key in ("daemon_cpu_pct", "cpu_us_per_call_s", "floor_us_per_call_s", "floor_before_us",
                 "floor_after_us", "ratio_to_floor",
                 "rss_kib", "rss_idle_kib", "rss_per_call_kib", "load_core_pct", "window_s"):
@@ -86,6 +92,7 @@ def check_report(out):
     with open(os.path.join(out, "bench.md")) as f:
         md = f.read()
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
+    assert "in gateway to SIP p50 / p99 ms" in md, md
     print(f"   floor {fl['transcode_us_per_call_s']:.0f} / {fl['passthrough_us_per_call_s']:.0f} us per "
           f"call-second; transcode {res['transcode']['steps'][0]['cpu_us_per_call_s']:.0f}, passthrough "
           f"{res['passthrough']['steps'][0]['cpu_us_per_call_s']:.0f}; setup `call` -> INVITE p50 "
