@@ -388,12 +388,14 @@ def daemon_latency(log):
         h = out[m.group(2)]
         h["n"] += int(m.group(3))
         h["max_us"] = max(h["max_us"], int(m.group(4)))
+        cut = False
         for e in m.group(5).split(","):
-            if e == "...":
-                h["truncated"] += 1
+            low, sep, count = e.partition(":")
+            if low.isdigit() and count.isdigit():
+                h["buckets"][int(low)] = h["buckets"].get(int(low), 0) + int(count)
             elif e != "-":
-                low, count = map(int, e.split(":"))
-                h["buckets"][low] = h["buckets"].get(low, 0) + count
+                cut = True      # "...", or an entry the log line cut short
+        h["truncated"] += cut
     return out
 
 

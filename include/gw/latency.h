@@ -36,8 +36,9 @@ uint64_t gw_lat_hist_percentile(const struct gw_lat_hist *h, double pct);
 
 /* "LOW:COUNT,LOW:COUNT" for the non-empty buckets, in order (LOW from
  * gw_lat_bucket_low: what contrib/bench/run sums over calls); "-" when
- * empty.  Whole entries only: when @size (>= 8) cannot hold them all, the
- * last one that fits is followed by ",...".  Returns @out. */
+ * empty.  Whole entries only: when @size (>= 9) cannot hold them all, the
+ * last one that fits is followed by ",..." ("..." when none fits).
+ * Returns @out ("" when @size < 9). */
 char *gw_lat_hist_format(const struct gw_lat_hist *h, char *out, size_t size);
 
 #endif

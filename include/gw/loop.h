@@ -125,10 +125,10 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj);
 #define GW_LOOP_TICK_MS 20
 
 struct gw_loop_tick;
-/* @due_us: when this call was due on the clock's grid (monotonic µs):
- * exactly GW_LOOP_TICK_MS after the last one, whenever the loop got to it
- * (g_get_monotonic_time() says how late; after a stall of over three
- * periods the grid starts again from the current time). */
+/* @due_us: when this call was due on the clock's grid (monotonic µs): a
+ * whole number of GW_LOOP_TICK_MS after the last one (one, unless the loop
+ * fell a period or more behind: the rounds missed are skipped), whenever
+ * the loop got to it (g_get_monotonic_time() says how late). */
 typedef void (gw_loop_tick_h)(void *arg, gint64 due_us);
 
 /* Call @fn(@arg, due) every GW_LOOP_TICK_MS on @loop (first within one

@@ -156,6 +156,11 @@ int gw_media_session_feed_from_sip(struct gw_media_session *s,
  * browser and advances DTMF generation toward SIP.  @now_us is monotonic. */
 void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us);
 
+/* When the next frame toward the browser is due by the session's own 20 ms
+ * schedule (the @now_us of a tick it fell due on), 0 before the first
+ * tick.  A tick plays every frame due by its @now_us (up to 3). */
+uint64_t gw_media_session_frame_due(const struct gw_media_session *s);
+
 /* Queue one digit (0-9 * # A-D, case-insensitive) as RFC 4733 toward SIP,
  * @duration_ms clamped to 40..5000.  Returns 0, EINVAL (not a digit),
  * ENOTSUP (no telephone-event negotiated with SIP) or ENOBUFS (queue full). */

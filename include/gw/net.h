@@ -58,14 +58,34 @@ static inline int gw_socket_rx_stamps(int fd)
 	return setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) ? errno : 0;
 }
 
-/* Control buffer room a read needs for that stamp. */
-#define GW_RX_STAMP_SPACE CMSG_SPACE(sizeof(struct timespec))
+/* Control buffer room a read needs for that stamp (and room to spare: with
+ * another control message enabled, a full buffer would drop the stamp). */
+#define GW_RX_STAMP_SPACE (CMSG_SPACE(sizeof(struct timespec)) + 64)
+
+static inline int64_t gw_clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Both clocks as at one moment, after a read: *@mono_us (the clock of
+ * g_get_monotonic_time) and *@real_us (CLOCK_REALTIME, the stamps' clock),
+ * the latter the midpoint of a read before and after the monotonic one, so
+ * being preempted in between does not shift the pair. */
+static inline void gw_rx_clocks(int64_t *mono_us, int64_t *real_us)
+{
+	int64_t before = gw_clock_us(CLOCK_REALTIME);
+
+	*mono_us = gw_clock_us(CLOCK_MONOTONIC);
+	*real_us = before + (gw_clock_us(CLOCK_REALTIME) - before) / 2;
+}
 
 /* When the datagram read into @m arrived, on the monotonic clock in µs, from
- * its kernel stamp (CLOCK_REALTIME) and the two clocks read once after the
- * read: @mono_us (g_get_monotonic_time) and @real_us (g_get_real_time).
- * @mono_us when there is no stamp, or when it lies in the future or more
- * than 10 s back (the wall clock was stepped between stamp and read). */
+ * its kernel stamp (CLOCK_REALTIME) and gw_rx_clocks() taken once after the
+ * read.  @mono_us when there is no stamp, or when it lies in the future or
+ * more than 10 s back (the wall clock was stepped between stamp and read). */
 static inline int64_t gw_rx_time_us(const struct msghdr *m, int64_t mono_us, int64_t real_us)
 {
 	const struct cmsghdr *c;

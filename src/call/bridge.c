@@ -195,13 +195,16 @@ static void expect_rtp(struct gw_call *call, bool restart)
 }
 
 /* The loop's shared media clock, every 20 ms at @due on its grid: the
- * engine's frames follow the grid, and one it sends waited from @due. */
+ * engine's frames follow the grid; what it sends waited from when its
+ * first frame fell due (earlier than @due when the loop skipped rounds). */
 static void on_tick(void *arg, gint64 due)
 {
 	struct gw_call *call = arg;
 
 	if (call->media) {
-		call->lat_origin_us = due;
+		uint64_t first = gw_media_session_frame_due(call->media);
+
+		call->lat_origin_us = first && first < (uint64_t)due ? (gint64)first : due;
 		gw_media_session_tick(call->media, (uint64_t)due);
 		call->lat_origin_us = 0;
 	}

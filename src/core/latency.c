@@ -72,7 +72,7 @@ char *gw_lat_hist_format(const struct gw_lat_hist *h, char *out, size_t size)
 	int w;
 
 	if (size < sizeof(MORE) + 4)
-		return size ? (out[0] = '\0', out) : out;
+		return size ? (out[0] = '\0', out) : out;  /* documented minimum */
 	room = size - sizeof(MORE) + 1;   /* keep space for the marker */
 	out[0] = '\0';
 	for (unsigned i = 0; i < GW_LAT_BUCKETS; i++) {
@@ -81,7 +81,8 @@ char *gw_lat_hist_format(const struct gw_lat_hist *h, char *out, size_t size)
 		w = snprintf(out + used, room - used, "%s%llu:%u", used ? "," : "",
 			     (unsigned long long)gw_lat_bucket_low(i), h->n[i]);
 		if (w < 0 || (size_t)w >= room - used) {
-			memcpy(out + used, MORE, sizeof(MORE));  /* whole entries only */
+			/* whole entries only; the marker alone if none fits */
+			memcpy(out + used, used ? MORE : MORE + 1, used ? sizeof(MORE) : sizeof(MORE) - 1);
 			return out;
 		}
 		used += (size_t)w;

@@ -398,9 +398,12 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
  * period after the last was due, not after it ran.  (A GLib timeout is
  * re-armed from when it ran, and its poll rounds up to whole milliseconds:
  * it drifts later every round.)  The callbacks get the due time, so a call's
- * frames keep exact 20 ms steps however late the loop gets to them. */
+ * frames keep exact 20 ms steps however late the loop gets to them.  A
+ * loop a period or more behind skips to the latest grid point instead of
+ * running the rounds it missed back to back: the clock has priority over
+ * packet input, which would wait for all of them, and each engine plays
+ * the frames that fell due itself (gw_media_session_tick). */
 #define PERIOD_US (GW_LOOP_TICK_MS * 1000)
-#define CLOCK_STALL_US (3 * PERIOD_US) /* further behind: skip ahead */
 
 static gboolean clock_dispatch(GSource *src, GSourceFunc fn, gpointer arg)
 {
@@ -414,8 +417,8 @@ static gboolean on_clock(gpointer arg)
 	struct gw_loop *l = arg;
 	gint64 now = g_get_monotonic_time(), due = l->tick_next;
 
-	if (now - due > CLOCK_STALL_US)
-		due = now;        /* a stalled loop: the rounds it missed are gone */
+	if (now - due >= PERIOD_US)
+		due += (now - due) / PERIOD_US * PERIOD_US;
 	l->tick_next = due + PERIOD_US;
 	g_source_set_ready_time(l->clock, l->tick_next);
 	l->ticking = true;

@@ -525,7 +525,7 @@ static void rtp_readable(int fd, void *data)
 {
 	struct gw_rtp_socket *s = gw_obj_ref(data);
 	struct batch *b;
-	gint64 mono_us, real_us;
+	int64_t mono_us, real_us;
 	int n;
 
 	if (s->closed)
@@ -537,8 +537,7 @@ static void rtp_readable(int fd, void *data)
 			gw_debug(s->name, "recvmmsg: %s", g_strerror(errno));
 		goto out;
 	}
-	mono_us = g_get_monotonic_time();
-	real_us = g_get_real_time();
+	gw_rx_clocks(&mono_us, &real_us);
 	/* The callback may close us: nothing is delivered after that. */
 	for (int i = 0; i < n && !s->closed; i++)
 		rtp_input(s, &b->msgs[i], mono_us, real_us);

@@ -349,6 +349,11 @@ void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us)
 		s->next_frame_us = now_us + frame_us;
 }
 
+uint64_t gw_media_session_frame_due(const struct gw_media_session *s)
+{
+	return s->sched ? s->next_frame_us : 0;
+}
+
 int gw_media_session_send_dtmf_to_sip(struct gw_media_session *s, char digit,
 				      unsigned duration_ms)
 {

@@ -4,7 +4,7 @@
  * per 500 ms) and, on measured calls, decode it: the last second before and
  * after `connected` for the frequency, a recording, the latency probe.
  *
- * One sender per media loop (a 1 ms timer) sends the due frames of every
+ * One sender per media loop (a 1 ms timer: GLib wakes every 1-2 ms) sends the due frames of every
  * call on that loop: a thousand calls cost one timer, not a thousand.  Each
  * call's frames keep their own phase within the 20 ms period, spread over it
  * by the call's index, as independent browsers' would be: not one burst of
@@ -29,7 +29,7 @@
 #define FRAME (GW_TOOL_AUDIO_RATE / 50) /* 20 ms of PCM */
 #define RTP_FRAME 960                   /* 20 ms on Opus' 48 kHz RTP clock (RFC 7587) */
 #define FRAME_US 20000
-#define TICK_MS 1                       /* the sender's period: frames leave within 1 ms */
+#define TICK_MS 1                       /* the sender's period: frames leave within 1-2 ms */
 #define BUCKET_US 500000                /* rx_timeline resolution */
 #define MAX_BUCKETS (2 * 3600 * 4)      /* four hours; later packets are not bucketed */
 #define PROBE_MAX_MS 900.0              /* a longer "round trip" is a missed onset */
@@ -183,7 +183,7 @@ static void send_due(struct gw_tool_call *c)
 	uint8_t pkt[1500 + GW_WEBRTC_SRTP_TRAILER], payload[1275];
 	int16_t pcm[FRAME];
 	gint64 now = now_us();
-	uint64_t due = (uint64_t)((now - c->media_t0) / FRAME_US) + 1;
+	uint64_t due = now < c->media_t0 ? 0 : (uint64_t)((now - c->media_t0) / FRAME_US) + 1;
 
 	if (c->app->o.garbage && !c->garbage_sent && due > 50) {
 		c->garbage_sent = true;
@@ -232,7 +232,7 @@ void gw_tool_media_start(struct gw_tool_call *c)
 	}
 	gw_rtp_sender_init(&c->tx, c->rx_clock);
 	/* phase: the index times the golden ratio, modulo the period (even
-	 * spread for any number of calls); the first frame leaves at once */
+	 * spread for any number of calls); the first frame leaves then */
 	c->media_t0 = now_us() + (gint64)(fmod(c->idx * 0.6180339887, 1.0) * FRAME_US);
 	c->ticker = ticker_for(gw_loop_context(gw_webrtc_leg_loop(c->leg)));
 	g_ptr_array_add(c->ticker->calls, c);

@@ -83,7 +83,7 @@ static bool direct_read(int fd, void *arg)
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
 			    .msg_iovlen = 1 };
 	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
-	gint64 rx_us;
+	int64_t rx_us, mono_us, real_us;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK;
@@ -99,7 +99,8 @@ static bool direct_read(int fd, void *arg)
 	n = recvmsg(fd, &m, MSG_DONTWAIT);
 	if (n <= 0)
 		return false;
-	rx_us = gw_rx_time_us(&m, g_get_monotonic_time(), g_get_real_time());
+	gw_rx_clocks(&mono_us, &real_us);
+	rx_us = gw_rx_time_us(&m, mono_us, real_us);
 	ice->rx_packets++;
 	ice->rx_bytes += (uint64_t)n;
 	ice->direct_rx_packets++;

@@ -146,13 +146,13 @@ static void rtcp_send(struct gw_webrtc_leg *leg)
 		leg->st.rtcp_out++;
 }
 
-static void rtcp_on_clock(void *arg, gint64 now)
+static void rtcp_on_clock(void *arg, gint64 due)
 {
 	struct gw_webrtc_leg *leg = arg;
 
-	if (now < leg->rtcp_due)
+	if (due < leg->rtcp_due)
 		return;
-	leg->rtcp_due = now + (gint64)RTCP_INTERVAL_MS * 1000;
+	leg->rtcp_due = due + (gint64)RTCP_INTERVAL_MS * 1000;
 	rtcp_send(leg);
 }
 

@@ -65,6 +65,7 @@ def check_answered_call_tone_comes_back(d, far):
                          r" hist=(\S+)", log)
         assert len(lat) == 1, lat
         n, p50, p99, top = map(int, lat[0][:4])
+        assert re.fullmatch(r"\d+:\d+(,\d+:\d+)*", lat[0][4]), lat
         hist = dict(map(int, e.split(":")) for e in lat[0][4].split(","))
         print(f"   time inside the gateway {way}: p50 {p50} us, p99 {p99} us, max {top} us"
               f" over {n} packets")
