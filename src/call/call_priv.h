@@ -125,8 +125,8 @@ struct gw_call {
 	uint16_t bridge_port;          /* ... and port (with bridge_quiet: a change
 					* restarts the RTP clock, a refresh does not) */
 	/* Time inside the gateway, per packet sent (bridge.c, "media latency"
-	 * line at the end): from what made the engine send (a packet's
-	 * arrival, or when the media clock's round was due) to the send. */
+	 * lines at the end): from what made the engine send (a packet's
+	 * arrival, or when the frame the clock played fell due) to the send. */
 	gint64 lat_origin_us;
 	struct gw_lat_hist lat_to_sip, lat_to_browser;
 };
