@@ -62,6 +62,12 @@ static inline int gw_socket_rx_stamps(int fd)
  * another control message enabled, a full buffer would drop the stamp). */
 #define GW_RX_STAMP_SPACE (CMSG_SPACE(sizeof(struct timespec)) + 64)
 
+/* A read's control buffer for it, aligned for struct cmsghdr. */
+union gw_rx_stamp_buf {
+	struct cmsghdr align;
+	uint8_t buf[GW_RX_STAMP_SPACE];
+};
+
 static inline int64_t gw_clock_us(clockid_t id)
 {
 	struct timespec ts;

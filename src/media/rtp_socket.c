@@ -92,10 +92,7 @@ struct batch {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage from[BATCH];
-	union {                 /* the kernel's receive stamp (aligned for cmsg) */
-		struct cmsghdr align;
-		uint8_t buf[GW_RX_STAMP_SPACE];
-	} ctl[BATCH];
+	union gw_rx_stamp_buf ctl[BATCH]; /* the kernel's receive stamps */
 	uint8_t buf[BATCH][DGRAM_MAX];
 };
 

@@ -74,10 +74,7 @@ static bool direct_read(int fd, void *arg)
 {
 	struct gw_ice_agent *ice = arg;
 	static __thread uint8_t buf[DIRECT_RX_MAX];
-	union {
-		struct cmsghdr align;
-		uint8_t buf[GW_RX_STAMP_SPACE];
-	} ctl;
+	union gw_rx_stamp_buf ctl;
 	struct sockaddr_storage from;
 	struct iovec iov = { buf, 1 };
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
