@@ -150,6 +150,8 @@ struct ticker {
 	int calls, stop_after;
 	gint64 first_us, last_us;
 	gint64 late_us;         /* how late round 6 began: round 5 overran by 30 ms */
+	gint64 due10_us;        /* round 10 overran by 50 ms: ... */
+	gint64 skip_us;         /* ... how far after it round 11 was due */
 	GMainContext *expect_ctx;
 	gboolean on_loop;
 };
@@ -170,6 +172,12 @@ static void on_tick(void *arg, gint64 due_us)
 		g_usleep(30000);
 	if (t == &tk[0] && t->calls == 6)
 		t->late_us = g_get_monotonic_time() - due_us;
+	if (t == &tk[0] && t->calls == 10) {
+		t->due10_us = due_us;
+		g_usleep(50000);
+	}
+	if (t == &tk[0] && t->calls == 11)
+		t->skip_us = due_us - t->due10_us;
 	t->on_loop = g_main_context_is_owner(t->expect_ctx);
 	if (t->victim && t->calls == 2) {
 		gw_loop_tick_remove(t->victim->self); /* another one, mid-round */
@@ -228,6 +236,11 @@ START_TEST(test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round)
 	ck_assert_int_ge(tk[0].last_us - tk[0].first_us, 24 * 20000);
 	ck_assert_int_eq((tk[0].last_us - tk[0].first_us) % 20000, 0);
 	ck_assert_int_ge(tk[0].late_us, 9000);
+	/* a loop two periods behind skips the rounds it missed (phase kept)
+	 * instead of running them back to back: round 11 was due >= 40 ms
+	 * after round 10, not 20 */
+	ck_assert_int_ge(tk[0].skip_us, 40000);
+	ck_assert_int_eq(tk[0].skip_us % 20000, 0);
 	/* the loop's clock source is gone once nothing ticks */
 	gw_loop_post(l, check_clock_gone, l);
 	g_main_loop_run(tick_done);

@@ -153,6 +153,31 @@ START_TEST(test_media_late_ticks_keep_sip_timestamps_at_160_per_packet)
 }
 END_TEST
 
+/* The session's own frame schedule, which the bridge times a frame's wait
+ * from: unset before the first tick, then the next 20 ms step; a tick that
+ * comes 50 ms late plays the frames that fell due (the first of them due
+ * 40 ms before it) and the schedule goes on from there. */
+START_TEST(test_media_frame_due_follows_the_schedule)
+{
+	struct gw_media_config cfg;
+	struct mh h;
+	uint64_t t0;
+
+	g711_both_legs(&cfg, 20);
+	mh_init(&h, &cfg);
+	ck_assert_uint_eq(gw_media_session_frame_due(h.s), 0);
+	t0 = h.now;
+	gw_media_session_tick(h.s, t0);
+	ck_assert_uint_eq(gw_media_session_frame_due(h.s), t0 + 20000);
+	gw_media_session_tick(h.s, t0 + 20000);
+	ck_assert_uint_eq(gw_media_session_frame_due(h.s), t0 + 40000);
+	/* late: due t0 + 40 ms, runs at t0 + 90 ms: plays 40, 60, 80 */
+	gw_media_session_tick(h.s, t0 + 90000);
+	ck_assert_uint_eq(gw_media_session_frame_due(h.s), t0 + 100000);
+	mh_free(&h);
+}
+END_TEST
+
 /* SIP packets every 20 ms arriving 0..@jitter_ms late (every 25th one
  * @spike_ms late when non-zero); 1 ms clock steps, ticks every 20 ms. */
 static void jittery_sip(struct mh *h, const uint8_t *in, size_t total, unsigned jitter_ms,
@@ -624,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_media_sip_ptime30_to_browser_20ms_without_gaps);
 	tcase_add_test(tc, test_media_browser_20ms_to_sip_ptime30_without_gaps);
 	tcase_add_test(tc, test_media_late_ticks_keep_sip_timestamps_at_160_per_packet);
+	tcase_add_test(tc, test_media_frame_due_follows_the_schedule);
 	tcase_add_test(tc, test_media_jitter_below_bound_loses_no_sample);
 	tcase_add_test(tc, test_media_jitter_above_bound_keeps_delay_bounded);
 	tcase_add_test(tc, test_media_passthrough_payloads_byte_exact_both_ways);
