@@ -108,6 +108,7 @@ static int run(struct daemon *d)
 		return 1;
 	}
 	raise_open_files_limit();
+	gw_loops_set_clock_slots((unsigned)d->cfg->media_clock_slots);
 	err = gw_loops_start(gw_config_media_threads(d->cfg));
 	if (err)
 		return 1;

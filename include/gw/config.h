@@ -104,6 +104,7 @@ struct gw_config {
 
 	/* [media] */
 	int media_threads;
+	int media_clock_slots;
 	int media_max_calls;
 	bool media_passthrough;
 	int media_jitter_max_ms;

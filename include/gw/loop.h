@@ -34,6 +34,16 @@ int gw_loops_start(unsigned n);
  * control loop is never paced. */
 void gw_loops_set_paced_poll(unsigned us);
 
+/* --- the media clock's slots ---
+ * Cut each loop's 20 ms clock period into @n slots (1..GW_LOOP_CLOCK_SLOTS_MAX,
+ * media.clock_slots) that each run their share of the calls' ticks, so a
+ * loop's media work is @n smaller bursts per period instead of one (see the
+ * media clock below).  Call before gw_loops_start() (refused while media
+ * loops run); loops created afterwards use it.  Default 1 (rtcsipd: the
+ * configured media.clock_slots, 10 unless set). */
+#define GW_LOOP_CLOCK_SLOTS_MAX 20
+void gw_loops_set_clock_slots(unsigned n);
+
 /* --- fd watches ---
  * Call @fn(@fd, @arg) on @loop's thread whenever @fd is readable (level-
  * triggered: data left unread calls it again).  All watches of a loop share
@@ -118,21 +128,22 @@ gboolean gw_loop_is_current(const struct gw_loop *loop);
 void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj);
 
 /* --- the loop's media clock ---
- * Every call's engine wants a 20 ms tick.  A loop runs one timer for all of
- * them (one wakeup per 20 ms per loop instead of one per call, and no
- * per-call GSource for GLib to prepare and check on every iteration), on a
- * fixed grid (loop.c). */
+ * Every call's engine wants a 20 ms tick.  A loop runs one clock for all of
+ * them (no per-call timer, no per-call GSource for GLib to prepare and check
+ * on every iteration), on a fixed grid, its period cut into slots that each
+ * run their share of the ticks (gw_loops_set_clock_slots; loop.c). */
 #define GW_LOOP_TICK_MS 20
 
 struct gw_loop_tick;
 /* @due_us: when this call was due on the clock's grid (monotonic µs): a
  * whole number of GW_LOOP_TICK_MS after the last one (one, unless the loop
  * fell a period or more behind: the rounds missed are skipped), whenever
- * the loop got to it (g_get_monotonic_time() says how late). */
+ * the loop got to it (g_get_monotonic_time() says how late).  Ticks in
+ * different slots are due at different offsets in the period. */
 typedef void (gw_loop_tick_h)(void *arg, gint64 due_us);
 
 /* Call @fn(@arg, due) every GW_LOOP_TICK_MS on @loop (first within one
- * period).  Caller runs on @loop; @arg is borrowed: remove the tick before
+ * period; in the slot with the fewest ticks of @fn).  Caller runs on @loop; @arg is borrowed: remove the tick before
  * it goes.  Returns the handle for gw_loop_tick_remove(). */
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg);
 /* Stop calling it.  On @loop; safe from inside any tick callback. */

@@ -4,7 +4,7 @@
  *
  * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to
  * a loop holds a reference, so a loop outlives every call that runs on it.
- * The tick list of a loop belongs to that loop's thread.
+ * The tick lists (slots) of a loop belong to that loop's thread.
  *
  * Fd watches (gw_loop_watch_add): one epoll set per loop, polled by GLib as
  * one fd of one GSource, instead of one GSource and one poll entry per
@@ -35,6 +35,7 @@ struct gw_loop_tick {
 	struct gw_loop *loop;   /* borrowed: ticks go before their loop */
 	gw_loop_tick_h *fn;     /* NULL once removed */
 	void *arg;
+	unsigned slot;          /* its place in the period, for life */
 };
 
 static struct gw_loop *control;
@@ -42,6 +43,9 @@ static GPtrArray *media; /* of struct gw_loop *, owned references */
 /* gw_loops_set_paced_poll(): written before the media threads start
  * (g_thread_new orders it before their reads), read by paced_poll(). */
 static unsigned paced_us;
+/* gw_loops_set_clock_slots(): written before the loops start (each copies
+ * it when created) */
+static unsigned clock_slots = 1;
 
 struct post {
 	gw_loop_work_h *fn;
@@ -68,8 +72,9 @@ static void loop_destroy(void *arg)
 		g_source_destroy(l->clock);
 		g_source_unref(l->clock);
 	}
-	if (l->ticks)
-		g_ptr_array_free(l->ticks, TRUE);
+	for (unsigned s = 0; l->slots && s < l->nslots; s++)
+		g_ptr_array_free(l->slots[s], TRUE);
+	g_free(l->slots);
 	if (l->main)
 		g_main_loop_unref(l->main);
 	if (l->ctx)
@@ -110,6 +115,13 @@ void gw_loops_set_paced_poll(unsigned us)
 	/* running paced loops read it on every nap: it changes only between runs */
 	g_return_if_fail(media == NULL);
 	paced_us = us;
+}
+
+void gw_loops_set_clock_slots(unsigned n)
+{
+	g_return_if_fail(media == NULL);
+	g_return_if_fail(n >= 1 && n <= GW_LOOP_CLOCK_SLOTS_MAX);
+	clock_slots = n;
 }
 
 static gpointer media_thread(gpointer arg)
@@ -189,7 +201,10 @@ static struct gw_loop *loop_new(const char *name, GMainContext *ctx)
 	g_strlcpy(l->name, name, sizeof(l->name));
 	l->ctx = ctx ? g_main_context_ref(ctx) : g_main_context_new();
 	l->main = g_main_loop_new(l->ctx, FALSE);
-	l->ticks = g_ptr_array_new_with_free_func(g_free);
+	l->nslots = clock_slots;
+	l->slots = g_new(GPtrArray *, l->nslots);
+	for (unsigned s = 0; s < l->nslots; s++)
+		l->slots[s] = g_ptr_array_new_with_free_func(g_free);
 	g_queue_init(&l->driven);
 	l->due = g_ptr_array_new();
 	l->due_run = g_ptr_array_new();
@@ -398,12 +413,34 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
  * period after the last was due, not after it ran.  (A GLib timeout is
  * re-armed from when it ran, and its poll rounds up to whole milliseconds:
  * it drifts later every round.)  The callbacks get the due time, so a call's
- * frames keep exact 20 ms steps however late the loop gets to them.  A
- * loop a period or more behind skips to the latest grid point instead of
- * running the rounds it missed back to back: the clock has priority over
- * packet input, which would wait for all of them, and each engine plays
- * the frames that fell due itself (gw_media_session_tick). */
+ * frames keep exact 20 ms steps however late the loop gets to them.
+ *
+ * The period is cut into nslots slots (media.clock_slots), each due at its
+ * own offset; a tick belongs to one slot for its life, the one with the
+ * fewest ticks of the same callback when it is added.  With one slot, 100
+ * transcoded calls' frames are one ~8 ms burst of Opus encoding every
+ * 20 ms: frames late in it wait for the calls before them, and packets
+ * arriving meanwhile for all of it (issue 7, README "Eighth round": p99 in
+ * the gateway at 100 calls 14-31 ms; with ten slots 4-6 ms, for ~4% more
+ * CPU: more, shorter bursts keep less of the encoder in cache).
+ *
+ * The clock runs at the packets' priority (G_PRIORITY_DEFAULT) and runs
+ * one slot per dispatch: at high priority a loop that fell behind ran
+ * slot after slot while packet input, which GLib dispatches only when
+ * nothing of higher priority is ready, waited in the sockets (to SIP p99
+ * up to 50 ms at 100 calls, and the SIP side's input late for its jitter
+ * buffer).  A loop that fell behind skips the grid points a period or more
+ * late, slot by slot in grid order, instead of running the rounds it
+ * missed; each engine plays the frames that fell due itself
+ * (gw_media_session_tick).  Slots that fell due within the last period run
+ * in order, each once.  GLib polls in whole
+ * milliseconds: a slot runs up to 1 ms after it is due. */
 #define PERIOD_US (GW_LOOP_TICK_MS * 1000)
+
+static gint64 slot_due(const struct gw_loop *l, unsigned slot)
+{
+	return l->tick_base + (gint64)slot * PERIOD_US / l->nslots;
+}
 
 static gboolean clock_dispatch(GSource *src, GSourceFunc fn, gpointer arg)
 {
@@ -412,35 +449,87 @@ static gboolean clock_dispatch(GSource *src, GSourceFunc fn, gpointer arg)
 
 static GSourceFuncs clock_funcs = { .dispatch = clock_dispatch };
 
-static gboolean on_clock(gpointer arg)
+static void run_slot(struct gw_loop *l, GPtrArray *ticks, gint64 due)
 {
-	struct gw_loop *l = arg;
-	gint64 now = g_get_monotonic_time(), due = l->tick_next;
-
-	if (now - due >= PERIOD_US)
-		due += (now - due) / PERIOD_US * PERIOD_US;
-	l->tick_next = due + PERIOD_US;
-	g_source_set_ready_time(l->clock, l->tick_next);
-	l->ticking = true;
-	/* entries added meanwhile wait for the next round */
-	for (guint i = 0, n = l->ticks->len; i < n; i++) {
-		struct gw_loop_tick *t = l->ticks->pdata[i];
+	/* entries added meanwhile wait for the slot's next round */
+	for (guint i = 0, n = ticks->len; i < n; i++) {
+		struct gw_loop_tick *t = ticks->pdata[i];
 
 		if (t->fn)
 			t->fn(t->arg, due);
 	}
-	l->ticking = false;
-	if (l->dead) {
-		for (guint i = l->ticks->len; i-- > 0;)
-			if (!((struct gw_loop_tick *)l->ticks->pdata[i])->fn)
-				g_ptr_array_remove_index(l->ticks, i);
-		l->dead = 0;
+}
+
+static void reap_ticks(struct gw_loop *l)
+{
+	for (unsigned s = 0; s < l->nslots && l->dead; s++) {
+		GPtrArray *ticks = l->slots[s];
+
+		for (guint i = ticks->len; i-- > 0;)
+			if (!((struct gw_loop_tick *)ticks->pdata[i])->fn) {
+				g_ptr_array_remove_index(ticks, i);
+				l->nticks--;
+				l->dead--;
+			}
 	}
-	if (l->ticks->len)
+}
+
+static void next_slot(struct gw_loop *l)
+{
+	if (++l->tick_slot == l->nslots) {
+		l->tick_slot = 0;
+		l->tick_base += PERIOD_US;
+	}
+}
+
+static gboolean on_clock(gpointer arg)
+{
+	struct gw_loop *l = arg;
+	gint64 now = g_get_monotonic_time(), due = slot_due(l, l->tick_slot);
+
+	/* skip, slot by slot in grid order, what is a period or more late
+	 * (whole periods at once first: at most nslots steps are left) */
+	if (now - due >= 2 * PERIOD_US)
+		l->tick_base += ((now - due) / PERIOD_US - 1) * PERIOD_US;
+	for (due = slot_due(l, l->tick_slot); now - due >= PERIOD_US; due = slot_due(l, l->tick_slot))
+		next_slot(l);
+	/* one slot per dispatch: when several fell due, packet input (same
+	 * priority) runs between them, not after all of them */
+	if (due <= now) {
+		l->ticking = true;
+		run_slot(l, l->slots[l->tick_slot], due);
+		next_slot(l);
+		due = slot_due(l, l->tick_slot);
+	}
+	l->ticking = false;
+	reap_ticks(l);
+	if (l->nticks) {
+		g_source_set_ready_time(l->clock, due);
 		return G_SOURCE_CONTINUE;
+	}
 	g_source_unref(l->clock);
 	l->clock = NULL;
 	return G_SOURCE_REMOVE;
+}
+
+/* The slot with the fewest ticks of @fn: the media ticks spread evenly,
+ * and so do the RTCP ones, whatever order calls add them in. */
+static unsigned least_used_slot(const struct gw_loop *l, gw_loop_tick_h *fn)
+{
+	unsigned best = 0, best_n = G_MAXUINT;
+
+	for (unsigned s = 0; s < l->nslots; s++) {
+		GPtrArray *ticks = l->slots[s];
+		unsigned n = 0;
+
+		for (guint i = 0; i < ticks->len; i++)
+			n += ((struct gw_loop_tick *)ticks->pdata[i])->fn == fn;
+		if (n < best_n) {
+			best = s;
+			best_n = n;
+		}
+	}
+	return best;
 }
 
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg)
@@ -450,12 +539,18 @@ struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, 
 	t->loop = loop;
 	t->fn = fn;
 	t->arg = arg;
-	g_ptr_array_add(loop->ticks, t);
+	t->slot = least_used_slot(loop, fn);
+	g_ptr_array_add(loop->slots[t->slot], t);
+	loop->nticks++;
 	if (!loop->clock) {
 		loop->clock = g_source_new(&clock_funcs, sizeof(GSource));
-		loop->tick_next = g_get_monotonic_time() + PERIOD_US;
-		g_source_set_ready_time(loop->clock, loop->tick_next);
-		g_source_set_priority(loop->clock, G_PRIORITY_HIGH);
+		/* slot s first due (s + 1) slots from now: all within a period */
+		loop->tick_base = g_get_monotonic_time() + PERIOD_US / loop->nslots;
+		loop->tick_slot = 0;
+		g_source_set_ready_time(loop->clock, loop->tick_base);
+		/* the packets' priority: a late clock must not hold their input
+		 * back (GLib dispatches only the highest ready priority) */
+		g_source_set_priority(loop->clock, G_PRIORITY_DEFAULT);
 		g_source_set_name(loop->clock, "gw media clock");
 		g_source_set_callback(loop->clock, on_clock, loop, NULL);
 		g_source_attach(loop->clock, loop->ctx);
@@ -475,8 +570,8 @@ void gw_loop_tick_remove(struct gw_loop_tick *t)
 		l->dead++;
 		return;
 	}
-	g_ptr_array_remove_fast(l->ticks, t);
-	if (!l->ticks->len && l->clock) {
+	g_ptr_array_remove(l->slots[t->slot], t);
+	if (!--l->nticks && l->clock) {
 		g_source_destroy(l->clock);
 		g_source_unref(l->clock);
 		l->clock = NULL;
@@ -485,9 +580,5 @@ void gw_loop_tick_remove(struct gw_loop_tick *t)
 
 unsigned gw_loop_tick_count(const struct gw_loop *loop)
 {
-	unsigned n = 0;
-
-	for (guint i = 0; i < loop->ticks->len; i++)
-		n += ((struct gw_loop_tick *)loop->ticks->pdata[i])->fn != NULL;
-	return n;
+	return loop->nticks - loop->dead;
 }

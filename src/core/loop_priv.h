@@ -16,10 +16,13 @@ struct gw_loop {
 	GThread *thread;        /* NULL for the control loop */
 	gint pinned;            /* calls pinned here (control loop writes, any reads) */
 	/* the media clock: loop thread only */
-	GPtrArray *ticks;       /* of struct gw_loop_tick *, owned */
-	GSource *clock;         /* while ticks has entries */
+	GPtrArray **slots;      /* nslots arrays of struct gw_loop_tick *, owned */
+	unsigned nslots;        /* the period's slots (gw_loops_set_clock_slots) */
+	unsigned nticks;        /* in all slots, removed ones included */
+	GSource *clock;         /* while there are ticks */
 	bool ticking;           /* inside the clock's dispatch */
-	gint64 tick_next;       /* when the clock's next round is due */
+	gint64 tick_base;       /* the grid point the current period started at */
+	unsigned tick_slot;     /* the slot due next, at tick_base + its offset */
 	unsigned dead;          /* removed while ticking, freed after */
 	/* fd watches: the set is any thread's to add to; dispatch, removal
 	 * and the dead list are the loop thread's */

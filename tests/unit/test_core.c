@@ -211,10 +211,12 @@ static void check_clock_gone(void *obj)
 	g_main_context_invoke(NULL, quit_cb, tick_done);
 }
 
+/* run twice: one clock slot, and four (the three ticks in slots 0-2) */
 START_TEST(test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round)
 {
 	struct gw_loop *l;
 
+	gw_loops_set_clock_slots(_i ? 4 : 1);
 	ck_assert_int_eq(gw_loops_start(1), 0);
 	l = gw_loop_pin();
 	memset(tk, 0, sizeof(tk));
@@ -249,6 +251,108 @@ START_TEST(test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round)
 	gw_loop_unpin(l);
 	gw_obj_deref(l);
 	gw_loops_stop();
+	gw_loops_set_clock_slots(1);
+}
+END_TEST
+
+/* media.clock_slots = 4: each callback's ticks spread over the four
+ * slots of the period (the media ticks and the RTCP ones of calls, added
+ * alternately, each get all four), each due at its slot's offset, 20 ms
+ * apart, and run in slot order */
+#define SLOTS 4
+#define SLOT_TICKS (2 * SLOTS)
+
+struct slotted {
+	struct gw_loop_tick *self;
+	int calls;
+	gint64 first_us, prev_us;
+	bool steps_of_20ms;
+	bool in_order;          /* never due before the tick that ran before it */
+};
+
+static struct slotted sl[SLOT_TICKS];
+static GMainLoop *slots_done;
+static gint64 slot_last_due;
+static bool slot_stopped;
+
+static void slot_tick(struct slotted *t, gint64 due_us)
+{
+	if (!t->calls)
+		t->first_us = due_us;
+	else if (due_us == t->prev_us || (due_us - t->prev_us) % 20000)
+		t->steps_of_20ms = false; /* (whole periods: a loaded machine may skip) */
+	if (due_us < slot_last_due)
+		t->in_order = false;
+	slot_last_due = due_us;
+	t->prev_us = due_us;
+	if (++t->calls == 10 && t == &sl[0] && !slot_stopped) {
+		slot_stopped = true;
+		g_main_context_invoke(NULL, quit_cb, slots_done);
+	}
+}
+
+/* two callbacks, as a call's media tick and its leg's RTCP tick */
+static void on_media_tick(void *arg, gint64 due_us)
+{
+	slot_tick(arg, due_us);
+}
+
+static void on_rtcp_tick(void *arg, gint64 due_us)
+{
+	slot_tick(arg, due_us);
+}
+
+static void add_slotted(void *obj)
+{
+	for (int i = 0; i < SLOT_TICKS; i++) {
+		sl[i].steps_of_20ms = sl[i].in_order = true;
+		sl[i].self = gw_loop_tick_add(obj, i % 2 ? on_rtcp_tick : on_media_tick, &sl[i]);
+	}
+}
+
+static void remove_slotted(void *obj)
+{
+	(void)obj;
+	for (int i = 0; i < SLOT_TICKS; i++)
+		gw_loop_tick_remove(sl[i].self);
+	g_main_context_invoke(NULL, quit_cb, slots_done);
+}
+
+START_TEST(test_loop_clock_slots_spread_each_callbacks_ticks_over_the_period)
+{
+	struct gw_loop *l;
+	gint64 base = G_MAXINT64;
+	unsigned seen[2] = { 0, 0 }; /* per callback: bit per slot offset */
+
+	gw_loops_set_clock_slots(SLOTS);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_pin();
+	memset(sl, 0, sizeof(sl));
+	slot_last_due = 0;
+	slot_stopped = false;
+	slots_done = g_main_loop_new(NULL, FALSE);
+	gw_loop_post(l, add_slotted, l);
+	g_main_loop_run(slots_done);
+	gw_loop_post(l, remove_slotted, l);
+	g_main_loop_run(slots_done);
+	for (int i = 0; i < SLOT_TICKS; i++)
+		base = MIN(base, sl[i].first_us);
+	for (int i = 0; i < SLOT_TICKS; i++) {
+		gint64 off = (sl[i].first_us - base) % 20000;
+
+		ck_assert_int_ge(sl[i].calls, 9);
+		ck_assert_msg(sl[i].steps_of_20ms, "tick %d: not on its 20 ms grid", i);
+		ck_assert_msg(sl[i].in_order, "tick %d ran before a slot due earlier", i);
+		ck_assert_int_eq(off % (20000 / SLOTS), 0);
+		seen[i % 2] |= 1u << (off / (20000 / SLOTS));
+	}
+	ck_assert_uint_eq(seen[0], (1u << SLOTS) - 1); /* the media ticks: every slot */
+	ck_assert_uint_eq(seen[1], (1u << SLOTS) - 1); /* the RTCP ones too */
+	g_main_loop_unref(slots_done);
+	gw_loop_unpin(l);
+	gw_obj_deref(l);
+	gw_loops_stop();
+	gw_loops_set_clock_slots(1);
 }
 END_TEST
 
@@ -438,7 +542,8 @@ int main(void)
 	tcase_add_test(tc, test_loop_post_runs_on_target_loop_holding_a_reference);
 	tcase_add_test(tc, test_loop_pin_balances_calls_across_loops);
 	tcase_add_test(tc, test_loop_stop_releases_pending_work);
-	tcase_add_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round);
+	tcase_add_loop_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round, 0, 2);
+	tcase_add_test(tc, test_loop_clock_slots_spread_each_callbacks_ticks_over_the_period);
 	tcase_add_test(tc, test_loop_watches_run_ready_fds_and_honour_removal_mid_batch);
 	tcase_add_test(tc, test_latency_histogram_buckets_percentiles_and_format);
 	suite_add_tcase(s, tc);
