@@ -143,8 +143,9 @@ struct gw_loop_tick;
 typedef void (gw_loop_tick_h)(void *arg, gint64 due_us);
 
 /* Call @fn(@arg, due) every GW_LOOP_TICK_MS on @loop (first within one
- * period; in the slot with the fewest ticks of @fn).  Caller runs on @loop; @arg is borrowed: remove the tick before
- * it goes.  Returns the handle for gw_loop_tick_remove(). */
+ * period; in the slot with the fewest ticks of @fn).  Caller runs on
+ * @loop; @arg is borrowed: remove the tick before it goes.  Returns the
+ * handle for gw_loop_tick_remove(). */
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg);
 /* Stop calling it.  On @loop; safe from inside any tick callback. */
 void gw_loop_tick_remove(struct gw_loop_tick *t);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <gio/gio.h>
 #include "gw/config.h"
+#include "gw/loop.h"
 
 #define F(field) offsetof(struct gw_config, field)
 #define T(field) offsetof(struct gw_trunk_config, field)
@@ -62,7 +63,7 @@ const struct gw_conf_key gw_conf_keys[] = {
 
 	{ "media", "threads", GW_CONF_INT, "0", 0, 64, NULL,
 	  "media loops (threads); 0 = one per CPU core", F(media_threads) },
-	{ "media", "clock_slots", GW_CONF_INT, "10", 1, 20, NULL,
+	{ "media", "clock_slots", GW_CONF_INT, "10", 1, GW_LOOP_CLOCK_SLOTS_MAX, NULL,
 	  "slots each media loop's 20 ms clock is cut into, each running its share of the calls' "
 	  "transcoding at its own offset: more slots, shorter bursts for packets and frames to "
 	  "wait behind (less added latency) for a few percent more CPU; 1 = all calls at once",

@@ -433,8 +433,8 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
  * late, slot by slot in grid order, instead of running the rounds it
  * missed; each engine plays the frames that fell due itself
  * (gw_media_session_tick).  Slots that fell due within the last period run
- * in order, each once.  GLib polls in whole
- * milliseconds: a slot runs up to 1 ms after it is due. */
+ * in order, each once.  GLib polls in whole milliseconds: a slot runs up to
+ * 1 ms after it is due. */
 #define PERIOD_US (GW_LOOP_TICK_MS * 1000)
 
 static gint64 slot_due(const struct gw_loop *l, unsigned slot)
