@@ -475,6 +475,100 @@ END_TEST
 
 /* ---- latency histogram ---- */
 
+/* A late clock lets packet input run between the slots that fell due
+ * together: slot 0's tick stalls 15 ms, so slots 1-3 are all due when it
+ * returns; the first of them to run sends a datagram to a watched socket.
+ * The watch must run next, before any other late slot (all late slots run
+ * in one dispatch, or at a higher priority than input, it ran after them) */
+struct late_tick {
+	struct gw_loop_tick *self;
+	unsigned slot;
+	unsigned seq_after_stall; /* its first run after the stall, 0: none yet */
+};
+
+static struct late_tick lt[4];
+static unsigned late_seq, late_watch_seq, late_calls0;
+static bool late_stalled;
+static int late_rx = -1, late_tx = -1;
+static struct sockaddr_in late_to;
+static struct gw_loop_watch *late_watch;
+static GMainLoop *late_done;
+
+static void late_on_readable(int fd, void *arg)
+{
+	char buf[16];
+
+	(void)arg;
+	if (recv(fd, buf, sizeof(buf), 0) > 0 && !late_watch_seq) {
+		late_watch_seq = ++late_seq;
+		g_main_context_invoke(NULL, quit_cb, late_done);
+	}
+}
+
+static void late_on_tick(void *arg, gint64 due_us)
+{
+	struct late_tick *t = arg;
+
+	(void)due_us;
+	if (t->slot == 0 && ++late_calls0 == 3) {
+		g_usleep(15000);
+		late_stalled = true;
+		return;
+	}
+	if (late_stalled && !t->seq_after_stall) {
+		t->seq_after_stall = ++late_seq;
+		if (late_seq == 1)
+			ck_assert_int_eq(sendto(late_tx, "x", 1, 0, (struct sockaddr *)&late_to,
+						sizeof(late_to)), 1);
+	}
+}
+
+static void late_setup(void *obj)
+{
+	late_watch = gw_loop_watch_add(obj, late_rx, late_on_readable, NULL);
+	ck_assert_ptr_nonnull(late_watch);
+	for (unsigned i = 0; i < 4; i++) {
+		lt[i].slot = i; /* added in order: slots 0-3 */
+		lt[i].self = gw_loop_tick_add(obj, late_on_tick, &lt[i]);
+	}
+}
+
+static void late_teardown(void *obj)
+{
+	(void)obj;
+	gw_loop_watch_remove(late_watch);
+	for (unsigned i = 0; i < 4; i++)
+		gw_loop_tick_remove(lt[i].self);
+	g_main_context_invoke(NULL, quit_cb, late_done);
+}
+
+START_TEST(test_loop_clock_lets_input_run_between_late_slots)
+{
+	struct sockaddr_in from;
+	struct gw_loop *l;
+
+	late_rx = udp_bound(&late_to);
+	late_tx = udp_bound(&from);
+	gw_loops_set_clock_slots(4);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_pin();
+	late_done = g_main_loop_new(NULL, FALSE);
+	gw_loop_post(l, late_setup, l);
+	g_main_loop_run(late_done);
+	ck_assert_msg(late_watch_seq == 2, "the datagram waited for %u late slot(s)",
+		      late_watch_seq - 2);
+	gw_loop_post(l, late_teardown, l);
+	g_main_loop_run(late_done);
+	g_main_loop_unref(late_done);
+	gw_loop_unpin(l);
+	gw_obj_deref(l);
+	gw_loops_stop();
+	gw_loops_set_clock_slots(1);
+	close(late_rx);
+	close(late_tx);
+}
+END_TEST
+
 START_TEST(test_latency_histogram_buckets_percentiles_and_format)
 {
 	struct gw_lat_hist h;
@@ -545,6 +639,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_loop_clock_ticks_every_20ms_and_survives_removal_mid_round, 0, 2);
 	tcase_add_test(tc, test_loop_clock_slots_spread_each_callbacks_ticks_over_the_period);
 	tcase_add_test(tc, test_loop_watches_run_ready_fds_and_honour_removal_mid_batch);
+	tcase_add_test(tc, test_loop_clock_lets_input_run_between_late_slots);
 	tcase_add_test(tc, test_latency_histogram_buckets_percentiles_and_format);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
