@@ -61,6 +61,15 @@ def check_step(s, mode):
                 "rss_kib", "rss_idle_kib", "rss_per_call_kib", "load_core_pct", "window_s"):
         assert number(s[key]), (where, key, s.get(key))
     assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
+    if mode == "transcode":
+        # the codec chains of the step's 10 calls, paced in real time
+        assert number(s["paced_floor_us_per_call_s"]) and number(s["ratio_to_paced_floor"]), (where, s)
+    # the daemon is pinned to its core, so that core was busy at least as
+    # long as the daemon ran (counted from idle time: the tick-sampled busy
+    # fields of /proc/stat read far below or above it)
+    if s.get("daemon_core_busy_pct") is not None:
+        assert s["daemon_core_busy_pct"] >= s["daemon_cpu_pct"] - 3, (where, s["daemon_core_busy_pct"],
+                                                                      s["daemon_cpu_pct"])
     # every call's media counters were logged, and said how it was relayed
     assert s["passthrough_calls"] == (10 if mode == "passthrough" else 0), (where, s["passthrough_calls"])
 
@@ -72,6 +81,8 @@ def check_report(out):
     assert fl["transcode_us_per_call_s"] > fl["passthrough_us_per_call_s"] > 0, fl
     # each floor figure is the median of its rounds, inside their range
     assert fl["runs"] >= 3, fl
+    assert fl["paced"]["calls"] == 10 and fl["paced"]["slots"] == 10, fl
+    assert fl["paced"]["transcode_us_per_call_s"] > fl["paced"]["codecs"] > 0, fl
     for kind in ("transcode", "passthrough"):
         lo, hi = fl[f"{kind}_range_us"]
         assert 0 < lo <= fl[f"{kind}_us_per_call_s"] <= hi, (kind, fl)
@@ -92,7 +103,7 @@ def check_report(out):
     with open(os.path.join(out, "bench.md")) as f:
         md = f.read()
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
-    assert "in gateway to SIP p50 / p99 ms" in md, md
+    assert "in gateway to SIP p50 / p99 ms" in md and "| x paced floor |" in md, md
     print(f"   floor {fl['transcode_us_per_call_s']:.0f} / {fl['passthrough_us_per_call_s']:.0f} us per "
           f"call-second; transcode {res['transcode']['steps'][0]['cpu_us_per_call_s']:.0f}, passthrough "
           f"{res['passthrough']['steps'][0]['cpu_us_per_call_s']:.0f}; setup `call` -> INVITE p50 "
