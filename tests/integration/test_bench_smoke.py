@@ -8,12 +8,15 @@ calls really were relayed untouched, and the JSON report is complete.
 No timing is asserted: the figures are the benchmark's to report.
 
 Runs on 127.0.0.31."""
+import importlib.machinery
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import types
 
 from gwtest import BUILDDIR, SRCDIR, Results
 
@@ -129,11 +132,64 @@ def check_smoke_run():
         shutil.rmtree(out, ignore_errors=True)
 
 
+def load_harness():
+    """contrib/bench/run as a module (its file name has no .py)."""
+    loader = importlib.machinery.SourceFileLoader("bench_run", RUN)
+    mod = importlib.util.module_from_spec(importlib.util.spec_from_loader("bench_run", loader))
+    loader.exec_module(mod)
+    return mod
+
+
+def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0):
+    return {"mode": "transcode", "calls": n, "connected": n, "daemon_cpu_pct": cpu_pct,
+            "daemon_core_busy_pct": cpu_pct + 1, "load_core_pct": 20.0, "cpu_us_per_call_s": 8600.0,
+            "rss_kib": 20000 + 180 * n, "rss_per_call_kib": 180.0, "daemon_keeps_up": keeps_up,
+            "latency": {"rtt_p50_ms": 60.0},
+            "loss": {"total_pct": loss, "concealed_pct": concealed, "socket_drops": {}}}
+
+
+def check_stop_rules():
+    """The plan ends where the audio shows the daemon fell behind, even with
+    its core short of 95% busy, and such a step is not counted clean."""
+    bench = load_harness()
+
+    def plan(steps, smoke=False):
+        by_n = {s["calls"]: s for s in steps}
+        bench.run_step = lambda a, mode, n, floor, workdir: dict(by_n[n])
+        bench.step_floor = lambda a, mode, n, run_floor: (6000.0, 6100.0)
+        bench.log = lambda msg: None
+        a = types.SimpleNamespace(smoke=smoke, out=tempfile.gettempdir())
+        res = {}
+        bench.run_mode(a, "transcode", [s["calls"] for s in steps], None, res)
+        return res["transcode"]
+
+    # concealment past 0.5% at 125 calls ends the plan; 100 calls with
+    # 0.2% concealed is not clean either: 75 is the capacity
+    t = plan([synthetic_step(75, 64), synthetic_step(100, 86, concealed=0.2),
+              synthetic_step(125, 93, concealed=0.6), synthetic_step(150, 99)])
+    assert [s["calls"] for s in t["steps"]] == [75, 100, 125], t
+    assert "concealed 0.60%" in t["stopped_because"], t["stopped_because"]
+    assert t["max_clean_calls"] == 75 and t["calls_per_core_by_cpu"] == 116, t
+    assert abs(t["steps"][0]["ratio_to_paced_floor"] - 8600 / 6100) < 1e-9, t["steps"][0]
+    # skipped clock rounds (fewer frames out than in) end it too
+    t = plan([synthetic_step(100, 86), synthetic_step(125, 92, keeps_up=0.93), synthetic_step(150, 99)])
+    assert [s["calls"] for s in t["steps"]] == [100, 125], t
+    assert "skipped clock rounds" in t["stopped_because"], t["stopped_because"]
+    assert t["max_clean_calls"] == 100, t
+    # the core saturated: as before
+    t = plan([synthetic_step(100, 86), synthetic_step(125, 96), synthetic_step(150, 99)])
+    assert "saturated" in t["stopped_because"] and t["max_clean_calls"] == 100, t
+    # the smoke run does not judge timing outcomes
+    t = plan([synthetic_step(10, 5, concealed=0.6, keeps_up=0.9)], smoke=True)
+    assert "stopped_because" not in t and t["max_clean_calls"] == 10, t
+
+
 def main():
     for tool in ("sipp", "taskset"):
         if not shutil.which(tool):
             skip(f"{tool} not found (Debian: sip-tester, util-linux)")
     r = Results()
+    r.run("bench_stops_where_the_daemon_fell_behind_its_clock", check_stop_rules)
     r.run("bench_smoke_all_calls_connect_tone_returns_no_loss_report_complete", check_smoke_run)
     r.exit()
 
