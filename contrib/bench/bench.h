@@ -3,8 +3,10 @@
 #ifndef GW_BENCH_H
 #define GW_BENCH_H
 
-/* `media-bench --floor [SECONDS [OPUS_COMPLEXITY]]` (floor.c): the codec
- * floor per call-second as one JSON object on stdout.  Exit status. */
+/* `media-bench --floor [SECONDS [OPUS_COMPLEXITY [CALLS [SLOTS]]]]`
+ * (floor.c): the codec floor per call-second as one JSON object on stdout;
+ * with CALLS also the paced floor of that many calls in SLOTS clock slots.
+ * Exit status. */
 int gw_bench_floor(int argc, char **argv);
 
 #endif

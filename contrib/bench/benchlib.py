@@ -83,25 +83,40 @@ def proc_cpu_s(pid):
 
 
 def system_busy_s(cpu=None):
-    """CPU seconds all cores (or core @cpu) spent busy since boot: wall time
-    minus idle, iowait and steal from /proc/stat, not the sum of its busy
+    """CPU seconds all cores (or core @cpu) were not idle since boot: wall
+    time minus idle and iowait from /proc/stat, not the sum of its busy
     fields.  With tick accounting (CONFIG_TICK_CPU_ACCOUNTING, HZ 250 here)
     the busy fields are sampled at each 4 ms tick, and the media clock's
     2-20 ms grid is phase-locked to it: the same load read 8% or 51% of a
     core by that sum (ten clock slots, 25 calls).  Idle time is accounted
     exactly on a tickless kernel (NO_HZ: idle entry to exit), so wall minus
-    idle tracked the daemon's own utime + stime within 0.3 points where the
-    sum strayed by up to 18."""
+    idle tracked the daemon's own utime + stime within 0.3 points plus the
+    host's steal, where the sum strayed by up to 18.  Steal stays in:
+    time the host took while the core had work is time the core was not
+    free, and steal around a wake-up from idle may already lie inside the
+    guest's idle time (with steal subtracted as well, one smoke run read
+    the core 7 points below the daemon pinned to it)."""
     name = "cpu" if cpu is None else f"cpu{cpu}"
-    cores = 1 if cpu is not None else (os.cpu_count() or 1)
     now = time.monotonic()
+    with open("/proc/stat") as f:
+        rows = [line.split() for line in f if line.startswith("cpu")]
+    # the machine-wide row covers every cpuN row of the same file
+    cores = 1 if cpu is not None else max(1, sum(1 for col in rows if col[0] != "cpu"))
+    for col in rows:
+        if col[0] == name:
+            return now * cores - (int(col[4]) + int(col[5])) / CLK_TCK  # idle, iowait
+    return 0.0
+
+
+def cpu_steal_s(cpu):
+    """CPU seconds the host ran something else while core @cpu had work
+    (/proc/stat steal): time this guest's work waited, invisible in any
+    process's CPU figure."""
     with open("/proc/stat") as f:
         for line in f:
             col = line.split()
-            if col[0] == name:
-                v = [int(x) for x in col[1:]]
-                # idle, iowait; steal (8th) is time the host ran others
-                return now * cores - (v[3] + v[4] + (v[7] if len(v) > 7 else 0)) / CLK_TCK
+            if col[0] == f"cpu{cpu}":
+                return int(col[8]) / CLK_TCK if len(col) > 8 else 0.0
     return 0.0
 
 

@@ -34,6 +34,7 @@
  * Prints one JSON object.  Single-threaded.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "gw/loop.h"
 #include "gw/media.h"
 #include "gw/rtp.h"
 #include "gw/srtp.h"
@@ -207,13 +209,11 @@ struct paced_call {
 	struct gw_encoder *opus_enc, *g711_enc;
 };
 
-static void add_us(struct timespec *t, long us)
+static struct timespec ns_to_ts(int64_t ns)
 {
-	t->tv_nsec += us * 1000;
-	while (t->tv_nsec >= 1000000000) {
-		t->tv_nsec -= 1000000000;
-		t->tv_sec++;
-	}
+	struct timespec t = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
+
+	return t;
 }
 
 /* µs of CPU per call-second of @calls chains for @wall_s seconds. */
@@ -224,7 +224,8 @@ static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_m
 	unsigned periods = wall_s * 50;
 	int16_t pcm[GW_CODEC_MAX_FRAME];
 	uint8_t g711[160], out[1500];
-	struct timespec due;
+	struct timespec now, due;
+	int64_t start;
 	size_t n, len;
 	double t0;
 
@@ -240,14 +241,16 @@ static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_m
 			fprintf(stderr, "media-bench: codec setup failed\n");
 			exit(1);
 		}
-	clock_gettime(CLOCK_MONOTONIC, &due);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	start = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	t0 = cpu_us();
 	for (unsigned p = 0; p < periods; p++) {
 		unsigned k = p % GW_TOOL_LOOP_FRAMES;
 
 		for (unsigned s = 0; s < slots; s++) {
-			/* a late slot runs at once: past saturation this is hot */
-			add_us(&due, 20000 / slots);
+			/* slot s of period p due as in the daemon's clock (loop.c);
+			 * a late slot runs at once: past saturation this is hot */
+			due = ns_to_ts(start + ((int64_t)p * slots + s + 1) * 20000000 / slots);
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
 			for (unsigned i = s; i < calls; i += slots) {
 				gw_decoder_decode(c[i].opus_dec, l->data[k], l->len[k], pcm,
@@ -328,7 +331,8 @@ int gw_bench_floor(int argc, char **argv)
 		calls = atoi(argv[2]);
 	if (argc > 3)
 		slots = atoi(argv[3]);
-	if (!gw_opus_cfg_valid(&daemon.opus) || calls < 0 || calls > 10000 || slots < 1 || slots > 100 ||
+	if (!gw_opus_cfg_valid(&daemon.opus) || calls < 0 || calls > 10000 || slots < 1 ||
+	    slots > GW_LOOP_CLOCK_SLOTS_MAX ||
 	    gw_tool_audio_loop_build(GW_MEDIA_CODEC_OPUS, 1000, true, &client, &opus_loop)) {
 		fprintf(stderr, "usage: media-bench --floor [SECONDS [OPUS_COMPLEXITY [CALLS [SLOTS]]]]\n");
 		return 2;
