@@ -109,9 +109,9 @@ def system_busy_s(cpu=None):
 
 
 def cpu_steal_s(cpu):
-    """CPU seconds the host ran something else while core @cpu had work
-    (/proc/stat steal): time this guest's work waited, invisible in any
-    process's CPU figure."""
+    """CPU seconds the host ran something else when core @cpu wanted to
+    run (/proc/stat steal, a wake-up from idle included): time this guest's
+    work waited, invisible in any process's CPU figure."""
     with open("/proc/stat") as f:
         for line in f:
             col = line.split()
