@@ -82,6 +82,14 @@ def proc_cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def proc_stat_cpus():
+    """/proc/stat's cpu rows: {"cpu": [user, nice, system, idle, iowait,
+    irq, softirq, steal, ...], "cpu0": [...], ...} in USER_HZ ticks."""
+    with open("/proc/stat") as f:
+        return {col[0]: [int(x) for x in col[1:]] for col in (line.split() for line in f)
+                if col and col[0].startswith("cpu")}
+
+
 def system_busy_s(cpu=None):
     """CPU seconds all cores (or core @cpu) were not idle since boot: wall
     time minus idle and iowait from /proc/stat, not the sum of its busy
@@ -96,28 +104,20 @@ def system_busy_s(cpu=None):
     free, and steal around a wake-up from idle may already lie inside the
     guest's idle time (with steal subtracted as well, one smoke run read
     the core 7 points below the daemon pinned to it)."""
-    name = "cpu" if cpu is None else f"cpu{cpu}"
     now = time.monotonic()
-    with open("/proc/stat") as f:
-        rows = [line.split() for line in f if line.startswith("cpu")]
+    rows = proc_stat_cpus()
     # the machine-wide row covers every cpuN row of the same file
-    cores = 1 if cpu is not None else max(1, sum(1 for col in rows if col[0] != "cpu"))
-    for col in rows:
-        if col[0] == name:
-            return now * cores - (int(col[4]) + int(col[5])) / CLK_TCK  # idle, iowait
-    return 0.0
+    cores = 1 if cpu is not None else max(1, len(rows) - 1)
+    col = rows.get("cpu" if cpu is None else f"cpu{cpu}")
+    return now * cores - (col[3] + col[4]) / CLK_TCK if col else 0.0  # idle, iowait
 
 
 def cpu_steal_s(cpu):
     """CPU seconds the host ran something else when core @cpu wanted to
     run (/proc/stat steal, a wake-up from idle included): time this guest's
     work waited, invisible in any process's CPU figure."""
-    with open("/proc/stat") as f:
-        for line in f:
-            col = line.split()
-            if col[0] == f"cpu{cpu}":
-                return int(col[8]) / CLK_TCK if len(col) > 8 else 0.0
-    return 0.0
+    col = proc_stat_cpus().get(f"cpu{cpu}")
+    return col[7] / CLK_TCK if col and len(col) > 7 else 0.0
 
 
 def proc_rss_kib(pid):

@@ -65,42 +65,62 @@ static double cpu_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* --- codec stages over the load generator's packets: all µs for
- * seconds * 50 frames --- */
+/* --- the codec chain of one call: Opus decode of the load generator's
+ * packet, G.711 encode and decode (the SIP leg and its echo), Opus encode.
+ * Each call owns its four codecs. --- */
 
+struct chain {
+	struct gw_decoder *opus_dec, *g711_dec;
+	struct gw_encoder *opus_enc, *g711_enc;
+};
+
+static void chain_init(struct chain *c, const struct gw_media_opus_cfg *cfg)
+{
+	if (gw_decoder_new(GW_MEDIA_CODEC_OPUS, 8000, &c->opus_dec) ||
+	    gw_decoder_new(GW_MEDIA_CODEC_PCMU, 8000, &c->g711_dec) ||
+	    gw_encoder_new(GW_MEDIA_CODEC_OPUS, 8000, cfg, &c->opus_enc) ||
+	    gw_encoder_new(GW_MEDIA_CODEC_PCMU, 8000, NULL, &c->g711_enc)) {
+		fprintf(stderr, "media-bench: codec setup failed\n");
+		exit(1);
+	}
+}
+
+/* Frame @i of the load generator's loop @l through the chain. */
+static void chain_frame(struct chain *c, const struct gw_tool_audio_loop *l, unsigned i)
+{
+	unsigned k = i % GW_TOOL_LOOP_FRAMES;
+	int16_t pcm[GW_CODEC_MAX_FRAME];
+	uint8_t g711[160], out[1500];
+	size_t n, len;
+
+	gw_decoder_decode(c->opus_dec, l->data[k], l->len[k], pcm, GW_CODEC_MAX_FRAME, &n);
+	gw_encoder_encode(c->g711_enc, pcm, 160, g711, sizeof(g711), &len);
+	gw_decoder_decode(c->g711_dec, g711, len, pcm, 160, &n);
+	gw_encoder_encode(c->opus_enc, pcm, 160, out, sizeof(out), &len);
+}
+
+static void chain_clear(struct chain *c)
+{
+	gw_decoder_free(c->opus_dec);
+	gw_decoder_free(c->g711_dec);
+	gw_encoder_free(c->opus_enc);
+	gw_encoder_free(c->g711_enc);
+}
+
+/* One chain back to back for seconds * 50 frames: µs of CPU. */
 static double codec_chain(const void *arg)
 {
 	const struct gw_tool_audio_loop *l = ((const void *const *)arg)[0];
 	const struct gw_media_opus_cfg *cfg = ((const void *const *)arg)[1];
-	struct gw_decoder *opus_dec, *g711_dec;
-	struct gw_encoder *opus_enc, *g711_enc;
-	unsigned frames = seconds * 50;
-	int16_t pcm[GW_CODEC_MAX_FRAME];
-	uint8_t g711[160], out[1500];
-	size_t n, len;
+	struct chain c;
 	double t0;
 
-	if (gw_decoder_new(GW_MEDIA_CODEC_OPUS, 8000, &opus_dec) ||
-	    gw_decoder_new(GW_MEDIA_CODEC_PCMU, 8000, &g711_dec) ||
-	    gw_encoder_new(GW_MEDIA_CODEC_OPUS, 8000, cfg, &opus_enc) ||
-	    gw_encoder_new(GW_MEDIA_CODEC_PCMU, 8000, NULL, &g711_enc)) {
-		fprintf(stderr, "media-bench: codec setup failed\n");
-		exit(1);
-	}
+	chain_init(&c, cfg);
 	t0 = cpu_us();
-	for (unsigned i = 0; i < frames; i++) {
-		unsigned k = i % GW_TOOL_LOOP_FRAMES;
-
-		gw_decoder_decode(opus_dec, l->data[k], l->len[k], pcm, GW_CODEC_MAX_FRAME, &n);
-		gw_encoder_encode(g711_enc, pcm, 160, g711, sizeof(g711), &len);
-		gw_decoder_decode(g711_dec, g711, len, pcm, 160, &n);
-		gw_encoder_encode(opus_enc, pcm, 160, out, sizeof(out), &len);
-	}
+	for (unsigned i = 0; i < seconds * 50; i++)
+		chain_frame(&c, l, i);
 	t0 = cpu_us() - t0;
-	gw_decoder_free(opus_dec);
-	gw_decoder_free(g711_dec);
-	gw_encoder_free(opus_enc);
-	gw_encoder_free(g711_enc);
+	chain_clear(&c);
 	return t0;
 }
 
@@ -204,11 +224,6 @@ static double udp_run(const void *arg)
 
 /* --- the codec chain in real time (see the top) --- */
 
-struct paced_call {
-	struct gw_decoder *opus_dec, *g711_dec;
-	struct gw_encoder *opus_enc, *g711_enc;
-};
-
 static struct timespec ns_to_ts(int64_t ns)
 {
 	struct timespec t = { .tv_sec = (time_t)(ns / 1000000000), .tv_nsec = (long)(ns % 1000000000) };
@@ -220,13 +235,10 @@ static struct timespec ns_to_ts(int64_t ns)
 static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_media_opus_cfg *cfg,
 			   unsigned calls, unsigned slots, unsigned wall_s)
 {
-	struct paced_call *c = calloc(calls, sizeof(*c));
+	struct chain *c = calloc(calls, sizeof(*c));    /* owned, one per call */
 	unsigned periods = wall_s * 50;
-	int16_t pcm[GW_CODEC_MAX_FRAME];
-	uint8_t g711[160], out[1500];
 	struct timespec now, due;
 	int64_t start;
-	size_t n, len;
 	double t0;
 
 	if (!c) {
@@ -234,40 +246,23 @@ static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_m
 		exit(1);
 	}
 	for (unsigned i = 0; i < calls; i++)
-		if (gw_decoder_new(GW_MEDIA_CODEC_OPUS, 8000, &c[i].opus_dec) ||
-		    gw_decoder_new(GW_MEDIA_CODEC_PCMU, 8000, &c[i].g711_dec) ||
-		    gw_encoder_new(GW_MEDIA_CODEC_OPUS, 8000, cfg, &c[i].opus_enc) ||
-		    gw_encoder_new(GW_MEDIA_CODEC_PCMU, 8000, NULL, &c[i].g711_enc)) {
-			fprintf(stderr, "media-bench: codec setup failed\n");
-			exit(1);
-		}
+		chain_init(&c[i], cfg);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	start = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
 	t0 = cpu_us();
 	for (unsigned p = 0; p < periods; p++) {
-		unsigned k = p % GW_TOOL_LOOP_FRAMES;
-
 		for (unsigned s = 0; s < slots; s++) {
 			/* slot s of period p due as in the daemon's clock (loop.c);
 			 * a late slot runs at once: past saturation this is hot */
 			due = ns_to_ts(start + ((int64_t)p * slots + s + 1) * 20000000 / slots);
 			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL);
-			for (unsigned i = s; i < calls; i += slots) {
-				gw_decoder_decode(c[i].opus_dec, l->data[k], l->len[k], pcm,
-						  GW_CODEC_MAX_FRAME, &n);
-				gw_encoder_encode(c[i].g711_enc, pcm, 160, g711, sizeof(g711), &len);
-				gw_decoder_decode(c[i].g711_dec, g711, len, pcm, 160, &n);
-				gw_encoder_encode(c[i].opus_enc, pcm, 160, out, sizeof(out), &len);
-			}
+			for (unsigned i = s; i < calls; i += slots)
+				chain_frame(&c[i], l, p);
 		}
 	}
 	t0 = cpu_us() - t0;
-	for (unsigned i = 0; i < calls; i++) {
-		gw_decoder_free(c[i].opus_dec);
-		gw_decoder_free(c[i].g711_dec);
-		gw_encoder_free(c[i].opus_enc);
-		gw_encoder_free(c[i].g711_enc);
-	}
+	for (unsigned i = 0; i < calls; i++)
+		chain_clear(&c[i]);
 	free(c);
 	return t0 / ((double)calls * wall_s);
 }

@@ -82,7 +82,9 @@ char *gw_lat_hist_format(const struct gw_lat_hist *h, char *out, size_t size)
 			     (unsigned long long)gw_lat_bucket_low(i), h->n[i]);
 		if (w < 0 || (size_t)w >= room - used) {
 			/* whole entries only; the marker alone if none fits */
-			memcpy(out + used, used ? MORE : MORE + 1, used ? sizeof(MORE) : sizeof(MORE) - 1);
+			const char *more = used ? MORE : MORE + 1;
+
+			memcpy(out + used, more, strlen(more) + 1);
 			return out;
 		}
 		used += (size_t)w;

@@ -4,8 +4,9 @@
  * per 500 ms) and, on measured calls, decode it: the last second before and
  * after `connected` for the frequency, a recording, the latency probe.
  *
- * One sender per media loop (a 1 ms timer: GLib wakes every 1-2 ms) sends the due frames of every
- * call on that loop: a thousand calls cost one timer, not a thousand.  Each
+ * One sender per media loop (a 1 ms timer: GLib wakes every 1-2 ms) sends
+ * the due frames of every call on that loop: a thousand calls cost one
+ * timer, not a thousand.  Each
  * call's frames keep their own phase within the 20 ms period, spread over it
  * by the call's index, as independent browsers' would be: not one burst of
  * every call's frame at once, which a gateway would have to queue.

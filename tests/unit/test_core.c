@@ -473,8 +473,6 @@ START_TEST(test_loop_watches_run_ready_fds_and_honour_removal_mid_batch)
 }
 END_TEST
 
-/* ---- latency histogram ---- */
-
 /* A late clock lets packet input run between the slots that fell due
  * together: slot 0's tick stalls 15 ms, so slots 1-3 are all due when it
  * returns; the first of them to run sends a datagram to a watched socket.
@@ -568,6 +566,8 @@ START_TEST(test_loop_clock_lets_input_run_between_late_slots)
 	close(late_tx);
 }
 END_TEST
+
+/* ---- latency histogram ---- */
 
 START_TEST(test_latency_histogram_buckets_percentiles_and_format)
 {
