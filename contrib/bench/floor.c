@@ -329,7 +329,8 @@ int gw_bench_floor(int argc, char **argv)
 	if (!gw_opus_cfg_valid(&daemon.opus) || calls < 0 || calls > 10000 || slots < 1 ||
 	    slots > GW_LOOP_CLOCK_SLOTS_MAX ||
 	    gw_tool_audio_loop_build(GW_MEDIA_CODEC_OPUS, 1000, true, &client, &opus_loop)) {
-		fprintf(stderr, "usage: media-bench --floor [SECONDS [OPUS_COMPLEXITY [CALLS [SLOTS]]]]\n");
+		fprintf(stderr, "usage: media-bench --floor [SECONDS [OPUS_COMPLEXITY [CALLS [SLOTS]]]]\n"
+			"  OPUS_COMPLEXITY 0-10, CALLS 0-10000, SLOTS 1-%d\n", GW_LOOP_CLOCK_SLOTS_MAX);
 		return 2;
 	}
 	for (unsigned i = 0; i < GW_TOOL_LOOP_FRAMES; i++)
