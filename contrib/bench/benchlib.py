@@ -120,6 +120,24 @@ def cpu_steal_s(cpu):
     return col[7] / CLK_TCK if col and len(col) > 7 else 0.0
 
 
+def thread_sleeps(pid, prefix="media-"):
+    """Times the threads of @pid whose names start with @prefix blocked
+    since they started (voluntary_ctxt_switches in /proc/PID/task/TID/
+    status): a media loop waiting in poll with nothing to do, or on a lock;
+    each costs it a wake-up (media-bench's "wakeup_us")."""
+    n = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if not f.read().startswith(prefix):
+                    continue
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                n += next(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches:"))
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue  # a thread that ended meanwhile
+    return n
+
+
 def proc_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -249,6 +267,9 @@ class Daemon:
 
     def rss_kib(self):
         return proc_rss_kib(self.proc.pid)
+
+    def media_sleeps(self):
+        return thread_sleeps(self.proc.pid)
 
     def stop(self):
         rc = stop_process(self.proc)

@@ -31,6 +31,15 @@
  * gateway can avoid.  The paced figure is that cost without any gateway:
  * one PACED_S-second run of the paced codec chain plus the median round's
  * SRTP and UDP parts.
+ *
+ * Wake-up: the CPU a thread is charged for one sleep and wake-up
+ * (nanosleep of NAP_US, WAKEUPS of them per round, median of the rounds).
+ * Not part of either floor: how often the daemon sleeps depends on its
+ * load; contrib/bench/run counts the media thread's sleeps per step and
+ * prices them with this.  On a VM that halts its core in the hypervisor
+ * on every sleep (this one: guest halt polling off) a timer's wake-up
+ * cost 20-33 us and one by another core's write 15-17 us; bare metal pays
+ * a few.
  * Prints one JSON object.  Single-threaded.
  */
 #include <errno.h>
@@ -53,7 +62,7 @@
 
 #define PKT_CAP (1500 + GW_SRTP_PROTECT_ROOM)
 
-enum { RUNS = 5, PACED_S = 5 };
+enum { RUNS = 5, PACED_S = 5, WAKEUPS = 2000, NAP_US = 100 };
 
 static unsigned seconds = 10;
 
@@ -267,10 +276,24 @@ static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_m
 	return t0 / ((double)calls * wall_s);
 }
 
-/* One round: every part of both kinds of call, in µs per call-second. */
+/* --- µs of CPU per sleep and wake-up (see the top) --- */
+
+static double wakeup_run(void)
+{
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = NAP_US * 1000 };
+	double t0 = cpu_us();
+
+	for (unsigned i = 0; i < WAKEUPS; i++)
+		nanosleep(&nap, NULL);
+	return (cpu_us() - t0) / WAKEUPS;
+}
+
+/* One round: every part of both kinds of call, in µs per call-second;
+ * and a wake-up, in µs. */
 struct floor_round {
 	double codec, srtp_t, srtp_p, udp_t, udp_p;
 	double transcode, passthrough;
+	double wakeup;
 };
 
 static void floor_round(struct floor_round *r, const void *chain_arg, size_t opus_size,
@@ -287,6 +310,7 @@ static void floor_round(struct floor_round *r, const void *chain_arg, size_t opu
 	r->udp_p = udp_run(&pcmu_pkt) * per_s;
 	r->transcode = r->codec + r->srtp_t + r->udp_t;
 	r->passthrough = r->srtp_p + r->udp_p;
+	r->wakeup = wakeup_run();
 }
 
 static int cmp_us(double x, double y)
@@ -306,12 +330,17 @@ static int by_passthrough(const void *a, const void *b)
 		      ((const struct floor_round *)b)->passthrough);
 }
 
+static int by_wakeup(const void *a, const void *b)
+{
+	return cmp_us(((const struct floor_round *)a)->wakeup, ((const struct floor_round *)b)->wakeup);
+}
+
 int gw_bench_floor(int argc, char **argv)
 {
 	struct gw_media_opus_cfg client = { .complexity = 5, .bitrate = 32000, .fec = true, .loss_pct = 5 };
 	struct gw_media_config daemon;
 	struct gw_tool_audio_loop *opus_loop = NULL;
-	struct floor_round r[RUNS], t, p;
+	struct floor_round r[RUNS], t, p, w;
 	const void *chain_arg[2];
 	size_t opus_bytes = 0, opus_size, opus_pkt, pcmu_pkt;
 	int calls = 0, slots = 10;
@@ -360,8 +389,12 @@ int gw_bench_floor(int argc, char **argv)
 	qsort(r, RUNS, sizeof(r[0]), by_passthrough);
 	p = r[RUNS / 2];
 	printf(" \"passthrough_us_per_call_s\": %.1f, \"passthrough_range_us\": [%.1f, %.1f],\n"
-	       " \"passthrough_parts\": {\"srtp\": %.1f, \"udp\": %.1f}}\n",
+	       " \"passthrough_parts\": {\"srtp\": %.1f, \"udp\": %.1f},\n",
 	       p.passthrough, r[0].passthrough, r[RUNS - 1].passthrough, p.srtp_p, p.udp_p);
+	qsort(r, RUNS, sizeof(r[0]), by_wakeup);
+	w = r[RUNS / 2];
+	printf(" \"wakeup_us\": %.2f, \"wakeup_range_us\": [%.2f, %.2f], \"wakeup_nap_us\": %d}\n",
+	       w.wakeup, r[0].wakeup, r[RUNS - 1].wakeup, NAP_US);
 	gw_tool_audio_loop_free(opus_loop);
 	return 0;
 }

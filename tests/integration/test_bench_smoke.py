@@ -64,6 +64,11 @@ def check_step(s, mode):
                 "rss_kib", "rss_idle_kib", "rss_per_call_kib", "load_core_pct", "window_s"):
         assert number(s[key]), (where, key, s.get(key))
     assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
+    # the media thread slept between its 10 calls' packets (counted from
+    # its own /proc entry: 0 if the harness read no thread, or the wrong
+    # one), and those sleeps were priced at the floor's wake-up cost
+    assert s["daemon_sleeps_per_s"] > 0 and s["wakeup_us"] > 0, (where, s)
+    assert abs(s["wakeups_us_per_call_s"] - s["daemon_sleeps_per_s"] * s["wakeup_us"] / 10) < 1e-6, (where, s)
     if mode == "transcode":
         # the codec chains of the step's 10 calls, paced in real time
         assert number(s["paced_floor_us_per_call_s"]) and number(s["ratio_to_paced_floor"]), (where, s)
@@ -87,9 +92,9 @@ def check_report(out):
     assert fl["runs"] >= 3, fl
     assert fl["paced"]["calls"] == 10 and fl["paced"]["slots"] == 10, fl
     assert fl["paced"]["transcode_us_per_call_s"] > fl["paced"]["codecs"] > 0, fl
-    for kind in ("transcode", "passthrough"):
+    for kind in ("transcode", "passthrough", "wakeup"):
         lo, hi = fl[f"{kind}_range_us"]
-        assert 0 < lo <= fl[f"{kind}_us_per_call_s"] <= hi, (kind, fl)
+        assert 0 < lo <= fl[f"{kind}_us" if kind == "wakeup" else f"{kind}_us_per_call_s"] <= hi, (kind, fl)
     for key in ("cpu", "cores", "kernel"):
         assert res["machine"][key], res["machine"]
     for mode in ("transcode", "passthrough"):
@@ -108,6 +113,7 @@ def check_report(out):
         md = f.read()
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
     assert "in gateway to SIP p50 / p99 ms" in md and "| x paced floor |" in md, md
+    assert "| sleeps/s (us per call-second) |" in md and "A sleep and wake-up costs" in md, md
     print(f"   floor {fl['transcode_us_per_call_s']:.0f} / {fl['passthrough_us_per_call_s']:.0f} us per "
           f"call-second; transcode {res['transcode']['steps'][0]['cpu_us_per_call_s']:.0f}, passthrough "
           f"{res['passthrough']['steps'][0]['cpu_us_per_call_s']:.0f}; setup `call` -> INVITE p50 "
@@ -145,6 +151,7 @@ def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0):
     return {"mode": "transcode", "calls": n, "connected": n, "daemon_cpu_pct": cpu_pct,
             "daemon_core_busy_pct": cpu_pct + 1, "load_core_pct": 20.0, "cpu_us_per_call_s": 8600.0,
             "rss_kib": 20000 + 180 * n, "rss_per_call_kib": 180.0, "daemon_keeps_up": keeps_up,
+            "daemon_sleeps_per_s": 250.0,
             "latency": {"rtt_p50_ms": 60.0},
             "loss": {"total_pct": loss, "concealed_pct": concealed, "socket_drops": {}}}
 
@@ -157,7 +164,7 @@ def check_stop_rules():
     def plan(steps, smoke=False):
         by_n = {s["calls"]: s for s in steps}
         bench.run_step = lambda a, mode, n, floor, workdir: dict(by_n[n])
-        bench.step_floor = lambda a, mode, n, run_floor: (6000.0, 6100.0)
+        bench.step_floor = lambda a, mode, n, run_floor: (6000.0, 6100.0, 30.0)
         bench.log = lambda msg: None
         a = types.SimpleNamespace(smoke=smoke, out=tempfile.gettempdir())
         res = {}
@@ -172,6 +179,8 @@ def check_stop_rules():
     assert "concealed 0.60%" in t["stopped_because"], t["stopped_because"]
     assert t["max_clean_calls"] == 75 and t["calls_per_core_by_cpu"] == 116, t
     assert abs(t["steps"][0]["ratio_to_paced_floor"] - 8600 / 6100) < 1e-9, t["steps"][0]
+    # 250 sleeps a second at 30 us each, shared by 75 calls
+    assert abs(t["steps"][0]["wakeups_us_per_call_s"] - 250 * 30 / 75) < 1e-9, t["steps"][0]
     # skipped clock rounds (fewer frames out than in) end it too
     t = plan([synthetic_step(100, 86), synthetic_step(125, 92, keeps_up=0.93), synthetic_step(150, 99)])
     assert [s["calls"] for s in t["steps"]] == [100, 125], t
