@@ -99,6 +99,27 @@ static void raise_open_files_limit(void)
 							  : 0));
 }
 
+/* media.coalesce_wakeups: "auto" decides by what a wake-up costs here. */
+#define COALESCE_AUTO_US 10.0
+
+static void set_coalesce(const char *mode)
+{
+	bool on = !strcmp(mode, "on");
+	double cost = -1;
+
+	if (!strcmp(mode, "auto")) {
+		cost = gw_loops_wakeup_cost_us();
+		on = cost >= COALESCE_AUTO_US;
+	}
+	gw_loops_set_coalesce(on);
+	if (cost >= 0)
+		gw_info(NULL, "media: a wake-up costs %.1f us of CPU here: idle media loops %s wake-ups "
+			"(media.coalesce_wakeups = auto)", cost, on ? "coalesce" : "do not coalesce");
+	else
+		gw_info(NULL, "media: idle media loops %s wake-ups (media.coalesce_wakeups = %s)",
+			on ? "coalesce" : "do not coalesce", mode);
+}
+
 static int run(struct daemon *d)
 {
 	int err;
@@ -109,6 +130,7 @@ static int run(struct daemon *d)
 	}
 	raise_open_files_limit();
 	gw_loops_set_clock_slots((unsigned)d->cfg->media_clock_slots);
+	set_coalesce(d->cfg->media_coalesce_wakeups);
 	err = gw_loops_start(gw_config_media_threads(d->cfg));
 	if (err)
 		return 1;

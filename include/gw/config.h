@@ -105,6 +105,7 @@ struct gw_config {
 	/* [media] */
 	int media_threads;
 	int media_clock_slots;
+	char *media_coalesce_wakeups;   /* auto|on|off */
 	int media_max_calls;
 	bool media_passthrough;
 	int media_jitter_max_ms;

@@ -1,6 +1,7 @@
 /* loop.c — control and media loops, posting work between them, each
- * loop's shared 20 ms media clock, and the opt-in paced poll of benchmark
- * peers (gw_loops_set_paced_poll).
+ * loop's shared 20 ms media clock, the opt-in paced poll of benchmark
+ * peers (gw_loops_set_paced_poll) and the coalesced wake-ups of media
+ * loops (gw_loops_set_coalesce).
  *
  * Owns the media threads.  A struct gw_loop is a gw_obj: each call pinned to
  * a loop holds a reference, so a loop outlives every call that runs on it.
@@ -46,6 +47,11 @@ static unsigned paced_us;
 /* gw_loops_set_clock_slots(): written before the loops start (each copies
  * it when created) */
 static unsigned clock_slots = 1;
+/* gw_loops_set_coalesce(): written before the media threads start */
+static bool coalesce;
+/* the media loop this thread runs (NULL elsewhere): a GPollFunc gets no
+ * user data */
+static __thread struct gw_loop *self_loop;
 
 struct post {
 	gw_loop_work_h *fn;
@@ -110,6 +116,111 @@ static gint paced_poll(GPollFD *fds, guint nfds, gint timeout)
 	return n;
 }
 
+/* Once per IDLE_WINDOW_US, whether to coalesce through the next window.
+ * Worth it when the loop has time to spare (idle at least half the window)
+ * and woke more often than its naps would wake it (NAPS_PER_S): packets
+ * arrive between its clock's slots.  Stop when it is idle under 40%, or
+ * when under half its naps find a packet waiting (they then wake it more
+ * often than the packets would).  The margins keep it from flapping. */
+#define IDLE_WINDOW_US G_USEC_PER_SEC
+#define NAPS_PER_S     (G_USEC_PER_SEC / GW_LOOP_COALESCE_MAX_US)
+
+static void idle_window(struct gw_loop *l, gint64 now)
+{
+	gint64 span = now - l->idle_since, pct, waits, found;
+	bool want;
+
+	if (span < IDLE_WINDOW_US)
+		return;
+	pct = l->idle_us * 100 / span;
+	waits = (gint64)l->waits * G_USEC_PER_SEC / span;
+	found = (gint64)l->naps_found * G_USEC_PER_SEC / span;
+	want = l->coalescing ? pct >= 40 && found >= NAPS_PER_S / 2 : pct >= 50 && waits > NAPS_PER_S;
+	if (want != l->coalescing) {
+		l->coalescing = want;
+		gw_debug(NULL, "%s: %s wake-ups (last %lld ms: idle %lld%%, %lld waits/s, %lld found work "
+			 "after a nap)", l->name, want ? "coalescing" : "no longer coalescing",
+			 (long long)(span / 1000), (long long)pct, (long long)waits, (long long)found);
+	}
+	l->idle_since = now;
+	l->idle_us = 0;
+	l->waits = l->naps_found = 0;
+}
+
+/* The GPollFunc of a media loop with coalescing allowed (see gw/loop.h):
+ * GLib's blocking poll, unless the loop has calls and idle_window() said
+ * so; then, with nothing ready, a nap to GLib's @timeout (the next slot,
+ * or an earlier timer) of at most GW_LOOP_COALESCE_MAX_US outside any wait
+ * queue, and one more poll with timeout 0.  Returning 0 before @timeout is
+ * up only makes GLib go round again.  Time spent waiting here is the
+ * loop's idle time; a poll with timeout 0 first tells a wait from an
+ * iteration that finds work at once. */
+static gint coalesced_poll(GPollFD *fds, guint nfds, gint timeout)
+{
+	struct gw_loop *l = self_loop;
+	gint64 t0;
+	gint n;
+
+	if (timeout == 0 || !l)   /* (!l: iterated from another thread) */
+		return g_poll(fds, nfds, timeout);
+	t0 = g_get_monotonic_time();
+	idle_window(l, t0);
+	if ((n = g_poll(fds, nfds, 0)))
+		return n;
+	l->waits++;
+	if (!l->coalescing || !gw_loop_tick_count(l)) {
+		n = g_poll(fds, nfds, timeout);
+	} else {
+		gint64 nap = timeout < 0 ? GW_LOOP_COALESCE_MAX_US
+					 : MIN((gint64)timeout * 1000, GW_LOOP_COALESCE_MAX_US);
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)nap * 1000 };
+
+		nanosleep(&ts, NULL); /* a signal only ends the nap early */
+		if ((n = g_poll(fds, nfds, 0)) > 0)
+			l->naps_found++;
+	}
+	l->idle_us += g_get_monotonic_time() - t0;
+	return n;
+}
+
+void gw_loops_set_coalesce(bool on)
+{
+	g_return_if_fail(media == NULL);
+	coalesce = on;
+}
+
+static double thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double gw_loops_wakeup_cost_us(void)
+{
+	enum { ROUNDS = 5, NAPS = 40 };
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 100000 };
+	double r[ROUNDS];
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		double t0 = thread_cpu_us();
+
+		for (unsigned k = 0; k < NAPS; k++)
+			nanosleep(&nap, NULL);
+		r[i] = (thread_cpu_us() - t0) / NAPS;
+	}
+	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);
+	return r[ROUNDS / 2];
+}
+
 void gw_loops_set_paced_poll(unsigned us)
 {
 	/* running paced loops read it on every nap: it changes only between runs */
@@ -128,6 +239,8 @@ static gpointer media_thread(gpointer arg)
 {
 	struct gw_loop *l = arg;
 
+	self_loop = l;
+	l->idle_since = g_get_monotonic_time();
 	g_main_context_push_thread_default(l->ctx);
 	g_main_loop_run(l->main);
 	g_main_context_pop_thread_default(l->ctx);
@@ -288,10 +401,13 @@ int gw_loops_start(unsigned n)
 		l = loop_new(name, NULL);
 		if (paced_us)
 			g_main_context_set_poll_func(l->ctx, paced_poll);
+		else if (coalesce)
+			g_main_context_set_poll_func(l->ctx, coalesced_poll);
 		l->thread = g_thread_new(name, media_thread, l);
 		g_ptr_array_add(media, l);
 	}
-	gw_debug(NULL, "started %u media loop(s)%s", n, paced_us ? ", paced poll" : "");
+	gw_debug(NULL, "started %u media loop(s)%s", n,
+		 paced_us ? ", paced poll" : coalesce ? ", coalesced wake-ups" : "");
 	return 0;
 }
 
@@ -434,7 +550,9 @@ void gw_loop_post(struct gw_loop *loop, gw_loop_work_h *fn, void *obj)
  * missed; each engine plays the frames that fell due itself
  * (gw_media_session_tick).  Slots that fell due within the last period run
  * in order, each once.  GLib polls in whole milliseconds: a slot runs up to
- * 1 ms after it is due. */
+ * 1 ms after it is due.  A slot without ticks costs no wake-up: the clock
+ * aims at the next slot that has some (with fewer calls than slots, most
+ * are empty; each wake-up of an idle loop costs 15-30 us of CPU on a VM). */
 #define PERIOD_US (GW_LOOP_TICK_MS * 1000)
 
 static gint64 slot_due(const struct gw_loop *l, unsigned slot)
@@ -504,6 +622,12 @@ static gboolean on_clock(gpointer arg)
 	l->ticking = false;
 	reap_ticks(l);
 	if (l->nticks) {
+		/* no wake-up for a slot without ticks: with fewer calls than
+		 * slots most are empty (clock_aim() comes back for one that
+		 * gets a tick meanwhile) */
+		for (unsigned k = 0; k < l->nslots && !l->slots[l->tick_slot]->len; k++)
+			next_slot(l);
+		due = slot_due(l, l->tick_slot);
 		g_source_set_ready_time(l->clock, due);
 		return G_SOURCE_CONTINUE;
 	}
@@ -532,6 +656,29 @@ static unsigned least_used_slot(const struct gw_loop *l, gw_loop_tick_h *fn)
 	return best;
 }
 
+/* Slot @s just got a tick while the clock aims at a later grid point
+ * (on_clock skipped the empty slots between, maybe past the end of the
+ * period into the next): aim at @s's next grid point instead if that comes
+ * first, so its first round is not a period late.  Not from inside a
+ * round: on_clock moves on from the slot it runs, and skips from there. */
+static void clock_aim(struct gw_loop *l, unsigned s)
+{
+	gint64 now = g_get_monotonic_time(), aim = slot_due(l, l->tick_slot);
+	gint64 base = l->tick_base, due = slot_due(l, s);
+
+	if (l->ticking)
+		return;
+	if (due - PERIOD_US > now) {     /* wrapped past it: last period's */
+		base -= PERIOD_US;
+		due -= PERIOD_US;
+	}
+	if (due <= now || due >= aim)
+		return;
+	l->tick_base = base;
+	l->tick_slot = s;
+	g_source_set_ready_time(l->clock, due);
+}
+
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg)
 {
 	struct gw_loop_tick *t = g_new0(struct gw_loop_tick, 1);
@@ -554,6 +701,8 @@ struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, 
 		g_source_set_name(loop->clock, "gw media clock");
 		g_source_set_callback(loop->clock, on_clock, loop, NULL);
 		g_source_attach(loop->clock, loop->ctx);
+	} else {
+		clock_aim(loop, t->slot);
 	}
 	return t;
 }

@@ -24,6 +24,12 @@ struct gw_loop {
 	gint64 tick_base;       /* the grid point the current period started at */
 	unsigned tick_slot;     /* the slot due next, at tick_base + its offset */
 	unsigned dead;          /* removed while ticking, freed after */
+	/* coalesced wake-ups (gw_loops_set_coalesce): loop thread only */
+	bool coalescing;        /* decided at the end of the last idle window */
+	gint64 idle_since;      /* start of the current idle window */
+	gint64 idle_us;         /* spent waiting in it */
+	unsigned waits;         /* times it waited in it (blocked or napped) */
+	unsigned naps_found;    /* naps after which something was ready */
 	/* fd watches: the set is any thread's to add to; dispatch, removal
 	 * and the dead list are the loop thread's */
 	int epfd;               /* -1 if epoll_create1 failed (watches refused) */

@@ -1,7 +1,11 @@
-/* test_loop_paced.c — media loops with the paced poll of benchmark peers
- * (gw_loops_set_paced_poll): datagrams, timeouts and posted work still
- * arrive, and an idle paced loop waits in nanosleep, never inside poll (so
- * a sender on loopback finds no sleeper to wake on its sockets).
+/* test_loop_paced.c — media loops that do not wait in poll: the paced poll
+ * of benchmark peers (gw_loops_set_paced_poll): datagrams, timeouts and
+ * posted work still arrive, and an idle paced loop waits in nanosleep,
+ * never inside poll (so a sender on loopback finds no sleeper to wake on
+ * its sockets); and coalesced wake-ups (gw_loops_set_coalesce): a loop with
+ * calls that is idle sleeps until its clock's next slot, never in poll,
+ * and takes a datagram that arrived meanwhile only then; without calls it
+ * waits in poll as before.
  *
  * Where the loop thread waits is read from /proc/self/task/TID/syscall: the
  * number of the system call a blocked thread sits in ("running" when it is
@@ -35,6 +39,8 @@ struct seen {
 	gint64 timeout_at;      /* monotonic us when the 5 ms timeout ran; 0 = not yet */
 	gboolean posted_ran;
 	pid_t tid;              /* the loop thread's id; 0 = not yet */
+	gint64 last_due;        /* the clock's last slot due time (coalescing tests) */
+	gint64 got_at;          /* when the last datagram was taken */
 };
 
 static struct seen seen;
@@ -90,6 +96,7 @@ static gboolean on_readable(GSocket *sock, GIOCondition cond, gpointer arg)
 	while ((n = g_socket_receive(sock, buf, sizeof(buf) - 1, NULL, NULL)) >= 0) {
 		buf[n] = '\0';
 		g_mutex_lock(&seen.lock);
+		seen.got_at = g_get_monotonic_time();
 		if (!seen.datagrams++)
 			g_strlcpy(seen.first, buf, sizeof(seen.first));
 		g_cond_broadcast(&seen.cond);
@@ -125,7 +132,7 @@ static void on_posted(void *obj)
 }
 
 /* A UDP socket on 127.0.0.1 watched from @ctx; its port in @port. */
-static GSocket *watched_socket(GMainContext *ctx, guint16 *port)
+static GSocket *watched_socket(GMainContext *ctx, guint16 *port, GSourceFunc fn)
 {
 	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
 	GSocketAddress *sa = g_inet_socket_address_new(lo, 0), *bound;
@@ -138,7 +145,7 @@ static GSocket *watched_socket(GMainContext *ctx, guint16 *port)
 	bound = g_socket_get_local_address(s, NULL);
 	*port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
 	src = g_socket_create_source(s, G_IO_IN, NULL);
-	g_source_set_callback(src, G_SOURCE_FUNC(on_readable), NULL, NULL);
+	g_source_set_callback(src, fn, NULL, NULL);
 	g_source_attach(src, ctx);
 	g_source_unref(src);
 	g_object_unref(bound);
@@ -178,7 +185,7 @@ START_TEST(test_paced_loop_delivers_a_datagram_and_runs_a_5ms_timeout)
 {
 	struct gw_loop *l = start_loop(PACE_US);
 	guint16 port;
-	GSocket *s = watched_socket(gw_loop_context(l), &port);
+	GSocket *s = watched_socket(gw_loop_context(l), &port, G_SOURCE_FUNC(on_readable));
 	GSource *t = g_timeout_source_new(5);
 	gint64 t0 = g_get_monotonic_time();
 
@@ -201,7 +208,7 @@ START_TEST(test_paced_loop_delivers_a_whole_burst)
 {
 	struct gw_loop *l = start_loop(PACE_US);
 	guint16 port;
-	GSocket *s = watched_socket(gw_loop_context(l), &port);
+	GSocket *s = watched_socket(gw_loop_context(l), &port, G_SOURCE_FUNC(on_readable));
 
 	for (int i = 0; i < BURST; i++) {
 		char text[32];
@@ -327,6 +334,351 @@ START_TEST(test_unpaced_idle_loop_waits_in_poll)
 }
 END_TEST
 
+/* ---- coalesced wake-ups ---- */
+
+#define SLOTS       10
+#define SLOT_US     (20000 / SLOTS)
+#define SENDS       10
+
+static struct gw_loop_tick *tick;     /* the loop thread's */
+static int want_datagrams;
+
+static gboolean got_wanted(void)
+{
+	return seen.datagrams >= want_datagrams;
+}
+
+/* A second call's tick (test_clock_runs_a_new_tick_in_an_empty_slot...):
+ * when it was added, and the due time of its first round. */
+static gint64 first_due[2];
+static struct gw_loop_tick *tick_b;   /* the loop thread's */
+
+/* @arg NULL: the first call's tick; else the second call's, which records
+ * its first round and goes. */
+static void on_tick(void *arg, gint64 due)
+{
+	g_mutex_lock(&seen.lock);
+	if (!arg) {
+		seen.last_due = due;
+	} else if (tick_b) {
+		first_due[1] = due;
+		gw_loop_tick_remove(tick_b);
+		tick_b = NULL;
+	}
+	g_cond_broadcast(&seen.cond);
+	g_mutex_unlock(&seen.lock);
+}
+
+static void add_tick(void *obj)
+{
+	tick = gw_loop_tick_add(obj, on_tick, NULL);
+}
+
+static void remove_tick(void *obj)
+{
+	gw_loop_tick_remove(tick);
+	tick = NULL;
+	on_posted(NULL);
+}
+
+static gboolean got_tick(void)
+{
+	return seen.last_due != 0;
+}
+
+/* Calls on a coalescing loop: @n ticks, one per slot (the clock wakes the
+ * loop n times a period); and noise: datagrams every NOISE_US from a
+ * thread of the test to a second watched socket, packets between the
+ * slots such as calls bring. */
+#define NOISE_US    500
+
+static struct gw_loop_tick *ticks[SLOTS];     /* the loop thread's */
+static int nticks;
+static gint noise_stop;
+static GThread *noise;
+
+static void add_ticks(void *obj)
+{
+	for (int i = 0; i < nticks; i++)
+		ticks[i] = gw_loop_tick_add(obj, on_tick, NULL);
+}
+
+static void remove_ticks(void *obj)
+{
+	for (int i = 0; i < nticks; i++)
+		gw_loop_tick_remove(ticks[i]);
+	nticks = 0;
+	on_posted(NULL);
+}
+
+static gboolean on_noise(GSocket *sock, GIOCondition cond, gpointer arg)
+{
+	char buf[64];
+
+	while (g_socket_receive(sock, buf, sizeof(buf), NULL, NULL) >= 0)
+		;
+	return G_SOURCE_CONTINUE;
+}
+
+static gpointer noise_main(gpointer arg)
+{
+	GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+	GSocketAddress *to = g_inet_socket_address_new(lo, (guint16)GPOINTER_TO_UINT(arg));
+	GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+
+	while (!g_atomic_int_get(&noise_stop)) {
+		g_socket_send_to(s, to, "noise", 5, NULL, NULL);
+		g_usleep(NOISE_US);
+	}
+	g_object_unref(s);
+	g_object_unref(to);
+	g_object_unref(lo);
+	return NULL;
+}
+
+/* One media loop of SLOTS slots with coalescing allowed, @calls ticks, and
+ * noise if @with_noise; the loop (borrowed) and the noise socket. */
+static struct gw_loop *start_coalescing_loop(int calls, gboolean with_noise, GSocket **noise_sock)
+{
+	struct gw_loop *l;
+	guint16 port;
+
+	seen_reset();
+	gw_loops_set_clock_slots(SLOTS);
+	gw_loops_set_coalesce(TRUE);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_nth(0);
+	*noise_sock = watched_socket(gw_loop_context(l), &port, G_SOURCE_FUNC(on_noise));
+	g_atomic_int_set(&noise_stop, 0);
+	noise = with_noise ? g_thread_new("noise", noise_main, GUINT_TO_POINTER(port)) : NULL;
+	nticks = calls;
+	gw_loop_post(l, add_ticks, l);
+	ck_assert(seen_wait(got_tick));
+	return l;
+}
+
+static void stop_coalescing_loop(struct gw_loop *l, GSocket *noise_sock)
+{
+	g_atomic_int_set(&noise_stop, 1);
+	if (noise)
+		g_thread_join(noise);
+	noise = NULL;
+	seen.posted_ran = FALSE;
+	gw_loop_post(l, remove_ticks, NULL);
+	ck_assert(seen_wait(got_posted));
+	gw_loops_stop();
+	gw_loops_set_coalesce(FALSE);
+	gw_loops_set_clock_slots(1);
+	g_object_unref(noise_sock);
+}
+
+/* Wait until the loop is seen napping: it decides once a second (its
+ * first idle window), sampled with a generous deadline. */
+static void wait_coalescing(struct gw_loop *l)
+{
+	int in_poll, in_sleep;
+
+	if (sample_idle(l, 5, FALSE, &in_poll, &in_sleep))
+		ck_assert_msg(in_sleep >= 5, "a coalescing loop with calls never napped (%d in poll)", in_poll);
+}
+
+START_TEST(test_coalescing_loop_with_calls_naps_never_waits_in_poll)
+{
+	GSocket *ns;
+	struct gw_loop *l = start_coalescing_loop(SLOTS, TRUE, &ns);
+	int in_poll, in_sleep;
+
+	wait_coalescing(l);
+	/* it polls only with timeout 0 now: never blocked in poll */
+	if (sample_idle(l, 100, FALSE, &in_poll, &in_sleep)) {
+		ck_assert_msg(in_poll == 0, "a coalescing loop was seen blocked in poll %d time(s)", in_poll);
+		ck_assert_int_ge(in_sleep, 100);
+	}
+	/* without calls it waits in poll again: nothing to be late for */
+	seen.posted_ran = FALSE;
+	gw_loop_post(l, remove_ticks, NULL);
+	ck_assert(seen_wait(got_posted));
+	if (sample_idle(l, 50, TRUE, &in_poll, &in_sleep))
+		ck_assert_msg(in_poll >= 50, "a coalescing loop without calls was seen in poll only %d time(s)",
+			      in_poll);
+	stop_coalescing_loop(l, ns);
+}
+END_TEST
+
+/* Calls, but nothing arrives between their slots: napping would wake the
+ * loop more often than its clock does, so it waits in poll (sampled over
+ * three idle windows: never seen napping). */
+START_TEST(test_coalescing_loop_without_packets_between_slots_waits_in_poll)
+{
+	GSocket *ns;
+	struct gw_loop *l = start_coalescing_loop(SLOTS / 2, FALSE, &ns);
+	gint64 until;
+	int in_poll = 0, in_sleep = 0;
+
+	/* (one sample to learn its thread id; no posting after that, which
+	 * would wake it) */
+	if (!sample_idle(l, 1, TRUE, &in_poll, &in_sleep)) {
+		stop_coalescing_loop(l, ns);
+		return;
+	}
+	for (until = g_get_monotonic_time() + 3 * G_USEC_PER_SEC; g_get_monotonic_time() < until;) {
+		long nr = blocked_in(seen.tid);
+
+		in_poll += is_poll(nr);
+		in_sleep += is_sleep(nr);
+		g_usleep(700);
+	}
+	ck_assert_msg(in_sleep == 0, "a loop whose clock wakes it 250 times a second napped (%d of %d samples)",
+		      in_sleep, in_sleep + in_poll);
+	stop_coalescing_loop(l, ns);
+}
+END_TEST
+
+/* A datagram sent while the loop naps is taken at its next slot, not when
+ * it arrives.  "At or after the next slot's due time" is a lower bound the
+ * nap guarantees however slow the machine; only a datagram that lands
+ * while the loop happens to be awake (it was held up past the send) may
+ * come earlier, so most, not all, must wait. */
+START_TEST(test_coalescing_loop_takes_a_datagram_at_its_next_slot)
+{
+	GSocket *ns;
+	struct gw_loop *l = start_coalescing_loop(SLOTS, TRUE, &ns);
+	guint16 port;
+	GSocket *s = watched_socket(gw_loop_context(l), &port, G_SOURCE_FUNC(on_readable));
+	int waited = 0, sent = 0;
+
+	wait_coalescing(l);
+	for (int i = 0; i < SENDS; i++) {
+		gint64 due;
+
+		/* just after a slot ran, well before the next */
+		g_mutex_lock(&seen.lock);
+		seen.last_due = 0;
+		g_mutex_unlock(&seen.lock);
+		ck_assert(seen_wait(got_tick));
+		due = seen.last_due;
+		g_usleep(SLOT_US / 4);
+		if (g_get_monotonic_time() >= due + SLOT_US)
+			continue;      /* this machine was too slow for this round */
+		want_datagrams = seen.datagrams + 1;
+		send_to(port, "coalesced");
+		ck_assert_msg(seen_wait(got_wanted), "datagram %d never arrived", i);
+		sent++;
+		waited += seen.got_at >= due + SLOT_US;
+	}
+	ck_assert_msg(waited >= SENDS / 2, "only %d of %d datagrams (%d sent) waited for the next slot",
+		      waited, SENDS, sent);
+	stop_coalescing_loop(l, ns);
+	g_object_unref(s);
+}
+END_TEST
+
+/* Times thread @tid blocked so far; -1 when /proc does not say. */
+static long sleeps_of(pid_t tid)
+{
+	char path[64], line[128];
+	long n = -1;
+	FILE *f;
+
+	g_snprintf(path, sizeof(path), "/proc/self/task/%d/status", (int)tid);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* One call on a loop of ten slots: the clock wakes the loop once per
+ * period for it, not once per slot (nine of the ten are empty).  Counted
+ * wake-ups of an otherwise idle loop over 2 s: about 100 with empty slots
+ * skipped, about 1000 without; never below what the one slot needs, so a
+ * slow machine only makes the count smaller. */
+START_TEST(test_clock_skips_slots_without_ticks)
+{
+	struct gw_loop *l;
+	long before, after;
+
+	seen_reset();
+	gw_loops_set_clock_slots(SLOTS);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_nth(0);
+	gw_loop_post(l, add_tick, l);
+	ck_assert(seen_wait(got_tick));
+	g_main_context_invoke(gw_loop_context(l), on_tid, NULL);
+	ck_assert(seen_wait(got_tid));
+	before = sleeps_of(seen.tid);
+	if (before < 0) {
+		printf("test_loop_paced: no voluntary_ctxt_switches for thread %d: not checked\n", (int)seen.tid);
+	} else {
+		g_usleep(2 * G_USEC_PER_SEC);
+		after = sleeps_of(seen.tid);
+		ck_assert_msg(after - before < 300, "an idle loop with one call woke %ld times in 2 s "
+			      "(its slot is due 100 times)", after - before);
+		ck_assert_msg(after - before >= 50, "the clock woke the loop only %ld times in 2 s",
+			      after - before);
+	}
+	seen.posted_ran = FALSE;
+	gw_loop_post(l, remove_tick, NULL);
+	ck_assert(seen_wait(got_posted));
+	gw_loops_stop();
+	gw_loops_set_clock_slots(1);
+}
+END_TEST
+
+/* A call added while the clock aims past its (empty) slot is not left a
+ * period behind: its first round falls due less than a period after it
+ * was added (the next time its slot comes round), on the slots' grid. */
+static void add_tick_b(void *obj)
+{
+	g_mutex_lock(&seen.lock);
+	first_due[0] = g_get_monotonic_time();
+	/* the same callback as the first call's: the next slot, empty */
+	tick_b = gw_loop_tick_add(obj, on_tick, &first_due);
+	g_mutex_unlock(&seen.lock);
+}
+
+static gboolean got_first_b(void)
+{
+	return first_due[1] != 0;
+}
+
+START_TEST(test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period)
+{
+	struct gw_loop *l;
+
+	seen_reset();
+	gw_loops_set_clock_slots(SLOTS);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_nth(0);
+	gw_loop_post(l, add_tick, l);
+	ck_assert(seen_wait(got_tick));
+	for (int i = 0; i < 20; i++) {
+		/* at every phase of the period: after a slot ran, wait a little
+		 * longer each time before adding the second call */
+		memset(first_due, 0, sizeof(first_due));
+		g_mutex_lock(&seen.lock);
+		seen.last_due = 0;
+		g_mutex_unlock(&seen.lock);
+		ck_assert(seen_wait(got_tick));
+		g_usleep((gulong)(i * 1000));
+		gw_loop_post(l, add_tick_b, l);
+		ck_assert(seen_wait(got_first_b));
+		/* the due time it was run for (a slow machine runs it late,
+		 * but for the same due time, unless a whole period late); a
+		 * grid point that passes between the stamp above and the add
+		 * is a period away, hence the quarter slot */
+		ck_assert_msg(first_due[1] - first_due[0] < 20000 + SLOT_US / 4,
+			      "a call added in round %d was first due %lld us after it was added", i,
+			      (long long)(first_due[1] - first_due[0]));
+		ck_assert_int_eq((first_due[1] - seen.last_due) % SLOT_US, 0);
+	}
+	gw_loops_stop();
+	gw_loops_set_clock_slots(1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop_paced");
@@ -340,6 +692,11 @@ int main(void)
 	tcase_add_test(tc, test_paced_loop_runs_work_posted_from_another_thread);
 	tcase_add_test(tc, test_paced_idle_loop_waits_in_nanosleep_never_in_poll);
 	tcase_add_test(tc, test_unpaced_idle_loop_waits_in_poll);
+	tcase_add_test(tc, test_clock_skips_slots_without_ticks);
+	tcase_add_test(tc, test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period);
+	tcase_add_test(tc, test_coalescing_loop_with_calls_naps_never_waits_in_poll);
+	tcase_add_test(tc, test_coalescing_loop_without_packets_between_slots_waits_in_poll);
+	tcase_add_test(tc, test_coalescing_loop_takes_a_datagram_at_its_next_slot);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
