@@ -126,7 +126,11 @@ def thread_sleeps(pid, prefix="media-"):
     status): a media loop waiting in poll with nothing to do, or on a lock;
     each costs it a wake-up (media-bench's "wakeup_us")."""
     n = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return n  # the process is gone: the step reports why
+    for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 if not f.read().startswith(prefix):

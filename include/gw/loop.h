@@ -36,8 +36,9 @@ void gw_loops_set_paced_poll(unsigned us);
 
 /* --- coalesced wake-ups ---
  * With @on, a media loop that has calls (media ticks), was idle at least
- * half of the last second and woke more often than its naps would wake it
- * (packets arrive between its clock's slots) does not wait for its
+ * half of the last second and woke more often than its naps or its clock
+ * would wake it (packets arrive between its clock's slots; the count
+ * costs each wait a poll with timeout 0 first) does not wait for its
  * sockets when nothing is ready: it sleeps until its next timeout (the
  * clock's next slot), at most GW_LOOP_COALESCE_MAX_US, then takes what
  * arrived meanwhile.  It stops when idle under 40%, or when under half

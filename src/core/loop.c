@@ -118,33 +118,36 @@ static gint paced_poll(GPollFD *fds, guint nfds, gint timeout)
 
 /* Once per IDLE_WINDOW_US, whether to coalesce through the next window.
  * Worth it when the loop has time to spare (idle at least half the window)
- * and woke more often than its naps would wake it (NAPS_PER_S): packets
- * arrive between its clock's slots.  Stop when it is idle under 40%, or
- * when under half its naps find a packet waiting (they then wake it more
- * often than the packets would).  The margins keep it from flapping. */
+ * and woke a fifth more often than both its naps (NAPS_PER_S) and its
+ * clock would wake it: packets arrive between its clock's slots.  Stop
+ * when it is idle under 40%, or when under half its naps find something
+ * waiting (they then wake it more often than the packets would).  The
+ * margins keep it from flapping. */
 #define IDLE_WINDOW_US G_USEC_PER_SEC
 #define NAPS_PER_S     (G_USEC_PER_SEC / GW_LOOP_COALESCE_MAX_US)
 
 static void idle_window(struct gw_loop *l, gint64 now)
 {
-	gint64 span = now - l->idle_since, pct, waits, found;
+	gint64 span = now - l->idle_since, pct, waits, clock;
 	bool want;
 
 	if (span < IDLE_WINDOW_US)
 		return;
 	pct = l->idle_us * 100 / span;
 	waits = (gint64)l->waits * G_USEC_PER_SEC / span;
-	found = (gint64)l->naps_found * G_USEC_PER_SEC / span;
-	want = l->coalescing ? pct >= 40 && found >= NAPS_PER_S / 2 : pct >= 50 && waits > NAPS_PER_S;
+	clock = (gint64)l->clock_runs * G_USEC_PER_SEC / span;
+	want = l->coalescing ? pct >= 40 && l->naps_found * 2 >= l->naps
+			     : pct >= 50 && waits * 5 > MAX(NAPS_PER_S, clock) * 6;
 	if (want != l->coalescing) {
 		l->coalescing = want;
-		gw_debug(NULL, "%s: %s wake-ups (last %lld ms: idle %lld%%, %lld waits/s, %lld found work "
-			 "after a nap)", l->name, want ? "coalescing" : "no longer coalescing",
-			 (long long)(span / 1000), (long long)pct, (long long)waits, (long long)found);
+		gw_debug(NULL, "%s: %s wake-ups (last %lld ms: idle %lld%%, %lld waits/s, clock %lld/s, "
+			 "%u of %u naps found work)", l->name, want ? "coalescing" : "no longer coalescing",
+			 (long long)(span / 1000), (long long)pct, (long long)waits, (long long)clock,
+			 l->naps_found, l->naps);
 	}
 	l->idle_since = now;
 	l->idle_us = 0;
-	l->waits = l->naps_found = 0;
+	l->waits = l->naps = l->naps_found = l->clock_runs = 0;
 }
 
 /* The GPollFunc of a media loop with coalescing allowed (see gw/loop.h):
@@ -176,6 +179,7 @@ static gint coalesced_poll(GPollFD *fds, guint nfds, gint timeout)
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)nap * 1000 };
 
 		nanosleep(&ts, NULL); /* a signal only ends the nap early */
+		l->naps++;
 		if ((n = g_poll(fds, nfds, 0)) > 0)
 			l->naps_found++;
 	}
@@ -600,10 +604,20 @@ static void next_slot(struct gw_loop *l)
 	}
 }
 
+/* Move the clock's aim from the slot it points at to the next that has
+ * ticks (the loop has some). */
+static void skip_empty_slots(struct gw_loop *l)
+{
+	for (unsigned k = 0; k < l->nslots && !l->slots[l->tick_slot]->len; k++)
+		next_slot(l);
+}
+
 static gboolean on_clock(gpointer arg)
 {
 	struct gw_loop *l = arg;
 	gint64 now = g_get_monotonic_time(), due = slot_due(l, l->tick_slot);
+
+	l->clock_runs++;
 
 	/* skip, slot by slot in grid order, what is a period or more late
 	 * (whole periods at once first: at most nslots steps are left) */
@@ -625,8 +639,7 @@ static gboolean on_clock(gpointer arg)
 		/* no wake-up for a slot without ticks: with fewer calls than
 		 * slots most are empty (clock_aim() comes back for one that
 		 * gets a tick meanwhile) */
-		for (unsigned k = 0; k < l->nslots && !l->slots[l->tick_slot]->len; k++)
-			next_slot(l);
+		skip_empty_slots(l);
 		due = slot_due(l, l->tick_slot);
 		g_source_set_ready_time(l->clock, due);
 		return G_SOURCE_CONTINUE;
@@ -710,6 +723,7 @@ struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, 
 void gw_loop_tick_remove(struct gw_loop_tick *t)
 {
 	struct gw_loop *l;
+	unsigned slot;
 
 	if (!t)
 		return;
@@ -719,11 +733,16 @@ void gw_loop_tick_remove(struct gw_loop_tick *t)
 		l->dead++;
 		return;
 	}
-	g_ptr_array_remove(l->slots[t->slot], t);
+	slot = t->slot;
+	g_ptr_array_remove(l->slots[slot], t); /* frees t */
 	if (!--l->nticks && l->clock) {
 		g_source_destroy(l->clock);
 		g_source_unref(l->clock);
 		l->clock = NULL;
+	} else if (l->clock && slot == l->tick_slot && !l->slots[slot]->len) {
+		/* the slot aimed at lost its last tick: no wake-up for it */
+		skip_empty_slots(l);
+		g_source_set_ready_time(l->clock, slot_due(l, l->tick_slot));
 	}
 }
 

