@@ -47,10 +47,11 @@ void gw_loops_set_paced_poll(unsigned us);
  * polling off), a few on bare metal; a loop that wakes for each packet
  * pays it for each.
  * Cost: up to GW_LOOP_COALESCE_MAX_US more latency for what arrives while
- * it sleeps (packets, posted work), and only then.  A busy loop is never
- * held back.  Call before gw_loops_start() (refused while media loops
- * run); off unless set (rtcsipd: media.coalesce_wakeups).  The paced poll
- * of benchmark peers, when set, takes precedence. */
+ * it sleeps (packets, posted work: a call's set-up waits at each step),
+ * and only then.  A busy loop is never held back.  Call before
+ * gw_loops_start() (refused while media loops run); off unless set
+ * (rtcsipd: media.coalesce_wakeups, off by default).  The paced poll of
+ * benchmark peers, when set, takes precedence. */
 #define GW_LOOP_COALESCE_MAX_US 2000
 void gw_loops_set_coalesce(bool on);
 /* CPU microseconds a sleep and wake-up costs the calling thread here: the

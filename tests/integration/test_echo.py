@@ -96,6 +96,23 @@ def check_bad_calls(d):
     assert d.health()["calls"] == 0
 
 
+def check_coalescing_loop_carries_calls(d):
+    """media.coalesce_wakeups = on: with 20 echo calls on its one media
+    loop, packets arrive between the clock's slots and the loop is mostly
+    idle, so it naps to its slots (its debug log says when it starts); every
+    call still gets its tone back whole."""
+    rc, rep, err = run_client(d, "--to", "echo", "--tone", "1000", "--seconds", "5", "--calls", "20",
+                              "--rate", "50")
+    assert rc == 0, (rc, err[-2000:])
+    assert rep["summary"]["ok"] == 20, rep["summary"]
+    for c in rep["calls"]:
+        assert abs(c["frequency_hz"] - 1000) <= 10, c
+        assert c["lost"] == 0 and c["received"] >= 200, c
+    log = d.log_text()
+    assert "idle media loops coalesce wake-ups (media.coalesce_wakeups = on)" in log, log[-2000:]
+    assert "media-0: coalescing wake-ups" in log, log[-3000:]
+
+
 def main():
     res = Results()
     with Daemon(host="127.0.0.3") as d:
@@ -103,6 +120,9 @@ def main():
         res.run("echo_440hz_three_concurrent_calls", check_other_tone_and_concurrency, d)
         res.run("garbage_on_media_path_dropped_and_counted", check_garbage_on_media_path, d)
         res.run("bad_call_requests_get_errors", check_bad_calls, d)
+    with Daemon(host="127.0.0.3", log_level="debug",
+                extra={"media": {"threads": "1", "coalesce_wakeups": "on"}}) as d:
+        res.run("coalescing_media_loop_echoes_20_calls_whole", check_coalescing_loop_carries_calls, d)
     res.exit()
 
 
