@@ -135,19 +135,23 @@ def thread_sleeps(pid, prefix="media-"):
             with open(f"/proc/{pid}/task/{tid}/comm") as f:
                 if not f.read().startswith(prefix):
                     continue
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                n += next(int(line.split()[1]) for line in f if line.startswith("voluntary_ctxt_switches:"))
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            n += status_field(f"/proc/{pid}/task/{tid}/status", "voluntary_ctxt_switches")
+        except (FileNotFoundError, ProcessLookupError):
             continue  # a thread that ended meanwhile
     return n
 
 
-def proc_rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
+def status_field(path, key):
+    """The number after "@key:" in a /proc .../status file, 0 if absent."""
+    with open(path) as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def proc_rss_kib(pid):
+    return status_field(f"/proc/{pid}/status", "VmRSS")
 
 
 def udp_drops(pid):

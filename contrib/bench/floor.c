@@ -32,9 +32,10 @@
  * one PACED_S-second run of the paced codec chain plus the median round's
  * SRTP and UDP parts.
  *
- * Wake-up: the CPU a thread is charged for one sleep and wake-up
- * (nanosleep of NAP_US, WAKEUPS of them per round, median of the rounds).
- * Not part of either floor: how often the daemon sleeps depends on its
+ * Wake-up: the CPU a thread is charged for one sleep and wake-up, by the
+ * daemon's own measure (gw_loops_wakeup_cost_us(), which media.
+ * coalesce_wakeups = auto decides by) once per round, median of the
+ * rounds.  Not part of either floor: how often the daemon sleeps depends on its
  * load; contrib/bench/run counts the media thread's sleeps per step and
  * prices them with this.  On a VM that halts its core in the hypervisor
  * on every sleep (this one: guest halt polling off) a timer's wake-up
@@ -62,7 +63,7 @@
 
 #define PKT_CAP (1500 + GW_SRTP_PROTECT_ROOM)
 
-enum { RUNS = 5, PACED_S = 5, WAKEUPS = 2000, NAP_US = 100 };
+enum { RUNS = 5, PACED_S = 5 };
 
 static unsigned seconds = 10;
 
@@ -276,18 +277,6 @@ static double paced_codecs(const struct gw_tool_audio_loop *l, const struct gw_m
 	return t0 / ((double)calls * wall_s);
 }
 
-/* --- µs of CPU per sleep and wake-up (see the top) --- */
-
-static double wakeup_run(void)
-{
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = NAP_US * 1000 };
-	double t0 = cpu_us();
-
-	for (unsigned i = 0; i < WAKEUPS; i++)
-		nanosleep(&nap, NULL);
-	return (cpu_us() - t0) / WAKEUPS;
-}
-
 /* One round: every part of both kinds of call, in µs per call-second;
  * and a wake-up, in µs. */
 struct floor_round {
@@ -310,7 +299,7 @@ static void floor_round(struct floor_round *r, const void *chain_arg, size_t opu
 	r->udp_p = udp_run(&pcmu_pkt) * per_s;
 	r->transcode = r->codec + r->srtp_t + r->udp_t;
 	r->passthrough = r->srtp_p + r->udp_p;
-	r->wakeup = wakeup_run();
+	r->wakeup = gw_loops_wakeup_cost_us();
 }
 
 static int cmp_us(double x, double y)
@@ -393,8 +382,8 @@ int gw_bench_floor(int argc, char **argv)
 	       p.passthrough, r[0].passthrough, r[RUNS - 1].passthrough, p.srtp_p, p.udp_p);
 	qsort(r, RUNS, sizeof(r[0]), by_wakeup);
 	w = r[RUNS / 2];
-	printf(" \"wakeup_us\": %.2f, \"wakeup_range_us\": [%.2f, %.2f], \"wakeup_nap_us\": %d}\n",
-	       w.wakeup, r[0].wakeup, r[RUNS - 1].wakeup, NAP_US);
+	printf(" \"wakeup_us\": %.2f, \"wakeup_range_us\": [%.2f, %.2f]}\n",
+	       w.wakeup, r[0].wakeup, r[RUNS - 1].wakeup);
 	gw_tool_audio_loop_free(opus_loop);
 	return 0;
 }

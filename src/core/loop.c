@@ -87,6 +87,15 @@ static void loop_destroy(void *arg)
 		g_main_context_unref(l->ctx);
 }
 
+/* Sleep @us outside any wait queue (a signal only ends it early). */
+static void nap(gint64 us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / G_USEC_PER_SEC),
+			       .tv_nsec = (long)(us % G_USEC_PER_SEC) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
 /* The GPollFunc of a paced media loop: what g_poll(@fds, @nfds, @timeout)
  * would return, found by polling with timeout 0 and sleeping at most
  * paced_us between polls outside any wait queue (see gw/loop.h for why).
@@ -98,19 +107,16 @@ static gint paced_poll(GPollFD *fds, guint nfds, gint timeout)
 	gint n = g_poll(fds, nfds, 0);
 
 	while (n == 0 && timeout != 0) {
-		gint64 nap = paced_us;
-		struct timespec ts;
+		gint64 us = paced_us;
 
 		if (timeout > 0) {
 			gint64 left = until - g_get_monotonic_time();
 
 			if (left <= 0)
 				break;
-			nap = MIN(nap, left);
+			us = MIN(us, left);
 		}
-		ts.tv_sec = (time_t)(nap / G_USEC_PER_SEC);
-		ts.tv_nsec = (long)(nap % G_USEC_PER_SEC) * 1000;
-		nanosleep(&ts, NULL); /* a signal only ends the nap early */
+		nap(us);
 		n = g_poll(fds, nfds, 0);
 	}
 	return n;
@@ -174,11 +180,8 @@ static gint coalesced_poll(GPollFD *fds, guint nfds, gint timeout)
 	if (!l->coalescing || !gw_loop_tick_count(l)) {
 		n = g_poll(fds, nfds, timeout);
 	} else {
-		gint64 nap = timeout < 0 ? GW_LOOP_COALESCE_MAX_US
-					 : MIN((gint64)timeout * 1000, GW_LOOP_COALESCE_MAX_US);
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)nap * 1000 };
-
-		nanosleep(&ts, NULL); /* a signal only ends the nap early */
+		nap(timeout < 0 ? GW_LOOP_COALESCE_MAX_US
+				: MIN((gint64)timeout * 1000, GW_LOOP_COALESCE_MAX_US));
 		l->naps++;
 		if ((n = g_poll(fds, nfds, 0)) > 0)
 			l->naps_found++;
@@ -210,15 +213,14 @@ static int cmp_double(const void *a, const void *b)
 
 double gw_loops_wakeup_cost_us(void)
 {
-	enum { ROUNDS = 5, NAPS = 40 };
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = 100000 };
+	enum { ROUNDS = 5, NAPS = 40, NAP_US = 100 };
 	double r[ROUNDS];
 
 	for (unsigned i = 0; i < ROUNDS; i++) {
 		double t0 = thread_cpu_us();
 
 		for (unsigned k = 0; k < NAPS; k++)
-			nanosleep(&nap, NULL);
+			nap(NAP_US);
 		r[i] = (thread_cpu_us() - t0) / NAPS;
 	}
 	qsort(r, ROUNDS, sizeof(r[0]), cmp_double);

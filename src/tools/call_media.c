@@ -6,10 +6,10 @@
  *
  * One sender per media loop (a 1 ms timer: GLib wakes every 1-2 ms) sends
  * the due frames of every call on that loop: a thousand calls cost one
- * timer, not a thousand.  Each
- * call's frames keep their own phase within the 20 ms period, spread over it
- * by the call's index, as independent browsers' would be: not one burst of
- * every call's frame at once, which a gateway would have to queue.
+ * timer, not a thousand.  Each call's frames keep their own phase within
+ * the 20 ms period, spread over it by the call's index, as independent
+ * browsers' would be: not one burst of every call's frame at once, which a
+ * gateway would have to queue.
  *
  * Media loop of the call's leg, except init (main thread, before the leg
  * exists) and the final stop/clear/cleanup (main thread, after the loops
