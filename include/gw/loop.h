@@ -41,22 +41,29 @@ void gw_loops_set_paced_poll(unsigned us);
  * costs each wait a poll with timeout 0 first) does not wait for its
  * sockets when nothing is ready: it sleeps until its next timeout (the
  * clock's next slot), at most GW_LOOP_COALESCE_MAX_US, then takes what
- * arrived meanwhile.  It stops when idle under 40%, or when under half
- * its naps find something waiting.  Each wake-up costs the thread CPU:
- * 15-30 us on a VM whose idle core halts in the hypervisor (guest halt
- * polling off), a few on bare metal; a loop that wakes for each packet
- * pays it for each.
- * Cost: up to GW_LOOP_COALESCE_MAX_US more latency for what arrives while
- * it sleeps (packets, posted work: a call's set-up waits at each step),
- * and only then.  A busy loop is never held back.  Call before
- * gw_loops_start() (refused while media loops run); off unless set
- * (rtcsipd: media.coalesce_wakeups, off by default).  The paced poll of
- * benchmark peers, when set, takes precedence. */
+ * arrived meanwhile.  Only the sockets of its fd watches (and driven
+ * contexts) wait: work posted to it, or any fd attached straight to its
+ * context, ends the nap at once.  It stops when idle under 40%, or when
+ * under half its naps find something waiting.  Each wake-up costs the
+ * thread CPU: 15-30 us on a VM whose idle core halts in the hypervisor
+ * (guest halt polling off), a few on bare metal; a loop that wakes for
+ * each packet pays it for each.
+ * Cost: up to GW_LOOP_COALESCE_MAX_US more latency for the packets that
+ * arrive while it sleeps, and only then.  A busy loop is never held back,
+ * nor one held prompt (below).  Call before gw_loops_start() (refused
+ * while media loops run); off unless set (rtcsipd: media.coalesce_wakeups).
+ * The paced poll of benchmark peers, when set, takes precedence. */
 #define GW_LOOP_COALESCE_MAX_US 2000
 void gw_loops_set_coalesce(bool on);
 /* CPU microseconds a sleep and wake-up costs the calling thread here: the
  * median of 5 rounds of 40 naps of 100 us (about 30 ms of wall time). */
 double gw_loops_wakeup_cost_us(void);
+/* While a media loop has holds it wakes for every packet, coalescing or
+ * not: a call in set-up (ICE checks, the DTLS handshake) would otherwise
+ * wait for the clock's slot at each round trip.  Each hold is released
+ * once.  The loop's own thread only. */
+void gw_loop_hold_prompt(struct gw_loop *loop);
+void gw_loop_release_prompt(struct gw_loop *loop);
 
 /* --- the media clock's slots ---
  * Cut each loop's 20 ms clock period into @n slots (1..GW_LOOP_CLOCK_SLOTS_MAX,

@@ -15,7 +15,9 @@
  * 100 transcoded calls, ~40% at 300 passthrough calls).  epoll hands back
  * only what is ready.
  */
+#define _GNU_SOURCE     /* ppoll */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
@@ -156,14 +158,35 @@ static void idle_window(struct gw_loop *l, gint64 now)
 	l->waits = l->naps = l->naps_found = l->clock_runs = 0;
 }
 
+/* A nap of @us that only the loop's sockets wait through: ppoll(2) on
+ * every fd of the context but the epoll set (poll skips a negative fd), so
+ * GLib's wakeup fd (work posted from another thread, a source attached)
+ * or anything else attached straight to the context ends it at once. */
+static void nap_for_work(const struct gw_loop *l, GPollFD *fds, guint nfds, gint64 us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / G_USEC_PER_SEC),
+			       .tv_nsec = (long)(us % G_USEC_PER_SEC) * 1000 };
+	guint i = 0;
+
+	while (i < nfds && fds[i].fd != l->epfd)
+		i++;
+	if (i < nfds)
+		fds[i].fd = -1;
+	/* GPollFD is struct pollfd on unix (GLib's own g_poll casts it) */
+	(void)ppoll((struct pollfd *)fds, nfds, &ts, NULL);
+	if (i < nfds)
+		fds[i].fd = l->epfd;
+}
+
 /* The GPollFunc of a media loop with coalescing allowed (see gw/loop.h):
- * GLib's blocking poll, unless the loop has calls and idle_window() said
- * so; then, with nothing ready, a nap to GLib's @timeout (the next slot,
- * or an earlier timer) of at most GW_LOOP_COALESCE_MAX_US outside any wait
- * queue, and one more poll with timeout 0.  Returning 0 before @timeout is
- * up only makes GLib go round again.  Time spent waiting here is the
- * loop's idle time; a poll with timeout 0 first tells a wait from an
- * iteration that finds work at once. */
+ * GLib's blocking poll, unless the loop has calls, none of them holds it
+ * prompt, and idle_window() said so; then, with nothing ready, a nap to
+ * GLib's @timeout (the next slot, or an earlier timer) of at most
+ * GW_LOOP_COALESCE_MAX_US that only the sockets wait through, and one
+ * more poll with timeout 0.  Returning 0 before @timeout is up only makes
+ * GLib go round again.  Time spent waiting here is the loop's idle time;
+ * a poll with timeout 0 first tells a wait from an iteration that finds
+ * work at once. */
 static gint coalesced_poll(GPollFD *fds, guint nfds, gint timeout)
 {
 	struct gw_loop *l = self_loop;
@@ -177,11 +200,11 @@ static gint coalesced_poll(GPollFD *fds, guint nfds, gint timeout)
 	if ((n = g_poll(fds, nfds, 0)))
 		return n;
 	l->waits++;
-	if (!l->coalescing || !gw_loop_tick_count(l)) {
+	if (!l->coalescing || l->prompt_holds || !gw_loop_tick_count(l)) {
 		n = g_poll(fds, nfds, timeout);
 	} else {
-		nap(timeout < 0 ? GW_LOOP_COALESCE_MAX_US
-				: MIN((gint64)timeout * 1000, GW_LOOP_COALESCE_MAX_US));
+		nap_for_work(l, fds, nfds, timeout < 0 ? GW_LOOP_COALESCE_MAX_US
+					   : MIN((gint64)timeout * 1000, GW_LOOP_COALESCE_MAX_US));
 		l->naps++;
 		if ((n = g_poll(fds, nfds, 0)) > 0)
 			l->naps_found++;
@@ -194,6 +217,18 @@ void gw_loops_set_coalesce(bool on)
 {
 	g_return_if_fail(media == NULL);
 	coalesce = on;
+}
+
+void gw_loop_hold_prompt(struct gw_loop *loop)
+{
+	g_return_if_fail(loop && loop == self_loop);
+	loop->prompt_holds++;
+}
+
+void gw_loop_release_prompt(struct gw_loop *loop)
+{
+	g_return_if_fail(loop && loop == self_loop && loop->prompt_holds > 0);
+	loop->prompt_holds--;
 }
 
 static double thread_cpu_us(void)

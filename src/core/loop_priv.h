@@ -32,6 +32,7 @@ struct gw_loop {
 	unsigned naps;          /* of them naps ... */
 	unsigned naps_found;    /* ... after which something was ready */
 	unsigned clock_runs;    /* dispatches of the clock in it */
+	unsigned prompt_holds;  /* gw_loop_hold_prompt() not yet released */
 	/* fd watches: the set is any thread's to add to; dispatch, removal
 	 * and the dead list are the loop thread's */
 	int epfd;               /* -1 if epoll_create1 failed (watches refused) */

@@ -58,6 +58,7 @@ struct gw_webrtc_leg {
 	char fingerprint[GW_CERT_FINGERPRINT_MAX];
 
 	bool gathered, ice_connected, dtls_started, failed, closed;
+	bool prompt;            /* holds its loop prompt (set-up) */
 	gint64 t_start;
 	struct gw_webrtc_stats st;
 
@@ -107,8 +108,19 @@ static void emit(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev, const char 
 		leg->eventh(leg, ev, reason, leg->arg);
 }
 
+/* From its start until DTLS is up, the leg fails or closes, its loop
+ * answers every packet at once (gw_loop_hold_prompt). */
+static void prompt_release(struct gw_webrtc_leg *leg)
+{
+	if (leg->prompt) {
+		leg->prompt = false;
+		gw_loop_release_prompt(leg->loop);
+	}
+}
+
 static void fail(struct gw_webrtc_leg *leg, const char *reason)
 {
+	prompt_release(leg);
 	if (leg->failed || leg->closed)
 		return;
 	leg->failed = true;
@@ -272,6 +284,7 @@ static void dtls_done(int err, const struct gw_srtp_keys *keys, const char *reas
 		fail(leg, "srtp: cannot create the session");
 		return;
 	}
+	prompt_release(leg);
 	leg->st.dtls_ms = ms_since_start(leg);
 	gw_info(leg->name, "DTLS connected after %" G_GINT64_FORMAT " ms (%s)", leg->st.dtls_ms,
 		gw_srtp_profile_name(keys->profile));
@@ -401,6 +414,8 @@ static void leg_start(void *obj)
 	ic.connect_timeout_ms = (unsigned)cfg->ice_timeout * 1000;
 	ic.loop = leg->loop;
 	leg->t_start = g_get_monotonic_time();
+	leg->prompt = true;
+	gw_loop_hold_prompt(leg->loop);
 	if (gw_ice_agent_alloc(&leg->ice, gw_loop_context(leg->loop), &ic, ice_recv, ice_state,
 			       ice_candidate, leg)) {
 		fail(leg, "ice: cannot create the agent");
@@ -628,6 +643,7 @@ static void op_close(void *obj)
 		leg->st.dtls_bad_records, leg->st.dropped_unknown, leg->st.rtcp_malformed,
 		leg->st.dropped_before_keys, leg->st.rtt_ms);
 	leg->closed = true;
+	prompt_release(leg);
 	rtcp_stop(leg);
 	if (leg->dtls)
 		gw_dtls_close(leg->dtls);
