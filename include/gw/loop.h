@@ -61,7 +61,7 @@ double gw_loops_wakeup_cost_us(void);
 /* While a media loop has holds it wakes for every packet, coalescing or
  * not: a call in set-up (ICE checks, the DTLS handshake) would otherwise
  * wait for the clock's slot at each round trip.  Each hold is released
- * once.  The loop's own thread only. */
+ * once.  The loop's own thread only (or once it has stopped). */
 void gw_loop_hold_prompt(struct gw_loop *loop);
 void gw_loop_release_prompt(struct gw_loop *loop);
 

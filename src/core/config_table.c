@@ -71,8 +71,8 @@ const struct gw_conf_key gw_conf_keys[] = {
 	{ "media", "coalesce_wakeups", GW_CONF_ENUM, "auto", 0, 0, "off|on|auto",
 	  "a media loop with calls that is idle at least half the time sleeps until its clock's "
 	  "next slot (at most 2 ms) instead of waking for each packet: fewer wake-ups, each of "
-	  "which costs 15-30 us of CPU on a VM that halts idle cores in the hypervisor (4-19% "
-	  "less CPU at low and medium load there), for up to 2 ms more latency on the packets "
+	  "which costs 15-30 us of CPU on a VM that halts idle cores in the hypervisor (3-19% "
+	  "less CPU at low load there), for up to 2 ms more latency on the packets "
 	  "that arrive while it sleeps; work posted to the loop and calls in set-up (ICE, DTLS) "
 	  "never wait; auto = on where a wake-up measured at start costs at least 10 us",
 	  F(media_coalesce_wakeups) },

@@ -219,15 +219,17 @@ void gw_loops_set_coalesce(bool on)
 	coalesce = on;
 }
 
+/* (Also from gw_loops_stop(), which runs leftover posted work on the
+ * control thread once the loop's own has gone.) */
 void gw_loop_hold_prompt(struct gw_loop *loop)
 {
-	g_return_if_fail(loop && loop == self_loop);
+	g_return_if_fail(loop);
 	loop->prompt_holds++;
 }
 
 void gw_loop_release_prompt(struct gw_loop *loop)
 {
-	g_return_if_fail(loop && loop == self_loop && loop->prompt_holds > 0);
+	g_return_if_fail(loop && loop->prompt_holds > 0);
 	loop->prompt_holds--;
 }
 

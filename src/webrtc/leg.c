@@ -108,8 +108,10 @@ static void emit(struct gw_webrtc_leg *leg, enum gw_webrtc_event ev, const char 
 		leg->eventh(leg, ev, reason, leg->arg);
 }
 
-/* From its start until DTLS is up, the leg fails or closes, its loop
- * answers every packet at once (gw_loop_hold_prompt). */
+/* While the leg sets up (from when the far end is known, below, until
+ * DTLS is up, the leg fails or closes) its loop answers every packet at
+ * once (gw_loop_hold_prompt): ICE checks and the DTLS flights must not
+ * wait for the clock's slots. */
 static void prompt_release(struct gw_webrtc_leg *leg)
 {
 	if (leg->prompt) {
@@ -299,6 +301,12 @@ static void dtls_maybe_start(struct gw_webrtc_leg *leg)
 {
 	if (leg->closed || leg->failed || !leg->remote_fp)
 		return;
+	/* The far end is known: at the start for a browser's offer, with the
+	 * browser's answer for a call from SIP (not while it rings). */
+	if (!leg->prompt && !leg->srtp) {
+		leg->prompt = true;
+		gw_loop_hold_prompt(leg->loop);
+	}
 	if (!leg->dtls) {
 		if (gw_dtls_alloc(&leg->dtls, gw_loop_context(leg->loop), leg->cert, leg->role,
 				  leg->remote_fp, dtls_send, dtls_done, leg)) {
@@ -414,8 +422,6 @@ static void leg_start(void *obj)
 	ic.connect_timeout_ms = (unsigned)cfg->ice_timeout * 1000;
 	ic.loop = leg->loop;
 	leg->t_start = g_get_monotonic_time();
-	leg->prompt = true;
-	gw_loop_hold_prompt(leg->loop);
 	if (gw_ice_agent_alloc(&leg->ice, gw_loop_context(leg->loop), &ic, ice_recv, ice_state,
 			       ice_candidate, leg)) {
 		fail(leg, "ice: cannot create the agent");
