@@ -89,11 +89,16 @@ static void loop_destroy(void *arg)
 		g_main_context_unref(l->ctx);
 }
 
+static struct timespec timespec_of(gint64 us)
+{
+	return (struct timespec){ .tv_sec = (time_t)(us / G_USEC_PER_SEC),
+				  .tv_nsec = (long)(us % G_USEC_PER_SEC) * 1000 };
+}
+
 /* Sleep @us outside any wait queue (a signal only ends it early). */
 static void nap(gint64 us)
 {
-	struct timespec ts = { .tv_sec = (time_t)(us / G_USEC_PER_SEC),
-			       .tv_nsec = (long)(us % G_USEC_PER_SEC) * 1000 };
+	struct timespec ts = timespec_of(us);
 
 	nanosleep(&ts, NULL);
 }
@@ -164,8 +169,7 @@ static void idle_window(struct gw_loop *l, gint64 now)
  * or anything else attached straight to the context ends it at once. */
 static void nap_for_work(const struct gw_loop *l, GPollFD *fds, guint nfds, gint64 us)
 {
-	struct timespec ts = { .tv_sec = (time_t)(us / G_USEC_PER_SEC),
-			       .tv_nsec = (long)(us % G_USEC_PER_SEC) * 1000 };
+	struct timespec ts = timespec_of(us);
 	guint i = 0;
 
 	while (i < nfds && fds[i].fd != l->epfd)
