@@ -109,6 +109,7 @@ struct gw_media_counters {
 	uint64_t dtmf_to_sip;        /* DTMF events sent toward SIP */
 	uint64_t dtmf_from_sip;      /* RFC 4733 digits received from SIP */
 	uint64_t dtmf_inband;        /* DTMF digits detected in SIP audio */
+	uint64_t codec_us;           /* wall time in decoders, encoders and PLC */
 };
 
 struct gw_media_session;

@@ -352,11 +352,12 @@ static void log_counters(struct gw_call *call)
 		G_GUINT64_FORMAT " jb_concealed=%" G_GUINT64_FORMAT " jb_late=%" G_GUINT64_FORMAT
 		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_accel_ms=%"
 		G_GUINT64_FORMAT " jb_delay_ms=%u"
-		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT,
+		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT " codec_us=%"
+		G_GUINT64_FORMAT,
 		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
 		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
-		gw_media_session_is_passthrough(call->media), rs.foreign);
+		gw_media_session_is_passthrough(call->media), rs.foreign, k.codec_us);
 	log_latency(call);
 }
 

@@ -45,6 +45,10 @@ void gw_decoder_conceal(struct gw_decoder *d, int16_t *pcm, size_t n);
 bool gw_decoder_recover(struct gw_decoder *d, const uint8_t *next, size_t len,
 			int16_t *pcm, size_t n);
 
+/* Wall time (ns) spent in @d's decode, conceal and recover calls so far;
+ * 0 for NULL. */
+uint64_t gw_decoder_busy_ns(const struct gw_decoder *d);
+
 /* --- encoder --- */
 
 /* New encoder taking @pcm_rate audio; @opus only for Opus (may be NULL for
@@ -57,6 +61,9 @@ void gw_encoder_free(struct gw_encoder *e);
  * 0, EINVAL (frame size the codec cannot take) or EIO. */
 int gw_encoder_encode(struct gw_encoder *e, const int16_t *pcm, size_t n,
 		      uint8_t *buf, size_t cap, size_t *len);
+
+/* Wall time (ns) spent in @e's encode calls so far; 0 for NULL. */
+uint64_t gw_encoder_busy_ns(const struct gw_encoder *e);
 
 /* Apply new Opus settings (no-op for other codecs).  0 or EINVAL. */
 int gw_encoder_set_opus(struct gw_encoder *e, const struct gw_media_opus_cfg *opus);

@@ -78,6 +78,13 @@ struct codec_set {
 	struct gw_encoder *senc, *benc;
 };
 
+/* µs the set's coders have spent working so far. */
+static uint64_t codec_set_busy_us(const struct codec_set *cs)
+{
+	return (gw_decoder_busy_ns(cs->bdec) + gw_decoder_busy_ns(cs->sdec) +
+		gw_encoder_busy_ns(cs->senc) + gw_encoder_busy_ns(cs->benc)) / 1000;
+}
+
 static void codec_set_free(struct codec_set *cs)
 {
 	gw_decoder_free(cs->bdec);
@@ -405,6 +412,7 @@ int gw_media_session_set_sip_codec(struct gw_media_session *s,
 	err = codec_set_new(&cfg, passthrough, gw_codec_pcm_rate(codec, cfg.browser_codec), &cs);
 	if (err)
 		return EINVAL;
+	s->c.codec_us += codec_set_busy_us(&old); /* the old coders' work still counts */
 	codec_set_free(&old);
 	s->bdec = cs.bdec;
 	s->sdec = cs.sdec;
@@ -464,8 +472,10 @@ void gw_media_session_get_counters(const struct gw_media_session *s,
 				   struct gw_media_counters *out)
 {
 	struct gw_jitter_stats js;
+	struct codec_set cs = { s->bdec, s->sdec, s->senc, s->benc };
 
 	*out = s->c;
+	out->codec_us += codec_set_busy_us(&cs);
 	gw_jitter_get_stats(s->jb, &js);
 	out->jb_late = js.late;
 	out->jb_dropped = js.dropped;

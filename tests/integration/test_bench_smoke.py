@@ -72,6 +72,14 @@ def check_step(s, mode):
     if mode == "transcode":
         # the codec chains of the step's 10 calls, paced in real time
         assert number(s["paced_floor_us_per_call_s"]) and number(s["ratio_to_paced_floor"]), (where, s)
+        # the daemon's coders counted their time (every call's codec_us),
+        # and x floor splits into their share and the rest
+        assert number(s["codec_us_per_call_s"]) and s["codec_us_per_call_s"] > 0, (where, s)
+        assert number(s["floor_codecs_us"]) and number(s["codecs_to_floor_codecs"]), (where, s)
+        assert abs(s["ratio_codecs_part"] + s["ratio_rest_part"] - s["ratio_to_floor"]) < 1e-9, (where, s)
+    else:
+        # relayed untouched: no coder ran
+        assert s["codec_us_per_call_s"] == 0, (where, s["codec_us_per_call_s"])
     # the daemon is pinned to its core, so that core was busy at least as
     # long as the daemon ran (counted from idle time: the tick-sampled busy
     # fields of /proc/stat read far below or above it)
@@ -113,6 +121,7 @@ def check_report(out):
         md = f.read()
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
     assert "in gateway to SIP p50 / p99 ms" in md and "| x paced floor |" in md, md
+    assert "| codecs us (x floor's codecs) | x floor = codecs + rest |" in md, md
     assert "| sleeps/s (us per call-second) |" in md and "A sleep and wake-up costs" in md, md
     print(f"   floor {fl['transcode_us_per_call_s']:.0f} / {fl['passthrough_us_per_call_s']:.0f} us per "
           f"call-second; transcode {res['transcode']['steps'][0]['cpu_us_per_call_s']:.0f}, passthrough "
@@ -151,7 +160,7 @@ def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0):
     return {"mode": "transcode", "calls": n, "connected": n, "daemon_cpu_pct": cpu_pct,
             "daemon_core_busy_pct": cpu_pct + 1, "load_core_pct": 20.0, "cpu_us_per_call_s": 8600.0,
             "rss_kib": 20000 + 180 * n, "rss_per_call_kib": 180.0, "daemon_keeps_up": keeps_up,
-            "daemon_sleeps_per_s": 250.0,
+            "daemon_sleeps_per_s": 250.0, "codec_us_per_call_s": 6400.0,
             "latency": {"rtt_p50_ms": 60.0},
             "loss": {"total_pct": loss, "concealed_pct": concealed, "socket_drops": {}}}
 
@@ -164,7 +173,7 @@ def check_stop_rules():
     def plan(steps, smoke=False):
         by_n = {s["calls"]: s for s in steps}
         bench.run_step = lambda a, mode, n, floor, workdir: dict(by_n[n])
-        bench.step_floor = lambda a, mode, n, run_floor: (6000.0, 6100.0, 30.0)
+        bench.step_floor = lambda a, mode, n, run_floor: (6000.0, 6100.0, 30.0, 5800.0)
         bench.log = lambda msg: None
         a = types.SimpleNamespace(smoke=smoke, out=tempfile.gettempdir())
         res = {}
@@ -181,6 +190,13 @@ def check_stop_rules():
     assert abs(t["steps"][0]["ratio_to_paced_floor"] - 8600 / 6100) < 1e-9, t["steps"][0]
     # 250 sleeps a second at 30 us each, shared by 75 calls
     assert abs(t["steps"][0]["wakeups_us_per_call_s"] - 250 * 30 / 75) < 1e-9, t["steps"][0]
+    # 8600 us = 6400 in the coders + 2200 else: 1.43 x floor = 1.07 + 0.37;
+    # the coders at 1.10 x the floor's codec part
+    s0 = t["steps"][0]
+    assert abs(s0["ratio_codecs_part"] - 6400 / 6000) < 1e-9 and \
+        abs(s0["ratio_rest_part"] - 2200 / 6000) < 1e-9, s0
+    assert abs(s0["codecs_to_floor_codecs"] - 6400 / 5800) < 1e-9, s0
+    assert bench.codecs_cell(s0) == "6400 (1.10)" and bench.split_cell(s0) == "1.07 + 0.37", s0
     # skipped clock rounds (fewer frames out than in) end it too
     t = plan([synthetic_step(100, 86), synthetic_step(125, 92, keeps_up=0.93), synthetic_step(150, 99)])
     assert [s["calls"] for s in t["steps"]] == [100, 125], t

@@ -1,8 +1,10 @@
 /* test_transcode.c — audio through a whole gw_media_session with the real
  * codecs, measured: a 1 kHz tone both ways for PCMU, PCMA and G.722; Opus
- * FEC against PLC under 5 % loss; loss bursts without clicks.
+ * FEC against PLC under 5 % loss; loss bursts without clicks; the time the
+ * coders work, as the session counts it.
  */
 #include "gw_check.h"
+#include <glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +280,78 @@ START_TEST(test_transcode_loss_bursts_concealed_without_clicks)
 }
 END_TEST
 
+/* One second both ways: the browser's Opus tone in, PCMU silence from SIP. */
+static void second_both_ways(struct mh *h, uint8_t sip_pt)
+{
+	uint8_t g711[160];
+	double ph = 0;
+
+	memset(g711, sip_pt == 0 ? 0xff : 0xd5, sizeof(g711));
+	for (int i = 0; i < 50; i++) {
+		int16_t pcm[960];
+		uint8_t buf[1500];
+		size_t len;
+
+		ma_tone(pcm, 960, 1000, 48000, TONE_AMP, &ph);
+		len = mh_browser_encode(h, pcm, buf, sizeof(buf));
+		ck_assert_int_eq(mh_from_browser(h, 111, i == 0, buf, len, 960), 0);
+		ck_assert_int_eq(mh_from_sip(h, sip_pt, i == 0, g711, 160, 160), 0);
+		mh_tick(h);
+	}
+}
+
+/* codec_us (what contrib/bench/run splits the daemon's CPU by): a
+ * transcoded second counts some, never more than the wall time it took;
+ * a codec switch keeps what the old coders did; a passthrough session,
+ * with no coders, counts none. */
+START_TEST(test_transcode_counts_codec_time)
+{
+	struct gw_media_config cfg;
+	struct gw_media_counters c0, c1;
+	struct mh h;
+	int64_t t0, wall;
+
+	config_for(&cfg, GW_MEDIA_CODEC_PCMU);
+	mh_init(&h, &cfg);
+	t0 = g_get_monotonic_time();
+	second_both_ways(&h, 0);
+	wall = g_get_monotonic_time() - t0;
+	gw_media_session_get_counters(h.s, &c0);
+	printf("codec time: %llu us of %lld us wall, %llu frames to the browser\n",
+	       (unsigned long long)c0.codec_us, (long long)wall,
+	       (unsigned long long)c0.browser_tx_packets);
+	ck_assert_uint_ge(c0.browser_tx_packets, 40);  /* the encoder did run */
+	ck_assert_uint_gt(c0.codec_us, 0);
+	ck_assert_uint_le(c0.codec_us, (uint64_t)wall);
+	ck_assert_int_eq(gw_media_session_set_sip_codec(h.s, GW_MEDIA_CODEC_PCMA, 8, 20, 101), 0);
+	gw_media_session_get_counters(h.s, &c1);
+	ck_assert_uint_ge(c1.codec_us, c0.codec_us);
+	second_both_ways(&h, 8);
+	gw_media_session_get_counters(h.s, &c1);
+	ck_assert_uint_gt(c1.codec_us, c0.codec_us);
+	mh_free(&h);
+
+	config_for(&cfg, GW_MEDIA_CODEC_PCMU);
+	cfg.browser_codec = GW_MEDIA_CODEC_PCMU;
+	cfg.browser_pt = 0;
+	cfg.passthrough = true;
+	mh_init(&h, &cfg);
+	ck_assert(gw_media_session_is_passthrough(h.s));
+	for (int i = 0; i < 50; i++) {
+		uint8_t g711[160];
+
+		memset(g711, 0xff, sizeof(g711));
+		ck_assert_int_eq(mh_from_browser(&h, 0, i == 0, g711, 160, 160), 0);
+		ck_assert_int_eq(mh_from_sip(&h, 0, i == 0, g711, 160, 160), 0);
+		mh_tick(&h);
+	}
+	gw_media_session_get_counters(h.s, &c0);
+	ck_assert_uint_ge(c0.sip_tx_packets, 50);
+	ck_assert_uint_eq(c0.codec_us, 0);
+	mh_free(&h);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("transcode");
@@ -292,6 +366,7 @@ int main(void)
 	tcase_add_test(tc, test_transcode_sip_g722_tone_reaches_browser);
 	tcase_add_test(tc, test_transcode_fec_beats_plc_under_5pct_single_loss);
 	tcase_add_test(tc, test_transcode_loss_bursts_concealed_without_clicks);
+	tcase_add_test(tc, test_transcode_counts_codec_time);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
