@@ -161,6 +161,84 @@ def check_coalescing_loop_carries_calls(d):
         assert counts["nap"] >= 20, counts
 
 
+# A browser's offer the gateway can answer but whose ICE never connects:
+# no candidates (so the leg waits in set-up, holding its loop prompt).
+NO_ICE_OFFER = ("v=0\r\no=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+                "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtcp-mux\r\n"
+                "a=ice-ufrag:nIce\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+                "a=fingerprint:sha-256 " + ":".join(["5A"] * 32) + "\r\n"
+                "a=setup:actpass\r\na=mid:0\r\na=sendrecv\r\na=rtpmap:111 opus/48000/2\r\n")
+
+
+def waits_for(tid, pid, seconds):
+    """Where media-0 waits over @seconds: {"nap": n, "poll": n, ...}."""
+    counts = {"nap": 0, "poll": 0, "unreadable": False}
+    stop = threading.Event()
+    t = threading.Thread(target=sample_waits, args=(f"/proc/{pid}/task/{tid}/syscall", stop, counts))
+    t.start()
+    time.sleep(seconds)
+    stop.set()
+    t.join()
+    return counts
+
+
+def check_setup_hold_released_on_hangup_and_failure(d):
+    """A call in set-up holds its media loop prompt (no naps while ICE and
+    DTLS may be under way); one hung up before DTLS and one whose ICE
+    fails (ice.timeout) each let the loop go back to napping, while real
+    echo calls on the same loop keep their tone."""
+    if platform.machine() != "x86_64":
+        print(f"   skipped: where media-0 waits is told by x86_64 system call numbers ({platform.machine()})")
+        return
+    tid = thread_id(d.proc.pid, "media-0")
+    assert tid, "no media-0 thread in the daemon"
+    # enough calls that packets between the slots make the loop coalesce
+    client = subprocess.Popen([RTCSIP_CALL, "--url", d.ws_url, "--json", "--to", "echo", "--tone", "1000",
+                               "--seconds", "14", "--calls", "12", "--rate", "50"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = {}
+
+    async def go():
+        ws = await ws_connect(d)
+        await request(ws, {"type": "hello", "user": "hold"})
+        time.sleep(2.5)                          # the echo calls are up
+        seen["echo calls"] = waits_for(tid, d.proc.pid, 1.0)
+        r = await request(ws, {"type": "call", "call": "h1", "to": "echo", "sdp": NO_ICE_OFFER})
+        assert r["type"] == "answer" and r["call"] == "h1", r
+        r = await request(ws, {"type": "hangup", "call": "h1"})
+        time.sleep(0.3)
+        seen["after hangup before DTLS"] = waits_for(tid, d.proc.pid, 1.0)
+        r = await request(ws, {"type": "call", "call": "h2", "to": "echo", "sdp": NO_ICE_OFFER})
+        assert r["type"] == "answer" and r["call"] == "h2", r
+        seen["while in set-up"] = waits_for(tid, d.proc.pid, 2.0)
+        while True:                              # ice.timeout = 5 s ends it
+            m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if m.get("type") == "hangup" and m.get("call") == "h2":
+                break
+        time.sleep(0.3)
+        seen["after ICE failed"] = waits_for(tid, d.proc.pid, 1.0)
+        await ws.close()
+    try:
+        asyncio.run(go())
+    finally:
+        out, err = client.communicate(timeout=60)
+    print("   media-0 " + "; ".join(f"{k}: {v['nap']} naps, {v['poll']} polls" for k, v in seen.items()))
+    if any(v["unreadable"] for v in seen.values()):
+        print("   /proc syscall unreadable: where media-0 waits is not checked")
+    else:
+        assert seen["echo calls"]["nap"] >= 20, seen
+        assert seen["while in set-up"]["nap"] == 0 and seen["while in set-up"]["poll"] > 0, seen
+        assert seen["after hangup before DTLS"]["nap"] >= 20, seen
+        assert seen["after ICE failed"]["nap"] >= 20, seen
+    assert client.returncode == 0, (client.returncode, err[-2000:])
+    rep = json.loads(out)
+    assert rep["summary"]["ok"] == 12, rep["summary"]
+    for c in rep["calls"]:
+        assert abs(c["frequency_hz"] - 1000) <= 10 and c["lost"] == 0, c
+    log = d.log_text()
+    assert "ice failed: timeout" in log, log[-3000:]
+
+
 def main():
     res = Results()
     with Daemon(host="127.0.0.3") as d:
@@ -169,8 +247,10 @@ def main():
         res.run("garbage_on_media_path_dropped_and_counted", check_garbage_on_media_path, d)
         res.run("bad_call_requests_get_errors", check_bad_calls, d)
     with Daemon(host="127.0.0.3", log_level="debug",
-                extra={"media": {"threads": "1", "coalesce_wakeups": "on"}}) as d:
+                extra={"media": {"threads": "1", "coalesce_wakeups": "on"}, "ice": {"timeout": "5"}}) as d:
         res.run("coalescing_media_loop_echoes_20_calls_whole", check_coalescing_loop_carries_calls, d)
+        res.run("setup_hold_released_on_hangup_and_ice_failure", check_setup_hold_released_on_hangup_and_failure,
+                d)
     res.exit()
 
 
