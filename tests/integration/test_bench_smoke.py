@@ -117,8 +117,13 @@ def check_report(out):
                 "ok_to_connected", "call_to_connected"):
         v = st["setup"][key]
         assert v["n"] == 10 and number(v["p50_ms"]) and number(v["p99_ms"]), (key, v)
+    # every target judged: both modes' capacity and RSS, latency, set-up
+    tg = {x["target"]: x for x in res["targets"]}
+    assert len(tg) == 9 and all(isinstance(x["met"], bool) and x["measured"] for x in tg.values()), tg
+    assert tg[">= 140 transcoded calls on one core, < 0.1% loss"]["met"] is False, tg  # 10 calls
     with open(os.path.join(out, "bench.md")) as f:
         md = f.read()
+    assert "| target | measured | met |" in md and "| `call` -> INVITE sent p99 < 10 ms |" in md, md
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
     assert "in gateway to SIP p50 / p99 ms" in md and "| x paced floor |" in md, md
     assert "| codecs us (x floor's codecs) | x floor = codecs + rest |" in md, md
@@ -163,6 +168,35 @@ def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0):
             "daemon_sleeps_per_s": 250.0, "codec_us_per_call_s": 6400.0,
             "latency": {"rtt_p50_ms": 60.0},
             "loss": {"total_pct": loss, "concealed_pct": concealed, "socket_drops": {}}}
+
+
+def check_targets():
+    """The targets table judges the clean steps only, at every one and at
+    the largest: 1.40 x at 25 calls fails "every", 1.22 x at 150 passes
+    "largest"; the saturated 175 counts for neither."""
+    bench = load_harness()
+
+    def step(n, ratio, clean, p99_ms):
+        g = {"p99_us": p99_ms * 1000}
+        return {"calls": n, "ratio_to_floor": ratio, "clean": clean,
+                "latency": {"gateway": {"to_sip": {"p99_us": 900}, "to_browser": g}}}
+    res = {"transcode": {"steps": [step(25, 1.40, True, 1.5), step(150, 1.22, True, 4.0),
+                                   step(175, 1.10, False, 60.0)],
+                         "max_clean_calls": 150, "calls_per_core_by_cpu": 160, "rss_slope_kib_per_call": 170},
+           "passthrough": {"steps": [step(1000, 7.0, True, 6.5)], "max_clean_calls": 1000,
+                           "calls_per_core_by_cpu": 1100, "rss_slope_kib_per_call": 210},
+           "setup": {"setup": {"call_to_invite_sent": {"p99_ms": 0.6}}}}
+    got = {x["target"]: x for x in bench.targets(res)}
+    want = {"transcoded CPU <= 1.25 x floor at every clean step": ("1.40 at 25, 1.22 at 150", False),
+            "transcoded CPU <= 1.25 x floor at the largest clean step": ("1.22 at 150 calls", True),
+            ">= 140 transcoded calls on one core, < 0.1% loss": ("150 clean (by CPU 160)", True),
+            ">= 1000 passthrough calls on one core": ("1000 clean (by CPU 1100)", True),
+            "added latency p99 < 5 ms, transcoded, at every clean step": ("1.5 at 25, 4.0 at 150", True),
+            "added latency p99 < 5 ms, passthrough, at every clean step": ("6.5 at 1000", False),
+            "`call` -> INVITE sent p99 < 10 ms": ("0.60 ms", True),
+            "RSS < 200 KiB per transcoded call": ("170 KiB", True),
+            "RSS < 200 KiB per passthrough call": ("210 KiB", False)}
+    assert {k: (v["measured"], v["met"]) for k, v in got.items()} == want, got
 
 
 def check_stop_rules():
@@ -213,6 +247,7 @@ def check_stop_rules():
 def main():
     r = Results()
     r.run("bench_stops_where_the_daemon_fell_behind_its_clock", check_stop_rules)
+    r.run("bench_targets_judged_on_clean_steps", check_targets)
     missing = [tool for tool in ("sipp", "taskset") if not shutil.which(tool)]
     if missing and not r.failed:
         skip(f"{', '.join(missing)} not found (Debian: sip-tester, util-linux)")
