@@ -115,6 +115,8 @@ struct gw_config {
 	int media_opus_bitrate;
 	bool media_opus_fec;
 	int media_opus_expected_loss;
+	int media_overload_opus_complexity;
+	int media_overload_late_ms;
 
 	/* [ice] */
 	bool ice_lite;

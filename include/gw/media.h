@@ -63,6 +63,11 @@ struct gw_media_config {
 	unsigned jitter_start_ms; /* its allowance at the start (media.jitter_start_ms) */
 	bool passthrough;        /* relay unchanged when both legs use the same codec */
 	bool inband_dtmf;        /* detect DTMF tones in SIP audio */
+	/* Overload: while the loop's clock runs overload_late_ms or more
+	 * behind, frames toward the browser are encoded at this complexity
+	 * (gw_media_session_set_late); -1, or not below opus.complexity: never */
+	int opus_overload_complexity;
+	unsigned overload_late_ms;
 	const char *log_ctx;     /* log prefix, copied; may be NULL */
 };
 
@@ -77,6 +82,8 @@ struct gw_media_config {
 #define GW_MEDIA_OPUS_COMPLEXITY_DEFAULT  5
 #define GW_MEDIA_OPUS_BITRATE_DEFAULT     32000
 #define GW_MEDIA_OPUS_LOSS_DEFAULT        5
+#define GW_MEDIA_OVERLOAD_COMPLEXITY_DEFAULT 1
+#define GW_MEDIA_OVERLOAD_LATE_MS_DEFAULT  10
 #define GW_MEDIA_JITTER_MAX_DEFAULT       200
 #define GW_MEDIA_JITTER_START_DEFAULT     80
 
@@ -110,6 +117,7 @@ struct gw_media_counters {
 	uint64_t dtmf_from_sip;      /* RFC 4733 digits received from SIP */
 	uint64_t dtmf_inband;        /* DTMF digits detected in SIP audio */
 	uint64_t codec_us;           /* wall time in decoders, encoders and PLC */
+	uint64_t overload_frames;    /* frames to the browser at the overload complexity */
 };
 
 struct gw_media_session;
@@ -156,6 +164,12 @@ int gw_media_session_feed_from_sip(struct gw_media_session *s,
 /* Every 20 ms: plays one 20 ms frame out of the jitter buffer toward the
  * browser and advances DTMF generation toward SIP.  @now_us is monotonic. */
 void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us);
+
+/* How late the loop runs this tick (now minus when it was due, µs): from
+ * cfg.overload_late_ms on, the Opus encoder toward the browser works at
+ * cfg.opus_overload_complexity, so a backlog drains instead of growing,
+ * until the loop is back within a quarter of that. */
+void gw_media_session_set_late(struct gw_media_session *s, uint64_t late_us);
 
 /* When the next frame toward the browser is due by the session's own 20 ms
  * schedule (the @now_us of a tick it fell due on), 0 before the first

@@ -196,7 +196,9 @@ static void expect_rtp(struct gw_call *call, bool restart)
 
 /* The loop's shared media clock, every 20 ms at @due on its grid: the
  * engine's frames follow the grid; what it sends waited from when its
- * first frame fell due (earlier than @due when the loop skipped rounds). */
+ * first frame fell due (earlier than @due when the loop skipped rounds).
+ * How late the round runs tells the engine when to shed encoder work
+ * (media.overload_late_ms). */
 static void on_tick(void *arg, gint64 due)
 {
 	struct gw_call *call = arg;
@@ -205,6 +207,7 @@ static void on_tick(void *arg, gint64 due)
 		uint64_t first = gw_media_session_frame_due(call->media);
 
 		call->lat_origin_us = first && first < (uint64_t)due ? (gint64)first : due;
+		gw_media_session_set_late(call->media, (uint64_t)MAX(g_get_monotonic_time() - due, 0));
 		gw_media_session_tick(call->media, (uint64_t)due);
 		call->lat_origin_us = 0;
 	}
@@ -275,6 +278,8 @@ static void set_sip_on_loop(void *obj)
 		mc.opus.bitrate = cfg->media_opus_bitrate;
 		mc.opus.fec = cfg->media_opus_fec;
 		mc.opus.loss_pct = cfg->media_opus_expected_loss;
+		mc.opus_overload_complexity = cfg->media_overload_opus_complexity;
+		mc.overload_late_ms = (unsigned)cfg->media_overload_late_ms;
 		mc.jitter_max_ms = (unsigned)cfg->media_jitter_max_ms;
 		mc.jitter_start_ms = (unsigned)cfg->media_jitter_start_ms;
 		mc.log_ctx = call->log;
@@ -353,11 +358,12 @@ static void log_counters(struct gw_call *call)
 		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_accel_ms=%"
 		G_GUINT64_FORMAT " jb_delay_ms=%u"
 		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT " codec_us=%"
-		G_GUINT64_FORMAT,
+		G_GUINT64_FORMAT " overload_frames=%" G_GUINT64_FORMAT,
 		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
 		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
-		gw_media_session_is_passthrough(call->media), rs.foreign, k.codec_us);
+		gw_media_session_is_passthrough(call->media), rs.foreign, k.codec_us,
+		k.overload_frames);
 	log_latency(call);
 }
 

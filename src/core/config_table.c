@@ -98,6 +98,15 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "Opus in-band FEC toward the browser", F(media_opus_fec) },
 	{ "media", "opus_expected_loss", GW_CONF_INT, "5", 0, 100, NULL,
 	  "packet loss (percent) the Opus encoder plans FEC for", F(media_opus_expected_loss) },
+	{ "media", "overload_opus_complexity", GW_CONF_INT, "1", -1, 10, NULL,
+	  "Opus complexity toward the browser while a media loop's clock runs "
+	  "media.overload_late_ms behind (the core is overloaded): about half the encoder's CPU "
+	  "at 1, so the backlog drains instead of delaying every call's audio; back to "
+	  "opus_complexity once the loop is within a quarter of that; -1 = never",
+	  F(media_overload_opus_complexity) },
+	{ "media", "overload_late_ms", GW_CONF_INT, "10", 1, 1000, NULL,
+	  "how far behind its 20 ms clock a media loop runs before its calls shed encoder work "
+	  "(media.overload_opus_complexity)", F(media_overload_late_ms) },
 
 	{ "ice", "lite", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "ICE-lite instead of full ICE (only for a gateway with a public address)", F(ice_lite) },

@@ -104,6 +104,7 @@ struct gw_media_session {
 
 	bool passthrough;
 	bool hold;
+	bool overloaded;         /* benc at cfg.opus_overload_complexity */
 	unsigned pcm_rate;       /* linear audio between the codecs */
 	unsigned sip_r;          /* samples per SIP clock unit (2 for G.722) */
 	unsigned browser_r_num, browser_r_den;  /* pcm samples per browser unit */

@@ -321,8 +321,10 @@ void gw_media_to_browser_frame(struct gw_media_session *s, uint64_t now_us)
 		play(s, p, excess);
 		break;
 	}
-	if (gw_encoder_encode(s->benc, t->pend, n, out, sizeof(out), &len) == 0 && len)
+	if (gw_encoder_encode(s->benc, t->pend, n, out, sizeof(out), &len) == 0 && len) {
 		gw_media_send_browser(s, s->cfg.browser_pt, t->out_ts, false, out, len);
+		s->c.overload_frames += s->overloaded;
+	}
 	t->pend_n -= n;
 	memmove(t->pend, t->pend + n, t->pend_n * sizeof(t->pend[0]));
 	t->started = true;

@@ -34,6 +34,8 @@ void gw_media_config_init(struct gw_media_config *cfg)
 	cfg->jitter_start_ms = GW_MEDIA_JITTER_START_DEFAULT;
 	cfg->passthrough = false;
 	cfg->inband_dtmf = true;
+	cfg->opus_overload_complexity = GW_MEDIA_OVERLOAD_COMPLEXITY_DEFAULT;
+	cfg->overload_late_ms = GW_MEDIA_OVERLOAD_LATE_MS_DEFAULT;
 }
 
 static bool is_sip_codec(enum gw_media_codec c)
@@ -66,7 +68,9 @@ static int config_check(const struct gw_media_config *cfg)
 	    !pt_ok(cfg->browser_te_pt, true) ||
 	    !(cfg->browser_codec == GW_MEDIA_CODEC_OPUS || is_sip_codec(cfg->browser_codec)) ||
 	    !bridgeable(cfg->browser_codec, cfg->sip_codec) ||
-	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000 || cfg->jitter_start_ms > 2000)
+	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000 || cfg->jitter_start_ms > 2000 ||
+	    cfg->opus_overload_complexity < -1 || cfg->opus_overload_complexity > 10 ||
+	    cfg->overload_late_ms < 1 || cfg->overload_late_ms > 1000)
 		return EINVAL;
 	if (cfg->browser_codec == GW_MEDIA_CODEC_OPUS && !gw_opus_cfg_valid(&cfg->opus))
 		return EINVAL;
@@ -356,6 +360,21 @@ void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us)
 		s->next_frame_us = now_us + frame_us;
 }
 
+void gw_media_session_set_late(struct gw_media_session *s, uint64_t late_us)
+{
+	uint64_t on_us = (uint64_t)s->cfg.overload_late_ms * 1000;
+	bool want = late_us >= (s->overloaded ? on_us / 4 : on_us);
+	struct gw_media_opus_cfg o = s->cfg.opus;
+
+	if (want == s->overloaded || !s->benc || s->cfg.browser_codec != GW_MEDIA_CODEC_OPUS ||
+	    s->cfg.opus_overload_complexity < 0 || s->cfg.opus_overload_complexity >= o.complexity)
+		return;
+	if (want)
+		o.complexity = s->cfg.opus_overload_complexity;
+	if (gw_encoder_set_opus(s->benc, &o) == 0)
+		s->overloaded = want;
+}
+
 uint64_t gw_media_session_frame_due(const struct gw_media_session *s)
 {
 	return s->sched ? s->next_frame_us : 0;
@@ -419,6 +438,7 @@ int gw_media_session_set_sip_codec(struct gw_media_session *s,
 	s->senc = cs.senc;
 	s->benc = cs.benc;
 	s->cfg = cfg;
+	s->overloaded = false;   /* the new encoder starts at cfg.opus */
 	if (passthrough != s->passthrough)
 		timelines_hand_over(s, passthrough);
 	s->passthrough = passthrough;

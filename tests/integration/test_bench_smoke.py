@@ -77,6 +77,9 @@ def check_step(s, mode):
         assert number(s["codec_us_per_call_s"]) and s["codec_us_per_call_s"] > 0, (where, s)
         assert number(s["floor_codecs_us"]) and number(s["codecs_to_floor_codecs"]), (where, s)
         assert abs(s["ratio_codecs_part"] + s["ratio_rest_part"] - s["ratio_to_floor"]) < 1e-9, (where, s)
+        # every call's media counters said how many frames it shed (10
+        # calls on an idle core: its clock did not run 10 ms late)
+        assert number(s["overload_pct"]) and 0 <= s["overload_pct"] <= 100, (where, s)
     else:
         # relayed untouched: no coder ran
         assert s["codec_us_per_call_s"] == 0, (where, s["codec_us_per_call_s"])
@@ -123,6 +126,7 @@ def check_report(out):
     assert tg[">= 140 transcoded calls on one core, < 0.1% loss"]["met"] is False, tg  # 10 calls
     with open(os.path.join(out, "bench.md")) as f:
         md = f.read()
+    assert "| concealed % | shed % |" in md, md
     assert "| target | measured | met |" in md and "| `call` -> INVITE sent p99 < 10 ms |" in md, md
     assert "| transcode | 10 |" in md and "| passthrough | 10 |" in md, md
     assert "in gateway to SIP p50 / p99 ms" in md and "| x paced floor |" in md, md
@@ -161,11 +165,11 @@ def load_harness():
     return mod
 
 
-def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0):
+def synthetic_step(n, cpu_pct, concealed=0.0, keeps_up=0.995, loss=0.0, shed=0.0):
     return {"mode": "transcode", "calls": n, "connected": n, "daemon_cpu_pct": cpu_pct,
             "daemon_core_busy_pct": cpu_pct + 1, "load_core_pct": 20.0, "cpu_us_per_call_s": 8600.0,
             "rss_kib": 20000 + 180 * n, "rss_per_call_kib": 180.0, "daemon_keeps_up": keeps_up,
-            "daemon_sleeps_per_s": 250.0, "codec_us_per_call_s": 6400.0,
+            "daemon_sleeps_per_s": 250.0, "codec_us_per_call_s": 6400.0, "overload_pct": shed,
             "latency": {"rtt_p50_ms": 60.0},
             "loss": {"total_pct": loss, "concealed_pct": concealed, "socket_drops": {}}}
 
@@ -176,19 +180,19 @@ def check_targets():
     "largest"; the saturated 175 counts for neither."""
     bench = load_harness()
 
-    def step(n, ratio, clean, p99_ms):
+    def step(n, ratio, clean, p99_ms, shed=0.0):
         g = {"p99_us": p99_ms * 1000}
-        return {"calls": n, "ratio_to_floor": ratio, "clean": clean,
+        return {"calls": n, "ratio_to_floor": ratio, "clean": clean, "overload_pct": shed,
                 "latency": {"gateway": {"to_sip": {"p99_us": 900}, "to_browser": g}}}
-    res = {"transcode": {"steps": [step(25, 1.40, True, 1.5), step(150, 1.22, True, 4.0),
+    res = {"transcode": {"steps": [step(25, 1.40, True, 1.5), step(150, 1.22, True, 4.0, shed=0.3),
                                    step(175, 1.10, False, 60.0)],
                          "max_clean_calls": 150, "calls_per_core_by_cpu": 160, "rss_slope_kib_per_call": 170},
            "passthrough": {"steps": [step(1000, 7.0, True, 6.5)], "max_clean_calls": 1000,
                            "calls_per_core_by_cpu": 1100, "rss_slope_kib_per_call": 210},
            "setup": {"setup": {"call_to_invite_sent": {"p99_ms": 0.6}}}}
     got = {x["target"]: x for x in bench.targets(res)}
-    want = {"transcoded CPU <= 1.25 x floor at every clean step": ("1.40 at 25, 1.22 at 150", False),
-            "transcoded CPU <= 1.25 x floor at the largest clean step": ("1.22 at 150 calls", True),
+    want = {"transcoded CPU <= 1.25 x floor at every clean step": ("1.40 at 25, 1.22 at 150 (0.3% shed)", False),
+            "transcoded CPU <= 1.25 x floor at the largest clean step": ("1.22 at 150 calls (0.3% shed)", True),
             ">= 140 transcoded calls on one core, < 0.1% loss": ("150 clean (by CPU 160)", True),
             ">= 1000 passthrough calls on one core": ("1000 clean (by CPU 1100)", True),
             "added latency p99 < 5 ms, transcoded, at every clean step": ("1.5 at 25, 4.0 at 150", True),
@@ -236,6 +240,13 @@ def check_stop_rules():
     assert [s["calls"] for s in t["steps"]] == [100, 125], t
     assert "skipped clock rounds" in t["stopped_because"], t["stopped_because"]
     assert t["max_clean_calls"] == 100, t
+    # shedding encoder work past 0.5% of the frames ends it too; 0.3% at
+    # 100 calls is lower quality, not loss: still clean
+    t = plan([synthetic_step(75, 60), synthetic_step(100, 80, shed=0.3), synthetic_step(125, 90, shed=0.8),
+              synthetic_step(150, 99)])
+    assert [s["calls"] for s in t["steps"]] == [75, 100, 125], t
+    assert "overload_opus_complexity" in t["stopped_because"], t["stopped_because"]
+    assert t["max_clean_calls"] == 125, t
     # the core saturated: as before
     t = plan([synthetic_step(100, 86), synthetic_step(125, 96), synthetic_step(150, 99)])
     assert "saturated" in t["stopped_because"] and t["max_clean_calls"] == 100, t

@@ -352,6 +352,75 @@ START_TEST(test_transcode_counts_codec_time)
 }
 END_TEST
 
+/* 2 s of a 1 kHz tone from SIP, each tick told how late the loop runs:
+ * on time for 25 ticks, 12 ms late for 25, 4 ms for 25, 1 ms for 25 (the
+ * bridge calls gw_media_session_set_late before each tick).  Returns the
+ * overload counter; what reached the browser is in @out. */
+static uint64_t late_run(int overload_complexity, struct ma_buf *out, uint32_t sum[2])
+{
+	static const uint64_t late_us[4] = { 0, 12000, 4000, 1000 };
+	struct gw_media_config cfg;
+	struct gw_media_counters c;
+	struct mh h;
+	double ph = 0;
+
+	config_for(&cfg, GW_MEDIA_CODEC_PCMU);
+	cfg.opus_overload_complexity = overload_complexity;
+	mh_init(&h, &cfg);
+	for (int i = 0; i < 100; i++) {
+		int16_t pcm[160];
+		uint8_t buf[160];
+		size_t len;
+
+		ma_tone(pcm, 160, 1000, 8000, TONE_AMP, &ph);
+		len = mh_encode(&h, GW_MEDIA_CODEC_PCMU, pcm, 160, buf);
+		ck_assert_int_eq(mh_from_sip(&h, 0, i == 0, buf, len, 160), 0);
+		gw_media_session_set_late(h.s, late_us[i / 25]);
+		mh_tick(&h);
+	}
+	gw_media_session_get_counters(h.s, &c);
+	ck_assert_uint_ge(c.browser_tx_packets, 90);
+	ck_assert_uint_eq(c.jb_concealed, 0);
+	ck_assert_uint_eq(mh_decode_sink(&h.browser, 111, GW_MEDIA_CODEC_OPUS, 48000, out),
+			  c.browser_tx_packets);
+	/* what the encoder made of the first 20 frames, and of the next 40 */
+	sum[0] = sum[1] = 2166136261u;
+	for (size_t i = 0; i < 60 && i < h.browser.n; i++)
+		for (size_t k = GW_RTP_HDR_LEN; k < h.browser.p[i].len; k++)
+			sum[i >= 20] = (sum[i >= 20] ^ h.browser.p[i].d[k]) * 16777619u;
+	mh_free(&h);
+	return c.overload_frames;
+}
+
+/* Overload: from 10 ms late (media.overload_late_ms) the encoder toward the
+ * browser works at media.overload_opus_complexity, still at 4 ms late (it
+ * comes back under a quarter of that), not at 1 ms: the frames of ticks
+ * 25-74; the tone plays on at 1 kHz through both switches.  -1 never sheds. */
+START_TEST(test_transcode_sheds_encoder_work_while_late)
+{
+	struct ma_buf out = { 0 }, off = { 0 };
+	uint32_t sum_shed[2], sum_never[2];
+	uint64_t shed = late_run(1, &out, sum_shed), never = late_run(-1, &off, sum_never);
+	double f, snr;
+
+	/* the encoder really changed: the same audio coded the same way before
+	 * the loop ran late, differently once it did (Opus is deterministic) */
+	ck_assert_uint_eq(sum_shed[0], sum_never[0]);
+	ck_assert_uint_ne(sum_shed[1], sum_never[1]);
+
+	/* the tone over the switch to complexity 1 and the one back */
+	f = ma_dominant_freq(out.s + 9600, out.n - 9600, 48000, 200, 3400);
+	snr = ma_tone_snr_db(out.s + 9600, out.n - 9600, f, 48000);
+	printf("overload: %llu frames shed, %.1f Hz, SNR %.1f dB\n", (unsigned long long)shed, f, snr);
+	ck_assert_uint_eq(shed, 50);
+	ck_assert_uint_eq(never, 0);
+	ck_assert_double_le(fabs(f - 1000), 5);
+	ck_assert_double_ge(snr, 15);
+	ma_buf_free(&out);
+	ma_buf_free(&off);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("transcode");
@@ -367,6 +436,7 @@ int main(void)
 	tcase_add_test(tc, test_transcode_fec_beats_plc_under_5pct_single_loss);
 	tcase_add_test(tc, test_transcode_loss_bursts_concealed_without_clicks);
 	tcase_add_test(tc, test_transcode_counts_codec_time);
+	tcase_add_test(tc, test_transcode_sheds_encoder_work_while_late);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
