@@ -104,9 +104,10 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "at 1, so the backlog drains instead of delaying every call's audio; back to "
 	  "opus_complexity once the loop is within a quarter of that; -1 = never",
 	  F(media_overload_opus_complexity) },
-	{ "media", "overload_late_ms", GW_CONF_INT, "10", 1, 1000, NULL,
+	{ "media", "overload_late_ms", GW_CONF_INT, "10", 2, 19, NULL,
 	  "how far behind its 20 ms clock a media loop runs before its calls shed encoder work "
-	  "(media.overload_opus_complexity)", F(media_overload_late_ms) },
+	  "(media.overload_opus_complexity); under 20: a loop a whole period late skips that "
+	  "round instead", F(media_overload_late_ms) },
 
 	{ "ice", "lite", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "ICE-lite instead of full ICE (only for a gateway with a public address)", F(ice_lite) },

@@ -70,7 +70,7 @@ static int config_check(const struct gw_media_config *cfg)
 	    !bridgeable(cfg->browser_codec, cfg->sip_codec) ||
 	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000 || cfg->jitter_start_ms > 2000 ||
 	    cfg->opus_overload_complexity < -1 || cfg->opus_overload_complexity > 10 ||
-	    cfg->overload_late_ms < 1 || cfg->overload_late_ms > 1000)
+	    cfg->overload_late_ms < 1 || cfg->overload_late_ms > 100)
 		return EINVAL;
 	if (cfg->browser_codec == GW_MEDIA_CODEC_OPUS && !gw_opus_cfg_valid(&cfg->opus))
 		return EINVAL;
@@ -464,6 +464,7 @@ int gw_media_session_set_opus(struct gw_media_session *s, const struct gw_media_
 	if (s->benc && gw_encoder_set_opus(s->benc, opus))
 		return EINVAL;
 	s->cfg.opus = *opus;
+	s->overloaded = false;   /* the encoder is at @opus now; a late tick sheds again */
 	return 0;
 }
 

@@ -77,8 +77,8 @@ def check_step(s, mode):
         assert number(s["codec_us_per_call_s"]) and s["codec_us_per_call_s"] > 0, (where, s)
         assert number(s["floor_codecs_us"]) and number(s["codecs_to_floor_codecs"]), (where, s)
         assert abs(s["ratio_codecs_part"] + s["ratio_rest_part"] - s["ratio_to_floor"]) < 1e-9, (where, s)
-        # every call's media counters said how many frames it shed (10
-        # calls on an idle core: its clock did not run 10 ms late)
+        # every call's media counters said how many frames it shed (how
+        # many is timing, not judged here: the suite shares the machine)
         assert number(s["overload_pct"]) and 0 <= s["overload_pct"] <= 100, (where, s)
     else:
         # relayed untouched: no coder ran
@@ -240,13 +240,13 @@ def check_stop_rules():
     assert [s["calls"] for s in t["steps"]] == [100, 125], t
     assert "skipped clock rounds" in t["stopped_because"], t["stopped_because"]
     assert t["max_clean_calls"] == 100, t
-    # shedding encoder work past 0.5% of the frames ends it too; 0.3% at
-    # 100 calls is lower quality, not loss: still clean
+    # shedding encoder work past 0.5% of the frames ends it too, and that
+    # step is not clean; 0.3% at 100 calls is lower quality, not loss
     t = plan([synthetic_step(75, 60), synthetic_step(100, 80, shed=0.3), synthetic_step(125, 90, shed=0.8),
               synthetic_step(150, 99)])
     assert [s["calls"] for s in t["steps"]] == [75, 100, 125], t
     assert "overload_opus_complexity" in t["stopped_because"], t["stopped_because"]
-    assert t["max_clean_calls"] == 125, t
+    assert t["max_clean_calls"] == 100, t
     # the core saturated: as before
     t = plan([synthetic_step(100, 86), synthetic_step(125, 96), synthetic_step(150, 99)])
     assert "saturated" in t["stopped_because"] and t["max_clean_calls"] == 100, t

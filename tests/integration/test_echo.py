@@ -192,16 +192,22 @@ def check_setup_hold_released_on_hangup_and_failure(d):
         return
     tid = thread_id(d.proc.pid, "media-0")
     assert tid, "no media-0 thread in the daemon"
-    # enough calls that packets between the slots make the loop coalesce
+    # enough calls that packets between the slots make the loop coalesce;
+    # long enough to outlast every sample below on a slow (sanitizer) build
+    dtls_before = d.log_text().count("DTLS connected after")
     client = subprocess.Popen([RTCSIP_CALL, "--url", d.ws_url, "--json", "--to", "echo", "--tone", "1000",
-                               "--seconds", "14", "--calls", "12", "--rate", "50"],
+                               "--seconds", "25", "--calls", "12", "--rate", "50"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = {}
 
     async def go():
         ws = await ws_connect(d)
         await request(ws, {"type": "hello", "user": "hold"})
-        time.sleep(2.5)                          # the echo calls are up
+        deadline = time.time() + 20              # the echo calls are up
+        while d.log_text().count("DTLS connected after") < dtls_before + 12:
+            assert time.time() < deadline and client.poll() is None, "the 12 echo calls did not connect"
+            time.sleep(0.1)
+        time.sleep(1.2)                          # the loop has decided to coalesce
         seen["echo calls"] = waits_for(tid, d.proc.pid, 1.0)
         r = await request(ws, {"type": "call", "call": "h1", "to": "echo", "sdp": NO_ICE_OFFER})
         assert r["type"] == "answer" and r["call"] == "h1", r
