@@ -180,6 +180,12 @@ typedef void (gw_loop_tick_h)(void *arg, gint64 due_us);
 struct gw_loop_tick *gw_loop_tick_add(struct gw_loop *loop, gw_loop_tick_h *fn, void *arg);
 /* Stop calling it.  On @loop; safe from inside any tick callback. */
 void gw_loop_tick_remove(struct gw_loop_tick *t);
+/* From a tick callback on @loop: how late the round now running started,
+ * in µs (>= 0): the same for every tick of the round, whatever the ticks
+ * before it took (what a loop running behind is judged by; a round a
+ * whole period late is skipped, so under GW_LOOP_TICK_MS ms plus what a
+ * slot takes).  0 outside a round. */
+gint64 gw_loop_round_late_us(const struct gw_loop *loop);
 /* Ticks registered on @loop (tests). */
 unsigned gw_loop_tick_count(const struct gw_loop *loop);
 

@@ -197,7 +197,7 @@ static void expect_rtp(struct gw_call *call, bool restart)
 /* The loop's shared media clock, every 20 ms at @due on its grid: the
  * engine's frames follow the grid; what it sends waited from when its
  * first frame fell due (earlier than @due when the loop skipped rounds).
- * How late the round runs tells the engine when to shed encoder work
+ * How late the round started tells the engine when to shed encoder work
  * (media.overload_late_ms). */
 static void on_tick(void *arg, gint64 due)
 {
@@ -205,7 +205,7 @@ static void on_tick(void *arg, gint64 due)
 
 	if (call->media) {
 		uint64_t first = gw_media_session_frame_due(call->media);
-		gint64 late = g_get_monotonic_time() - due;
+		gint64 late = gw_loop_round_late_us(call->loop);
 
 		call->lat_origin_us = first && first < (uint64_t)due ? (gint64)first : due;
 		gw_media_session_set_late(call->media, late > 0 ? (uint64_t)late : 0);

@@ -672,7 +672,9 @@ static gboolean on_clock(gpointer arg)
 	 * priority) runs between them, not after all of them */
 	if (due <= now) {
 		l->ticking = true;
+		l->round_late_us = now - due;
 		run_slot(l, l->slots[l->tick_slot], due);
+		l->round_late_us = 0;
 		next_slot(l);
 		due = slot_due(l, l->tick_slot);
 	}
@@ -787,6 +789,11 @@ void gw_loop_tick_remove(struct gw_loop_tick *t)
 		skip_empty_slots(l);
 		g_source_set_ready_time(l->clock, slot_due(l, l->tick_slot));
 	}
+}
+
+gint64 gw_loop_round_late_us(const struct gw_loop *loop)
+{
+	return loop->round_late_us;
 }
 
 unsigned gw_loop_tick_count(const struct gw_loop *loop)

@@ -21,6 +21,7 @@ struct gw_loop {
 	unsigned nticks;        /* in all slots, removed ones included */
 	GSource *clock;         /* while there are ticks */
 	bool ticking;           /* inside the clock's dispatch */
+	gint64 round_late_us;   /* how late the running round started; 0 between */
 	gint64 tick_base;       /* the grid point the current period started at */
 	unsigned tick_slot;     /* the slot due next, at tick_base + its offset */
 	unsigned dead;          /* removed while ticking, freed after */

@@ -3,8 +3,9 @@
  * posted work still arrive, and an idle paced loop waits in nanosleep,
  * never inside poll (so a sender on loopback finds no sleeper to wake on
  * its sockets); and the media clock's slots: one call on a loop of ten
- * slots wakes it once a period, and a call added to an empty slot runs
- * within a period.  (Coalesced wake-ups: test_loop_coalesce.c.)
+ * slots wakes it once a period, a call added to an empty slot runs
+ * within a period, and every tick of a round reads the round's lateness.
+ * (Coalesced wake-ups: test_loop_coalesce.c.)
  *
  * Where the loop thread waits: loop_probe.h.  A paced loop never blocks in
  * poll at all (it polls with timeout 0), so "never seen in poll" holds
@@ -300,6 +301,99 @@ START_TEST(test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period)
 }
 END_TEST
 
+/* ---- how late a round started ----
+ * Two ticks in one slot; the first works 2 ms each round (32 ms in its
+ * third) before the second runs.  Both read the same lateness in every
+ * round, the round's, not the first tick's work on top; the round after
+ * the 32 ms one started at least 12 ms late (or was skipped, a whole
+ * period late); outside a round it reads 0. */
+struct late_rec {
+	gint64 due, late;
+	int who;
+};
+
+static struct late_rec late_recs[64];   /* under seen.lock */
+static int n_late_recs, late_rounds;
+static gint64 late_outside = -1;
+static struct gw_loop *late_loop;
+static struct gw_loop_tick *late_tick[2]; /* the loop thread's */
+
+static void on_late_tick(void *arg, gint64 due)
+{
+	int who = GPOINTER_TO_INT(arg);
+	gint64 late = gw_loop_round_late_us(late_loop);
+	int round;
+
+	g_mutex_lock(&seen.lock);
+	if (n_late_recs < (int)G_N_ELEMENTS(late_recs))
+		late_recs[n_late_recs++] = (struct late_rec){ due, late, who };
+	round = who == 0 ? ++late_rounds : 0;
+	g_cond_broadcast(&seen.cond);
+	g_mutex_unlock(&seen.lock);
+	if (who == 0)
+		g_usleep(round == 3 ? 32000 : 2000);
+}
+
+static void add_late_ticks(void *obj)
+{
+	late_loop = obj;
+	late_outside = gw_loop_round_late_us(obj);
+	late_tick[0] = gw_loop_tick_add(obj, on_late_tick, GINT_TO_POINTER(0));
+	late_tick[1] = gw_loop_tick_add(obj, on_late_tick, GINT_TO_POINTER(1));
+}
+
+static void remove_late_ticks(void *obj)
+{
+	gw_loop_tick_remove(late_tick[0]);
+	gw_loop_tick_remove(late_tick[1]);
+	on_posted(NULL);
+}
+
+static gboolean got_six_rounds(void)
+{
+	return late_rounds >= 6;
+}
+
+START_TEST(test_clock_round_lateness_is_the_rounds_for_every_tick)
+{
+	struct gw_loop *l;
+	gint64 due3 = 0;
+	int pairs = 0, r0 = 0;
+
+	seen_reset();
+	gw_loops_set_clock_slots(1);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_nth(0);
+	gw_loop_post(l, add_late_ticks, l);
+	ck_assert(seen_wait(got_six_rounds));
+	seen.posted_ran = FALSE;
+	gw_loop_post(l, remove_late_ticks, NULL);
+	ck_assert(seen_wait(got_posted));
+	gw_loops_stop();
+
+	ck_assert_int_eq(late_outside, 0);
+	for (int i = 0; i < n_late_recs; i++) {
+		const struct late_rec *a = &late_recs[i];
+
+		ck_assert_int_ge(a->late, 0);
+		if (a->who != 0)
+			continue;
+		if (++r0 == 3)
+			due3 = a->due;
+		else if (r0 == 4)   /* started after the 32 ms of round 3 */
+			ck_assert_int_ge(a->late, due3 + 32000 - a->due);
+		for (int k = i + 1; k < n_late_recs; k++)
+			if (late_recs[k].who == 1 && late_recs[k].due == a->due) {
+				printf("round due %lld: %lld us late for both ticks\n", (long long)a->due,
+				       (long long)a->late);
+				ck_assert_int_eq(late_recs[k].late, a->late);
+				pairs++;
+			}
+	}
+	ck_assert_int_ge(pairs, 5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop_paced");
@@ -315,6 +409,7 @@ int main(void)
 	tcase_add_test(tc, test_unpaced_idle_loop_waits_in_poll);
 	tcase_add_test(tc, test_clock_skips_slots_without_ticks);
 	tcase_add_test(tc, test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period);
+	tcase_add_test(tc, test_clock_round_lateness_is_the_rounds_for_every_tick);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
