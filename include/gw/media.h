@@ -165,7 +165,7 @@ int gw_media_session_feed_from_sip(struct gw_media_session *s,
  * browser and advances DTMF generation toward SIP.  @now_us is monotonic. */
 void gw_media_session_tick(struct gw_media_session *s, uint64_t now_us);
 
-/* How late the loop runs this tick (now minus when it was due, µs): from
+/* How late the clock round of this tick started (µs, gw_loop_round_late_us): from
  * cfg.overload_late_ms on, the Opus encoder toward the browser works at
  * cfg.opus_overload_complexity, so a backlog drains instead of growing,
  * until the loop is back within a quarter of that. */

@@ -205,10 +205,9 @@ static void on_tick(void *arg, gint64 due)
 
 	if (call->media) {
 		uint64_t first = gw_media_session_frame_due(call->media);
-		gint64 late = gw_loop_round_late_us(call->loop);
 
 		call->lat_origin_us = first && first < (uint64_t)due ? (gint64)first : due;
-		gw_media_session_set_late(call->media, late > 0 ? (uint64_t)late : 0);
+		gw_media_session_set_late(call->media, (uint64_t)gw_loop_round_late_us(call->loop));
 		gw_media_session_tick(call->media, (uint64_t)due);
 		call->lat_origin_us = 0;
 	}

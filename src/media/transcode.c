@@ -82,6 +82,12 @@ struct codec_set {
 	struct gw_encoder *senc, *benc;
 };
 
+/* The session's four coders as a set (borrowed). */
+static struct codec_set codecs_of(const struct gw_media_session *s)
+{
+	return (struct codec_set){ s->bdec, s->sdec, s->senc, s->benc };
+}
+
 /* µs the set's coders have spent working so far. */
 static uint64_t codec_set_busy_us(const struct codec_set *cs)
 {
@@ -132,7 +138,7 @@ static void apply_rates(struct gw_media_session *s)
 static void session_destroy(void *obj)
 {
 	struct gw_media_session *s = obj;
-	struct codec_set cs = { s->bdec, s->sdec, s->senc, s->benc };
+	struct codec_set cs = codecs_of(s);
 
 	codec_set_free(&cs);
 	gw_jitter_free(s->jb);
@@ -417,7 +423,7 @@ int gw_media_session_set_sip_codec(struct gw_media_session *s,
 				   unsigned ptime_ms, int te_pt)
 {
 	struct gw_media_config cfg = s->cfg;
-	struct codec_set cs, old = { s->bdec, s->sdec, s->senc, s->benc };
+	struct codec_set cs, old = codecs_of(s);
 	bool passthrough;
 	int err;
 
@@ -493,7 +499,7 @@ void gw_media_session_get_counters(const struct gw_media_session *s,
 				   struct gw_media_counters *out)
 {
 	struct gw_jitter_stats js;
-	struct codec_set cs = { s->bdec, s->sdec, s->senc, s->benc };
+	struct codec_set cs = codecs_of(s);
 
 	*out = s->c;
 	out->codec_us += codec_set_busy_us(&cs);
