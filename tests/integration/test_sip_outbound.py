@@ -8,12 +8,14 @@ resume by the far end, the session timer refreshed, a stranger's RTP
 sprayed at the gateway's SIP-side port dropped while the far end is heard,
 and (media.rtp_timeout) a far end that goes silent after answering hung
 up with BYE + Reason 408 and `hangup 408`, while one that holds longer
-than the timeout is not.
+than the timeout is not; and (media.overload_late_ms) a media loop
+stalled during a call sheds Opus encoder work and recovers.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
 import os
 import re
+import signal
 import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
@@ -269,6 +271,59 @@ def check_rtp_timeout(far):
         assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
         wait_idle(d)
 
+
+def wait_log(d, pattern, since, timeout=30):
+    """Wait until the daemon's log after offset @since matches @pattern."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if re.search(pattern, daemon_log(d)[since:]):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the daemon never logged {pattern!r}: {daemon_log(d)[since:][-2000:]}")
+
+
+def check_stalled_media_loop_sheds_encoder_work(far):
+    """media.overload_late_ms end to end: during a transcoded call the
+    daemon is stopped (SIGSTOP) for 150 ms at a time, as a saturated or
+    descheduled core stalls it.  The clock's next round then starts late
+    (one slot: 0-20 ms after it fell due, skipped rounds aside).  From 6 ms
+    late (70% of stalls) the call's Opus encoder toward the browser runs at
+    the overload complexity; it goes back once the rounds run under 1.5 ms
+    late again (a loaded test machine's wake-ups stay well under).  The
+    call's counters show shed frames, fewer than half it sent (shedding
+    ended), and the caller still hears its 1 kHz tone."""
+    stalls = 8
+    groups = {"media": {"threads": "1", "clock_slots": "1", "overload_late_ms": "6"}}
+    with sip_daemon(HOST, far, groups=groups) as d:
+        mark = len(daemon_log(d))
+        sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "8",
+                    "--header", "X-Rtcsip-Test:hello-sip")  # the scenario checks it
+        wait_log(d, r"browser media connected", mark)
+        wait_log(d, r"media: browser ", mark)
+        time.sleep(1)
+        for _ in range(stalls):
+            try:
+                os.kill(d.proc.pid, signal.SIGSTOP)
+                time.sleep(0.15)
+            finally:
+                os.kill(d.proc.pid, signal.SIGCONT)
+            time.sleep(0.4)
+        c = b.result()
+        sipp.assert_ok()
+        wait_idle(d)
+        m = re.findall(r"media counters: .*browser_tx=(\d+) .*overload_frames=(\d+)", daemon_log(d)[mark:])
+        print(f"   {describe(c)}\n   {stalls} stalls of 150 ms; (frames to the browser, shed): {m}")
+        assert len(m) == 1, m
+        tx, shed = map(int, m[0])
+        assert b.rc == 0, (b.rc, c)
+        assert connected(c), c
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert shed > 0, f"no frame shed after {stalls} stalls: {m}"
+        assert shed < tx / 2, f"shedding did not end with the stalls: {m}"
+        check_clean_stop(d)
+
+
 def check_session_timer_refreshed(far):
     # The gateway asks for a 90 s session timer and, made refresher by the
     # far end, must refresh before 90 s (sipp waits at most 60 s for it).
@@ -307,6 +362,8 @@ def main():
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
+    res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
+            far)
     res.exit()
 
 
