@@ -155,8 +155,8 @@ def proc_rss_kib(pid):
 
 
 def udp_drops(pid):
-    """Datagrams the kernel dropped (receive buffer full) on the UDP sockets
-    process @pid has open now (/proc/net/udp "drops")."""
+    """Datagrams the kernel dropped (receive buffer full) on each UDP socket
+    process @pid has open now (/proc/net/udp "drops"), by socket inode."""
     inodes = set()
     try:
         for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -167,8 +167,8 @@ def udp_drops(pid):
             if target.startswith("socket:["):
                 inodes.add(target[8:-1])
     except OSError:
-        return 0
-    total = 0
+        return {}
+    out = {}
     for table in ("/proc/net/udp", "/proc/net/udp6"):
         try:
             with open(table) as f:
@@ -176,10 +176,17 @@ def udp_drops(pid):
                 for line in f:
                     col = line.split()
                     if len(col) >= 13 and col[9] in inodes:
-                        total += int(col[12])
+                        out[col[9]] = int(col[12])
         except OSError:
             pass
-    return total
+    return out
+
+
+def drops_between(before, after):
+    """Drops between two udp_drops() readings, on the sockets open at the
+    second (a socket opened meanwhile: all of its drops).  A socket closed
+    meanwhile took its count with it: left out, never subtracted."""
+    return sum(n - before.get(ino, 0) for ino, n in after.items())
 
 
 def stop_process(proc, sig=signal.SIGTERM, timeout=10):

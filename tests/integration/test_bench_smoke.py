@@ -247,6 +247,15 @@ def check_stop_rules():
     assert [s["calls"] for s in t["steps"]] == [75, 100, 125], t
     assert "overload_opus_complexity" in t["stopped_because"], t["stopped_because"]
     assert t["max_clean_calls"] == 100, t
+    # calls that failed mid-step (a saturated daemon's sockets dropped
+    # their STUN: ICE consent lost) end it, below 95% busy for the window
+    # they left, and that step is not clean
+    lost = dict(synthetic_step(125, 40), ok=100, in_progress=110, failed=[("480 ice: consent lost", 25)])
+    t = plan([synthetic_step(100, 86), lost, synthetic_step(150, 99)])
+    assert [s["calls"] for s in t["steps"]] == [100, 125], t
+    assert t["stopped_because"] == ("25 of 125 calls failed (480 ice: consent lost x25); 110 of 125 were up "
+                                    "in the window"), t["stopped_because"]
+    assert t["max_clean_calls"] == 100, t
     # the core saturated: as before
     t = plan([synthetic_step(100, 86), synthetic_step(125, 96), synthetic_step(150, 99)])
     assert "saturated" in t["stopped_because"] and t["max_clean_calls"] == 100, t
