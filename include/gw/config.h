@@ -107,6 +107,7 @@ struct gw_config {
 	int media_clock_slots;
 	char *media_coalesce_wakeups;   /* auto|on|off */
 	int media_max_calls;
+	int media_max_busy_pct;
 	bool media_passthrough;
 	int media_jitter_max_ms;
 	int media_jitter_start_ms;

@@ -278,14 +278,32 @@ int gw_call_start_leg(struct gw_call *call, const struct gw_webrtc_params *wp)
 	return gw_webrtc_leg_alloc(&call->leg, &p, on_leg_event, on_leg_rtp, call);
 }
 
+bool gw_call_overloaded(const char *what)
+{
+	unsigned least;
+
+	if (!gw_loops_busy_over((unsigned)config->media_max_busy_pct, &least))
+		return false;
+	gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = %d)",
+		what, least, config->media_max_busy_pct);
+	return true;
+}
+
 bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id)
 {
-	if (gw_call_count() < (unsigned)config->media_max_calls)
-		return false;
-	if (s)
-		gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "too many calls (limit %d)",
-				    config->media_max_calls);
-	return true;
+	if (gw_call_count() >= (unsigned)config->media_max_calls) {
+		if (s)
+			gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "too many calls (limit %d)",
+					    config->media_max_calls);
+		return true;
+	}
+	if (gw_call_overloaded("call")) {
+		if (s)
+			gw_ws_session_error(s, tid, id, GW_ERR_LIMIT, "gateway overloaded: its media "
+					    "threads are busy (media.max_busy_pct); try again later");
+		return true;
+	}
+	return false;
 }
 
 /* Start the leg of a call the browser placed, from its offer. */
@@ -473,7 +491,17 @@ static void on_session_close(struct gw_ws_session *s, void *arg)
 static json_t *health(void *arg)
 {
 	json_t *h = json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
+	json_t *loops = json_array();
 
+	/* each media loop's calls and load (media.max_busy_pct judges it) */
+	for (unsigned i = 0; i < gw_loop_count(); i++) {
+		struct gw_loop *l = gw_loop_nth(i);
+
+		json_array_append_new(loops, json_pack("{s:s, s:i, s:i}", "loop", gw_loop_name(l),
+						       "calls", (json_int_t)gw_loop_pinned(l),
+						       "busy_pct", (json_int_t)gw_loop_busy_pct(l)));
+	}
+	json_object_set_new(h, "media_loops", loops);
 	if (sip_ua) {
 		json_t *sip = gw_sip_health(sip_ua);
 

@@ -172,8 +172,13 @@ void gw_call_end(struct gw_call *call, int code, const char *reason, bool tell_b
 struct gw_call *gw_call_find(struct gw_ws_session *s, json_t *msg, json_t *tid);
 /* Whether the session's token allows calling @to. */
 bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to);
-/* Calls in the registry limit check: true (and error sent) when full. */
+/* Admission of a new call: true (and the error sent to @s) when the
+ * registry holds media.max_calls calls, or gw_call_overloaded(). */
 bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id);
+/* Whether new calls are turned away for load: every media loop was at
+ * least media.max_busy_pct busy in its last second (logged, naming
+ * @what). */
+bool gw_call_overloaded(const char *what);
 
 /* ---- echo.c (media loop) ---- */
 void gw_call_echo_init(struct gw_call *call);

@@ -3,6 +3,7 @@
  * `incoming` with its own WebRTC offer (forking), the first `accept` wins
  * (200 OK) and the other sessions get `hangup` "answered elsewhere";
  * nobody online -> 480, everyone rejects -> 486 or the browser's code,
+ * too many calls or overloaded media loops (media.max_busy_pct) -> 503,
  * CANCEL -> `hangup`.  Control loop.
  */
 #include <errno.h>
@@ -149,6 +150,10 @@ void gw_call_sip_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming 
 	}
 	if (gw_call_count() + sessions->len > (unsigned)cfg->media_max_calls) {
 		gw_sip_dialog_respond(d, 503, "Too many calls", NULL);
+		goto out;
+	}
+	if (gw_call_overloaded("INVITE")) {
+		gw_sip_dialog_respond(d, 503, "Overloaded", NULL);
 		goto out;
 	}
 	in = gw_obj_alloc(sizeof(*in), inbound_destroy);

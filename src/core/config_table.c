@@ -78,6 +78,11 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  F(media_coalesce_wakeups) },
 	{ "media", "max_calls", GW_CONF_INT, "1000", 1, 100000, NULL,
 	  "calls in progress at once; more are refused (error limit)", F(media_max_calls) },
+	{ "media", "max_busy_pct", GW_CONF_INT, "95", 0, 100, NULL,
+	  "new calls are refused (browser: error limit; SIP: 503 with Retry-After) while every "
+	  "media loop's thread used at least this share of a core over the last second: at "
+	  "capacity a gateway turns calls away instead of degrading all of them; 0 = never",
+	  F(media_max_busy_pct) },
 	{ "media", "passthrough", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "relay without transcoding when both legs negotiated the same codec at 20 ms "
 	  "(another trunk ptime is re-framed)", F(media_passthrough) },

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE     /* ppoll */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,9 +289,12 @@ static gpointer media_thread(gpointer arg)
 
 	self_loop = l;
 	l->idle_since = g_get_monotonic_time();
+	if (pthread_getcpuclockid(pthread_self(), &l->cpu_clock) == 0)
+		g_atomic_int_set(&l->cpu_clock_ok, 1);
 	g_main_context_push_thread_default(l->ctx);
 	g_main_loop_run(l->main);
 	g_main_context_pop_thread_default(l->ctx);
+	g_atomic_int_set(&l->cpu_clock_ok, 0);
 	return NULL;
 }
 
@@ -434,6 +438,55 @@ void gw_loop_watch_remove(struct gw_loop_watch *w)
 		g_free(w);
 }
 
+/* Each media loop's load, sampled every BUSY_SAMPLE_S from the control
+ * loop: the thread's CPU time (its own clock, which another thread may
+ * read) over the wall time since the last sample.  A thread's CPU time
+ * is the work it did, whatever else ran on its core or the host took. */
+#define BUSY_SAMPLE_S 1
+static guint busy_timer;        /* on the default (control) context */
+
+void gw_loops_sample_busy(void)
+{
+	gint64 now = g_get_monotonic_time();
+
+	for (guint i = 0; media && i < media->len; i++) {
+		struct gw_loop *l = media->pdata[i];
+		struct timespec ts;
+		gint64 cpu;
+
+		if (!g_atomic_int_get(&l->cpu_clock_ok) || clock_gettime(l->cpu_clock, &ts))
+			continue;
+		cpu = (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+		if (l->busy_wall0 && now > l->busy_wall0)
+			g_atomic_int_set(&l->busy_pct, (gint)MIN(100, (cpu - l->busy_cpu0) * 100 /
+								  (now - l->busy_wall0)));
+		l->busy_wall0 = now;
+		l->busy_cpu0 = cpu;
+	}
+}
+
+static gboolean on_busy_timer(gpointer arg)
+{
+	gw_loops_sample_busy();
+	return G_SOURCE_CONTINUE;
+}
+
+unsigned gw_loop_busy_pct(const struct gw_loop *loop)
+{
+	return (unsigned)g_atomic_int_get(&((struct gw_loop *)loop)->busy_pct);
+}
+
+bool gw_loops_busy_over(unsigned pct, unsigned *least)
+{
+	unsigned low = 100;
+
+	for (guint i = 0; media && i < media->len; i++)
+		low = MIN(low, gw_loop_busy_pct(media->pdata[i]));
+	if (least)
+		*least = low;
+	return pct > 0 && media && media->len && low >= pct;
+}
+
 int gw_loops_start(unsigned n)
 {
 	if (media || n == 0)
@@ -453,6 +506,7 @@ int gw_loops_start(unsigned n)
 		l->thread = g_thread_new(name, media_thread, l);
 		g_ptr_array_add(media, l);
 	}
+	busy_timer = g_timeout_add_seconds(BUSY_SAMPLE_S, on_busy_timer, NULL);
 	gw_debug(NULL, "started %u media loop(s)%s", n,
 		 paced_us ? ", paced poll" : coalesce ? ", coalesced wake-ups" : "");
 	return 0;
@@ -468,6 +522,9 @@ void gw_loops_stop(void)
 {
 	if (!media)
 		return;
+	if (busy_timer)
+		g_source_remove(busy_timer);
+	busy_timer = 0;
 	for (guint i = 0; i < media->len; i++) {
 		struct gw_loop *l = media->pdata[i];
 

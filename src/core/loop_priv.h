@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <glib.h>
 #include "gw/loop.h"
 
@@ -15,6 +16,13 @@ struct gw_loop {
 	GMainLoop *main;
 	GThread *thread;        /* NULL for the control loop */
 	gint pinned;            /* calls pinned here (control loop writes, any reads) */
+	/* load (gw_loops_sample_busy): the thread publishes its CPU clock;
+	 * the control loop samples it and writes busy_pct, any thread reads */
+	clockid_t cpu_clock;    /* valid while cpu_clock_ok */
+	gint cpu_clock_ok;
+	gint busy_pct;          /* share of a core over the last sample period */
+	gint64 busy_wall0;      /* the last sample: control loop only */
+	gint64 busy_cpu0;
 	/* the media clock: loop thread only */
 	GPtrArray **slots;      /* nslots arrays of struct gw_loop_tick *, owned */
 	unsigned nslots;        /* the period's slots (gw_loops_set_clock_slots) */

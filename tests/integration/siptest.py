@@ -75,6 +75,26 @@ def free_sip_port(host):
     raise RuntimeError(f"no free SIP port on {host}")
 
 
+def free_even_pair(host):
+    """An even port P with P and P+1 free for UDP on @host (an RTP/RTCP pair)."""
+    rnd = random.Random()
+    for _ in range(500):
+        port = rnd.randrange(30000, 60000, 2)
+        socks = []
+        try:
+            for p in (port, port + 1):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind((host, p))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no free RTP port pair on {host}")
+
+
 def wait_udp_bound(host, port, timeout=10):
     """Wait until someone (sipp, baresip) has bound @host:@port for UDP."""
     deadline = time.time() + timeout

@@ -32,7 +32,8 @@ import warnings
 
 from gwtest import tls_context
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
-                     describe, dominant_hz, free_sip_port, hangup_code, parse_rtp, require_sipp,
+                     describe, dominant_hz, free_even_pair, free_sip_port, hangup_code, parse_rtp,
+                     require_sipp,
                      sip_daemon, states, wait_health, wait_idle, wait_online)
 
 with warnings.catch_warnings():
@@ -105,26 +106,6 @@ def quiet_stretches(timeline, quiet=3):
             i = j
         i += 1
     return runs
-
-
-def free_even_pair(host):
-    """An even port P with P and P+1 free for UDP on @host (an RTP/RTCP pair)."""
-    rnd = random.Random()
-    for _ in range(500):
-        port = rnd.randrange(30000, 60000, 2)
-        socks = []
-        try:
-            for p in (port, port + 1):
-                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(s)
-                s.bind((host, p))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError(f"no free RTP port pair on {host}")
 
 
 def g711_hz(payloads, law):

@@ -9,18 +9,22 @@ sprayed at the gateway's SIP-side port dropped while the far end is heard,
 and (media.rtp_timeout) a far end that goes silent after answering hung
 up with BYE + Reason 408 and `hangup 408`, while one that holds longer
 than the timeout is not; and (media.overload_late_ms) a media loop
-stalled during a call sheds Opus encoder work and recovers.
+stalled during a call sheds Opus encoder work and recovers; and
+(media.max_busy_pct) a gateway whose media loop is at its load limit
+turns new calls away while the calls it carries go on.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
+import asyncio
 import os
 import re
 import signal
 import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
-                     describe, free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon,
-                     state_ms, states, wait_idle)
+                     describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon,
+                     state_ms, states, wait_health, wait_idle, wait_online)
+from gwtest import request, ws_connect
 
 HOST = "127.0.0.10"
 STRANGER_HOST = "127.0.0.20"  # not the far end's (SIP) address
@@ -324,6 +328,69 @@ def check_stalled_media_loop_sheds_encoder_work(far):
         check_clean_stop(d)
 
 
+def call_reply(d, n):
+    """The daemon's reply to a `call` whose offer is garbage: `error
+    bad_request` once it admits the call (the offer is judged after
+    admission), `error limit` when it turns the call away."""
+    async def go():
+        ws = await ws_connect(d)
+        await request(ws, {"type": "hello", "user": "probe"})
+        r = await request(ws, {"type": "call", "call": f"p{n}", "to": NUMBER, "sdp": "garbage"})
+        await ws.close()
+        return r
+    return asyncio.run(go())
+
+
+def loop_busy(h):
+    return h["media_loops"][0]["busy_pct"]
+
+
+def check_overloaded_gateway_refuses_new_calls(far):
+    """media.max_busy_pct (here 1%, so that five transcoded calls reach
+    it): while every media loop used that share of a core in its last
+    second, a new call gets `error limit` ("overloaded"), a carrier's
+    INVITE for an online user 503 with Retry-After, and the calls in
+    progress go on unharmed (tone back at 1 kHz); once they end and the
+    loop idles, calls are admitted again.  /healthz shows each loop's
+    calls and load."""
+    groups = {"media": {"threads": "1", "max_busy_pct": "1"}}
+    with sip_daemon(HOST, far, groups=groups) as d:
+        h = d.health()
+        assert h["media_loops"] == [{"loop": "media-0", "calls": 0, "busy_pct": 0}], h
+        r = call_reply(d, 1)
+        assert r["type"] == "error" and r["code"] == "bad_request", r
+        sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True, calls=5)
+        b = Browser(d, "--to", NUMBER, "--calls", "5", "--rate", "5", "--duration", "10", "--tone", "1000",
+                    "--header", "X-Rtcsip-Test:hello-sip")
+        h = wait_health(d, lambda h: h["calls"] == 5 and loop_busy(h) >= 1, timeout=20,
+                        what="five calls and the media loop at least 1% busy")
+        r = call_reply(d, 2)
+        print(f"   media loops under load: {h['media_loops']}; a new call: {r}")
+        assert r["type"] == "error" and r["code"] == "limit" and "overloaded" in r["message"], r
+        assert "call refused: every media loop is at least" in daemon_log(d)
+        # a carrier's INVITE for alice, who is online: 503 with Retry-After,
+        # and alice is not rung
+        alice = Browser(d, "--answer", "--user", "alice", "--answer-timeout", "8")
+        wait_online(d, 2)
+        inv = Sipp("mid_uac_expect_503.xml", HOST, remote=f"{HOST}:{d.sip_port}", service="alice",
+                   args=("-mp", str(free_even_pair(HOST))))
+        inv.assert_ok()
+        assert "INVITE refused: every media loop is at least" in daemon_log(d)
+        assert alice.result() is None, "alice was offered the refused call"
+        b.result()
+        rep = b.report_json
+        print(f"   the five calls: {rep['summary']}")
+        assert rep["summary"]["ok"] == 5, rep["summary"]
+        for c in rep["calls"]:
+            assert abs(c["frequency_hz"] - 1000) <= 10, c
+        sipp.assert_ok()
+        wait_idle(d)
+        h = wait_health(d, lambda h: loop_busy(h) == 0, timeout=10, what="the media loop idle")
+        r = call_reply(d, 3)
+        assert r["type"] == "error" and r["code"] == "bad_request", (r, h)
+        check_clean_stop(d)
+
+
 def check_session_timer_refreshed(far):
     # The gateway asks for a 90 s session timer and, made refresher by the
     # far end, must refresh before 90 s (sipp waits at most 60 s for it).
@@ -364,6 +431,8 @@ def main():
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
             far)
+    res.run("outbound_overloaded_gateway_refuses_new_calls_and_keeps_its_calls",
+            check_overloaded_gateway_refuses_new_calls, far)
     res.exit()
 
 

@@ -4,7 +4,8 @@
  * never inside poll (so a sender on loopback finds no sleeper to wake on
  * its sockets); and the media clock's slots: one call on a loop of ten
  * slots wakes it once a period, a call added to an empty slot runs
- * within a period, and every tick of a round reads the round's lateness.
+ * within a period, and every tick of a round reads the round's lateness;
+ * and a loop's load (gw_loop_busy_pct), its thread's share of a core.
  * (Coalesced wake-ups: test_loop_coalesce.c.)
  *
  * Where the loop thread waits: loop_probe.h.  A paced loop never blocks in
@@ -394,6 +395,84 @@ START_TEST(test_clock_round_lateness_is_the_rounds_for_every_tick)
 }
 END_TEST
 
+/* Load: a tick that works 10 ms of its thread's CPU in every 20 ms round. */
+#define WORK_NS (10 * 1000 * 1000)
+static struct gw_loop_tick *busy_tick;  /* the loop thread's */
+
+static gint64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (gint64)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void on_busy_tick(void *arg, gint64 due)
+{
+	gint64 start = thread_cpu_ns();
+
+	while (thread_cpu_ns() - start < WORK_NS)
+		;
+}
+
+static void add_busy_tick(void *obj)
+{
+	busy_tick = gw_loop_tick_add(obj, on_busy_tick, NULL);
+}
+
+static void remove_busy_tick(void *obj)
+{
+	gw_loop_tick_remove(busy_tick);
+	busy_tick = NULL;
+	on_posted(obj);
+}
+
+/* A second's load sample (gw_loops_sample_busy) of media loop @l. */
+static unsigned busy_over_a_second(struct gw_loop *l)
+{
+	gw_loops_sample_busy();
+	g_usleep(G_USEC_PER_SEC);
+	gw_loops_sample_busy();
+	return gw_loop_busy_pct(l);
+}
+
+/* gw_loop_busy_pct is the loop thread's share of a core: about 50% while
+ * a tick works 10 ms of every 20 (at least 20% even on a loaded machine,
+ * where rounds a period late are skipped: less work), a few % idle; the
+ * admission test gw_loops_busy_over follows it. */
+START_TEST(test_loop_load_is_its_threads_share_of_a_core)
+{
+	struct gw_loop *l;
+	unsigned idle, busy, least = 0;
+
+	seen_reset();
+	gw_loops_set_clock_slots(1);
+	ck_assert_int_eq(gw_loops_start(1), 0);
+	l = gw_loop_nth(0);
+	ck_assert_uint_eq(gw_loop_busy_pct(l), 0);      /* no sample yet */
+	idle = busy_over_a_second(l);
+	gw_loop_post(l, add_busy_tick, l);
+	g_usleep(100 * 1000);
+	busy = busy_over_a_second(l);
+	ck_assert(gw_loops_busy_over(20, &least));
+	ck_assert_uint_eq(least, busy);
+	ck_assert(!gw_loops_busy_over(0, NULL));        /* 0: never */
+	seen.posted_ran = FALSE;
+	gw_loop_post(l, remove_busy_tick, NULL);
+	ck_assert(seen_wait(got_posted));
+	g_usleep(100 * 1000);
+	idle = MAX(idle, busy_over_a_second(l));
+	printf("media loop load: %u%% with the working tick, at most %u%% idle\n", busy, idle);
+	ck_assert_uint_ge(busy, 20);
+	ck_assert_uint_le(busy, 70);
+	ck_assert_uint_le(idle, 5);
+	ck_assert(!gw_loops_busy_over(20, NULL));
+	gw_loops_stop();
+	gw_loops_sample_busy();                         /* no loops: nothing */
+	ck_assert(!gw_loops_busy_over(1, &least));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop_paced");
@@ -410,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, test_clock_skips_slots_without_ticks);
 	tcase_add_test(tc, test_clock_runs_a_new_tick_in_an_empty_slot_within_a_period);
 	tcase_add_test(tc, test_clock_round_lateness_is_the_rounds_for_every_tick);
+	tcase_add_test(tc, test_loop_load_is_its_threads_share_of_a_core);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
