@@ -266,13 +266,18 @@ class Daemon:
         with urllib.request.urlopen(url, context=ctx, timeout=5) as r:
             return json.loads(r.read())
 
-    def wait_calls(self, n, timeout, stop_if=None):
-        """Wait until @n calls are in progress; the last count seen."""
+    def wait_calls(self, n, timeout, stop_if=None, stall_s=10):
+        """Wait until @n calls are in progress, or their count has not grown
+        for @stall_s (calls refused or failed: the step says so); the last
+        count seen."""
         deadline = time.time() + timeout
-        calls = 0
+        calls, grew = 0, time.time()
         while time.time() < deadline:
-            calls = self.health().get("calls", 0)
-            if calls >= n or (stop_if and stop_if()):
+            seen = self.health().get("calls", 0)
+            if seen > calls:
+                grew = time.time()
+            calls = seen
+            if calls >= n or (stop_if and stop_if()) or time.time() - grew > stall_s:
                 break
             time.sleep(0.5)
         return calls
