@@ -134,6 +134,7 @@ static int run(struct daemon *d)
 	err = gw_loops_start(gw_config_media_threads(d->cfg));
 	if (err)
 		return 1;
+	gw_loops_sample_busy_start(); /* /healthz and media.max_busy_pct */
 	err = gw_srtp_init(); /* its self-tests would delay the first call */
 	if (!err)
 		err = gw_call_init(d->cfg);

@@ -150,11 +150,13 @@ const char *gw_loop_name(const struct gw_loop *loop);
 unsigned gw_loop_pinned(const struct gw_loop *loop);
 
 /* Load: the share of a core (0-100) media loop @loop's thread used over
- * the last sample period (about a second; 0 before the first).  The
- * control loop samples every media loop once a second while they run;
- * gw_loops_sample_busy() takes a sample now (control thread only; a
- * period is the time since the previous sample).  Any thread may read. */
+ * the last sample period (0 before the first).  After
+ * gw_loops_sample_busy_start() (after gw_loops_start(); gw_loops_stop()
+ * ends it) the control loop samples every media loop once a second;
+ * gw_loops_sample_busy() takes a sample now (a period is the time since
+ * the previous sample).  Both on the control thread; any thread reads. */
 unsigned gw_loop_busy_pct(const struct gw_loop *loop);
+void gw_loops_sample_busy_start(void);
 void gw_loops_sample_busy(void);
 /* Whether every media loop was at least @pct busy in its last sample
  * (false for @pct 0 or no media loops); @least, if not NULL, gets the

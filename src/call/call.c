@@ -278,14 +278,29 @@ int gw_call_start_leg(struct gw_call *call, const struct gw_webrtc_params *wp)
 	return gw_webrtc_leg_alloc(&call->leg, &p, on_leg_event, on_leg_rtp, call);
 }
 
+/* Refusals are logged at most every REFUSED_LOG_US (a retry storm would
+ * flood the log otherwise), with how many went unlogged in between. */
+#define REFUSED_LOG_US (10 * G_USEC_PER_SEC)
+
 bool gw_call_overloaded(const char *what)
 {
+	static gint64 next_log;
+	static unsigned unlogged;
+	gint64 now;
 	unsigned least;
 
 	if (!gw_loops_busy_over((unsigned)config->media_max_busy_pct, &least))
 		return false;
-	gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = %d)",
-		what, least, config->media_max_busy_pct);
+	now = g_get_monotonic_time();
+	if (now < next_log) {
+		unlogged++;
+		return true;
+	}
+	gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = %d)"
+		"; %u more refused since the last report", what, least, config->media_max_busy_pct,
+		unlogged);
+	next_log = now + REFUSED_LOG_US;
+	unlogged = 0;
 	return true;
 }
 
@@ -490,14 +505,14 @@ static void on_session_close(struct gw_ws_session *s, void *arg)
 
 static json_t *health(void *arg)
 {
-	json_t *h = json_pack("{s:i}", "calls", (json_int_t)gw_call_count());
+	json_t *h = json_pack("{s:I}", "calls", (json_int_t)gw_call_count());
 	json_t *loops = json_array();
 
 	/* each media loop's calls and load (media.max_busy_pct judges it) */
 	for (unsigned i = 0; i < gw_loop_count(); i++) {
 		struct gw_loop *l = gw_loop_nth(i);
 
-		json_array_append_new(loops, json_pack("{s:s, s:i, s:i}", "loop", gw_loop_name(l),
+		json_array_append_new(loops, json_pack("{s:s, s:I, s:I}", "loop", gw_loop_name(l),
 						       "calls", (json_int_t)gw_loop_pinned(l),
 						       "busy_pct", (json_int_t)gw_loop_busy_pct(l)));
 	}

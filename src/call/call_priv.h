@@ -177,7 +177,7 @@ bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to);
 bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id);
 /* Whether new calls are turned away for load: every media loop was at
  * least media.max_busy_pct busy in its last second (logged, naming
- * @what). */
+ * @what, at most every 10 s).  Control loop. */
 bool gw_call_overloaded(const char *what);
 
 /* ---- echo.c (media loop) ---- */

@@ -439,11 +439,13 @@ void gw_loop_watch_remove(struct gw_loop_watch *w)
 }
 
 /* Each media loop's load, sampled every BUSY_SAMPLE_S from the control
- * loop: the thread's CPU time (its own clock, which another thread may
+ * loop once gw_loops_sample_busy_start() armed it (rtcsipd; not the
+ * peers or the tests, whose default context must wake only for what
+ * they test): the thread's CPU time (its own clock, which another thread may
  * read) over the wall time since the last sample.  A thread's CPU time
  * is the work it did, whatever else ran on its core or the host took. */
 #define BUSY_SAMPLE_S 1
-static guint busy_timer;        /* on the default (control) context */
+static guint busy_timer;        /* on the default (control) context; 0 = not sampling */
 
 void gw_loops_sample_busy(void)
 {
@@ -454,8 +456,11 @@ void gw_loops_sample_busy(void)
 		struct timespec ts;
 		gint64 cpu;
 
-		if (!g_atomic_int_get(&l->cpu_clock_ok) || clock_gettime(l->cpu_clock, &ts))
+		if (!g_atomic_int_get(&l->cpu_clock_ok) || clock_gettime(l->cpu_clock, &ts)) {
+			g_atomic_int_set(&l->busy_pct, 0);
+			l->busy_wall0 = 0;
 			continue;
+		}
 		cpu = (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
 		if (l->busy_wall0 && now > l->busy_wall0)
 			g_atomic_int_set(&l->busy_pct, (gint)MIN(100, (cpu - l->busy_cpu0) * 100 /
@@ -469,6 +474,12 @@ static gboolean on_busy_timer(gpointer arg)
 {
 	gw_loops_sample_busy();
 	return G_SOURCE_CONTINUE;
+}
+
+void gw_loops_sample_busy_start(void)
+{
+	if (media && !busy_timer)
+		busy_timer = g_timeout_add_seconds(BUSY_SAMPLE_S, on_busy_timer, NULL);
 }
 
 unsigned gw_loop_busy_pct(const struct gw_loop *loop)
@@ -506,7 +517,6 @@ int gw_loops_start(unsigned n)
 		l->thread = g_thread_new(name, media_thread, l);
 		g_ptr_array_add(media, l);
 	}
-	busy_timer = g_timeout_add_seconds(BUSY_SAMPLE_S, on_busy_timer, NULL);
 	gw_debug(NULL, "started %u media loop(s)%s", n,
 		 paced_us ? ", paced poll" : coalesce ? ", coalesced wake-ups" : "");
 	return 0;
