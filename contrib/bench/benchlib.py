@@ -207,9 +207,9 @@ def pinned(cpu, cmd):
 
 class Daemon:
     """rtcsipd on @host with one trunk toward the echo UA, media.threads = 1,
-    no admission limits (max_calls, max_busy_pct), pinned to @cpu; the log at info level (it carries the per-call timings
-    and media counters this benchmark reads); @settings ("group.key=value")
-    on top."""
+    no admission limits (max_calls, max_busy_pct), pinned to @cpu; the log
+    at info level (it carries the per-call timings and media counters this
+    benchmark reads); @settings ("group.key=value") on top."""
 
     def __init__(self, build, top, workdir, host, echo_port, cpu, passthrough, state_dir,
                  settings=()):

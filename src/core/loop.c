@@ -441,9 +441,10 @@ void gw_loop_watch_remove(struct gw_loop_watch *w)
 /* Each media loop's load, sampled every BUSY_SAMPLE_S from the control
  * loop once gw_loops_sample_busy_start() armed it (rtcsipd; not the
  * peers or the tests, whose default context must wake only for what
- * they test): the thread's CPU time (its own clock, which another thread may
- * read) over the wall time since the last sample.  A thread's CPU time
- * is the work it did, whatever else ran on its core or the host took. */
+ * they test): the thread's CPU time (its own clock, which another
+ * thread may read) over the wall time since the last sample.  A
+ * thread's CPU time is the work it did, whatever else ran on its core
+ * or the host took. */
 #define BUSY_SAMPLE_S 1
 static guint busy_timer;        /* on the default (control) context; 0 = not sampling */
 
