@@ -150,6 +150,17 @@ def daemon_log(d):
         return f.read()
 
 
+def wait_log(d, mark, pattern, timeout=20):
+    """Wait until the daemon's log after offset @mark matches @pattern."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = re.search(pattern, daemon_log(d)[mark:])
+        if m:
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"the daemon never logged /{pattern}/ in {timeout} s")
+
+
 def wait_health(d, pred, timeout=15, what="condition"):
     """Poll /healthz until pred(health) is true; return that health."""
     deadline = time.time() + timeout

@@ -33,8 +33,7 @@ import warnings
 from gwtest import tls_context
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
                      describe, dominant_hz, free_even_pair, free_sip_port, hangup_code, parse_rtp,
-                     require_sipp,
-                     sip_daemon, states, wait_health, wait_idle, wait_online)
+                     require_sipp, sip_daemon, states, wait_health, wait_idle, wait_log, wait_online)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -62,17 +61,6 @@ def no_sessions(d):
 def alice(d, *args, timeout=60):
     return Browser(d, "--answer", "--user", "alice", "--tone", "1000", "--answer-timeout", "30",
                    *args, timeout=timeout)
-
-
-def wait_log(d, mark, pattern, timeout=20):
-    """Wait until the daemon's log after offset @mark matches @pattern."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = re.search(pattern, daemon_log(d)[mark:])
-        if m:
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"the daemon never logged /{pattern}/ in {timeout} s")
 
 
 def sipp_times(sipp, start_line):

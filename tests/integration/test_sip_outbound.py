@@ -22,8 +22,8 @@ import signal
 import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
-                     describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant, sip_daemon,
-                     state_ms, states, wait_health, wait_idle, wait_online)
+                     describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant,
+                     sip_daemon, state_ms, states, wait_health, wait_idle, wait_log, wait_online)
 from gwtest import request, ws_connect
 
 HOST = "127.0.0.10"
@@ -276,16 +276,6 @@ def check_rtp_timeout(far):
         wait_idle(d)
 
 
-def wait_log(d, pattern, since, timeout=30):
-    """Wait until the daemon's log after offset @since matches @pattern."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if re.search(pattern, daemon_log(d)[since:]):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"the daemon never logged {pattern!r}: {daemon_log(d)[since:][-2000:]}")
-
-
 def check_stalled_media_loop_sheds_encoder_work(far):
     """media.overload_late_ms end to end: during a transcoded call the
     daemon is stopped (SIGSTOP) for 150 ms at a time, as a saturated or
@@ -303,8 +293,8 @@ def check_stalled_media_loop_sheds_encoder_work(far):
         sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True)
         b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "8",
                     "--header", "X-Rtcsip-Test:hello-sip")  # the scenario checks it
-        wait_log(d, r"browser media connected", mark)
-        wait_log(d, r"media: browser ", mark)
+        wait_log(d, mark, r"browser media connected", timeout=30)
+        wait_log(d, mark, r"media: browser ", timeout=30)
         time.sleep(1)
         for _ in range(stalls):
             try:
