@@ -370,11 +370,14 @@ void gw_media_session_set_late(struct gw_media_session *s, uint64_t late_us)
 {
 	uint64_t on_us = (uint64_t)s->cfg.overload_late_ms * 1000;
 	bool want = late_us >= (s->overloaded ? on_us / 4 : on_us);
-	struct gw_media_opus_cfg o = s->cfg.opus;
+	struct gw_media_opus_cfg o;
 
+	/* every tick of every call: nothing more when nothing changes */
 	if (want == s->overloaded || !s->benc || s->cfg.browser_codec != GW_MEDIA_CODEC_OPUS ||
-	    s->cfg.opus_overload_complexity < 0 || s->cfg.opus_overload_complexity >= o.complexity)
+	    s->cfg.opus_overload_complexity < 0 ||
+	    s->cfg.opus_overload_complexity >= s->cfg.opus.complexity)
 		return;
+	o = s->cfg.opus;
 	if (want)
 		o.complexity = s->cfg.opus_overload_complexity;
 	if (gw_encoder_set_opus(s->benc, &o) == 0)

@@ -398,7 +398,6 @@ END_TEST
 
 /* Load: a tick that works 10 ms of its thread's CPU in every 20 ms round. */
 #define WORK_NS (10 * 1000 * 1000)
-static struct gw_loop_tick *busy_tick;  /* the loop thread's */
 
 static gint64 thread_cpu_ns(void)
 {
@@ -416,16 +415,10 @@ static void on_busy_tick(void *arg, gint64 due)
 		;
 }
 
+/* (remove_tick() removes it) */
 static void add_busy_tick(void *obj)
 {
-	busy_tick = gw_loop_tick_add(obj, on_busy_tick, NULL);
-}
-
-static void remove_busy_tick(void *obj)
-{
-	gw_loop_tick_remove(busy_tick);
-	busy_tick = NULL;
-	on_posted(obj);
+	tick = gw_loop_tick_add(obj, on_busy_tick, NULL);
 }
 
 /* A second's load sample (gw_loops_sample_busy) of media loop @l. */
@@ -461,7 +454,7 @@ START_TEST(test_loop_load_is_its_threads_share_of_a_core)
 	ck_assert_uint_eq(least, busy);
 	ck_assert(!gw_loops_busy_over(0, NULL));        /* 0: never */
 	seen.posted_ran = FALSE;
-	gw_loop_post(l, remove_busy_tick, NULL);
+	gw_loop_post(l, remove_tick, NULL);
 	ck_assert(seen_wait(got_posted));
 	g_usleep(100 * 1000);
 	idle = MAX(idle, busy_over_a_second(l));
