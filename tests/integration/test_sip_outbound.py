@@ -336,7 +336,7 @@ def loop_busy(h):
 
 
 def check_overloaded_gateway_refuses_new_calls(far):
-    """media.max_busy_pct (here 1%, so that five transcoded calls reach
+    """media.max_busy_pct (here 1%, so that a few transcoded calls reach
     it): while every media loop used that share of a core in its last
     second, a new call gets `error limit` ("overloaded"), a carrier's
     INVITE for an online user 503 with Retry-After, and the calls in
@@ -350,13 +350,19 @@ def check_overloaded_gateway_refuses_new_calls(far):
         r = call_reply(d, 1)
         assert r["type"] == "error" and r["code"] == "bad_request", r
         # alice online first (her set-up is slow under ASan), then the load
-        alice = Browser(d, "--answer", "--user", "alice", "--answer-timeout", "40")
+        alice = Browser(d, "--answer", "--user", "alice", "--answer-timeout", "25")
         wait_online(d, 1)
+        # five calls at once; admission may already turn the last of them
+        # away (the limit is that low): those get `limit`, the rest carry on
         sipp = Sipp("uas_answer_echo.xml", HOST, port=far, echo=True, calls=5)
-        b = Browser(d, "--to", NUMBER, "--calls", "5", "--rate", "5", "--duration", "20", "--tone", "1000",
+        b = Browser(d, "--to", NUMBER, "--calls", "5", "--rate", "50", "--duration", "20", "--tone", "1000",
                     "--header", "X-Rtcsip-Test:hello-sip")
-        h = wait_health(d, lambda h: h["calls"] == 5 and loop_busy(h) >= 1, timeout=20,
-                        what="five calls and the media loop at least 1% busy")
+        wait_health(d, lambda h: h["calls"] >= 1 and loop_busy(h) >= 1, timeout=20,
+                    what="calls and the media loop at least 1% busy")
+        time.sleep(2)  # every call of the five connected or refused by now
+        h = d.health()
+        up = h["calls"]
+        assert up >= 1 and loop_busy(h) >= 1, h
         r = call_reply(d, 2)
         print(f"   media loops under load: {h['media_loops']}; a new call: {r}")
         assert r["type"] == "error" and r["code"] == "limit" and "overloaded" in r["message"], r
@@ -366,14 +372,20 @@ def check_overloaded_gateway_refuses_new_calls(far):
         inv = Sipp("mid_uac_expect_503.xml", HOST, remote=f"{HOST}:{d.sip_port}", service="alice",
                    args=("-mp", str(free_even_pair(HOST))))
         inv.assert_ok()
-        assert d.health()["calls"] == 5, "the INVITE was not refused while the five calls were up"
+        assert d.health()["calls"] == up, f"the INVITE was not refused while the {up} calls were up"
         b.result()
         rep = b.report_json
-        print(f"   the five calls: {rep['summary']}")
-        assert rep["summary"]["ok"] == 5, rep["summary"]
+        print(f"   the five calls ({up} up): {rep['summary']}")
+        assert rep["summary"]["ok"] == up, rep["summary"]
         for c in rep["calls"]:
-            assert abs(c["frequency_hz"] - 1000) <= 10, c
-        sipp.assert_ok()
+            if c.get("ok"):
+                assert abs(c["frequency_hz"] - 1000) <= 10, c
+            else:
+                assert not c.get("connected") and "limit" in [e.get("code") for e in c.get("errors") or []], c
+        if up == 5:
+            sipp.assert_ok()
+        else:
+            sipp.stop()  # it waits for the calls admission turned away
         assert alice.result() is None, "alice was offered the refused call"
         wait_idle(d)
         h = wait_health(d, lambda h: loop_busy(h) == 0, timeout=10, what="the media loop idle")
