@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 enum gw_log_level {
 	GW_LOG_ERROR = 0,
@@ -43,6 +44,29 @@ void gw_log_writev(enum gw_log_level level, const char *ctx, const char *fmt, va
 	do { if (gw_log_enabled(GW_LOG_DEBUG)) gw_log_write(GW_LOG_DEBUG, (ctx), __VA_ARGS__); } while (0)
 #define gw_trace(ctx, ...) \
 	do { if (gw_log_enabled(GW_LOG_TRACE)) gw_log_write(GW_LOG_TRACE, (ctx), __VA_ARGS__); } while (0)
+
+/* At most one line every @every_us for what can happen at any rate (a
+ * refusal storm, every packet of an overloaded loop): true when a line may
+ * be written now (@now_us, monotonic), with *@skipped set to the events
+ * left unlogged since the last one; false counts this one.  Not locked:
+ * one per thread (static __thread) or per object. */
+struct gw_log_limit {
+	int64_t next_us;
+	uint64_t skipped;
+};
+
+static inline bool gw_log_limit_pass(struct gw_log_limit *l, int64_t now_us, int64_t every_us,
+				     uint64_t *skipped)
+{
+	if (now_us < l->next_us) {
+		l->skipped++;
+		return false;
+	}
+	*skipped = l->skipped;
+	l->skipped = 0;
+	l->next_us = now_us + every_us;
+	return true;
+}
 
 /* Route GLib's structured and unstructured logging (libnice uses it) into
  * gw_log at matching levels.  Call once at start-up. */

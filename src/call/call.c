@@ -284,23 +284,16 @@ int gw_call_start_leg(struct gw_call *call, const struct gw_webrtc_params *wp)
 
 bool gw_call_overloaded(const char *what)
 {
-	static gint64 next_log;
-	static unsigned unlogged;
-	gint64 now;
+	static struct gw_log_limit refused_log; /* control thread */
+	uint64_t unlogged;
 	unsigned least;
 
 	if (!gw_loops_busy_over((unsigned)config->media_max_busy_pct, &least))
 		return false;
-	now = g_get_monotonic_time();
-	if (now < next_log) {
-		unlogged++;
-		return true;
-	}
-	gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = %d)"
-		"; %u more refused since the last report", what, least, config->media_max_busy_pct,
-		unlogged);
-	next_log = now + REFUSED_LOG_US;
-	unlogged = 0;
+	if (gw_log_limit_pass(&refused_log, g_get_monotonic_time(), REFUSED_LOG_US, &unlogged))
+		gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = "
+			"%d); %" G_GUINT64_FORMAT " more refused since the last report", what, least,
+			config->media_max_busy_pct, unlogged);
 	return true;
 }
 
