@@ -108,6 +108,7 @@ struct gw_config {
 	char *media_coalesce_wakeups;   /* auto|on|off */
 	int media_max_calls;
 	int media_max_busy_pct;
+	int media_max_queue_ms;         /* 0 = never drop for age */
 	bool media_passthrough;
 	int media_jitter_max_ms;
 	int media_jitter_start_ms;

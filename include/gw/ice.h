@@ -70,6 +70,10 @@ struct gw_ice_config {
 	uint16_t port_min, port_max;   /* ice.port_range; both 0 = any port */
 	const char *remote_networks;   /* "127.0.0.0/8, ::1/128"; NULL or "" = any */
 	unsigned connect_timeout_ms;   /* gather start -> CONNECTED; 0 = 20000 */
+	unsigned max_queue_ms;         /* media.max_queue_ms: RTP/RTCP read on the
+				        * direct path (gw_ice_stats) that waited
+				        * longer in the socket is dropped
+				        * (gw_ice_agent_stale_packets); 0 = never */
 	struct gw_loop *loop;          /* run libnice in a driven context of this
 				        * loop (gw_loop_ctx_new; call gw_ice_agent_alloc
 				        * on its thread, ctx must be its context); NULL =
@@ -164,6 +168,10 @@ int gw_ice_agent_send(struct gw_ice_agent *ice, const uint8_t *buf, size_t len);
 
 /* Snapshot of state, timing, counters and selected pair. */
 void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out);
+
+/* Media loop: RTP/RTCP dropped on the direct path for waiting over
+ * max_queue_ms in the socket (counted among direct_rx_packets). */
+uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice);
 
 /* Current state. */
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice);

@@ -54,6 +54,7 @@ struct gw_rtp_socket_stats {
 	uint64_t rtp_in, rtp_out, rtcp_in;
 	uint64_t bytes_in, bytes_out;
 	uint64_t foreign;        /* dropped: not the learned source, or on probation */
+	uint64_t stale;          /* dropped: waited too long to be read (set_max_queue) */
 	uint64_t send_errors;
 	bool learned;            /* media is taken from one source now */
 	bool latched;            /* symmetric: and sent to it */
@@ -77,6 +78,13 @@ uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s); /* RTP port; any thr
  * gw_rtp_socket_close. */
 void gw_rtp_socket_start(struct gw_rtp_socket *s, struct gw_loop *loop, gw_rtp_socket_h *h,
 			 void *arg);
+
+/* Before start, any thread: a datagram the source rules let through
+ * (above) that waited longer than @ms in the socket (kernel receive stamp
+ * to read) is dropped and counted (stale); it still counts toward
+ * gw_rtp_socket_source_packets.  0 (the default) = never
+ * (media.max_queue_ms). */
+void gw_rtp_socket_set_max_queue(struct gw_rtp_socket *s, unsigned ms);
 
 #define GW_RTP_PROBATION 4  /* in-sequence packets that teach a source not in the SDP */
 

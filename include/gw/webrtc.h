@@ -44,6 +44,8 @@ struct gw_webrtc_stats {
 	uint64_t bytes_in, bytes_out;
 	uint64_t dropped_before_keys;   /* media before DTLS completed */
 	uint64_t dropped_unknown;       /* neither DTLS nor RTP/RTCP (RFC 7983) */
+	uint64_t dropped_stale;         /* RTP/RTCP that waited over media.max_queue_ms
+					 * in the socket (direct UDP path only) */
 	uint64_t srtp_auth_failures, srtp_replays, srtp_errors;
 	uint64_t dtls_bad_records;
 	uint64_t rtcp_malformed;

@@ -348,9 +348,12 @@ static void log_counters(struct gw_call *call)
 {
 	struct gw_media_counters k;
 	struct gw_rtp_socket_stats rs = { 0 };
+	struct gw_webrtc_stats ws = { 0 };
 
 	gw_media_session_get_counters(call->media, &k);
 	gw_rtp_socket_stats(call->rtp, &rs); /* NULL-safe: rs stays zero */
+	if (call->leg)
+		gw_webrtc_leg_stats(call->leg, &ws);
 	gw_info(call->log, "media counters: browser_rx=%" G_GUINT64_FORMAT " browser_lost=%"
 		G_GUINT64_FORMAT " browser_tx=%" G_GUINT64_FORMAT " sip_tx=%" G_GUINT64_FORMAT
 		" sip_rx=%" G_GUINT64_FORMAT " fec_recovered=%" G_GUINT64_FORMAT " plc=%"
@@ -358,12 +361,13 @@ static void log_counters(struct gw_call *call)
 		" jb_dropped=%" G_GUINT64_FORMAT " jb_shrunk=%" G_GUINT64_FORMAT " jb_accel_ms=%"
 		G_GUINT64_FORMAT " jb_delay_ms=%u"
 		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT " codec_us=%"
-		G_GUINT64_FORMAT " overload_frames=%" G_GUINT64_FORMAT,
+		G_GUINT64_FORMAT " overload_frames=%" G_GUINT64_FORMAT " browser_stale=%"
+		G_GUINT64_FORMAT " sip_stale=%" G_GUINT64_FORMAT,
 		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
 		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
 		gw_media_session_is_passthrough(call->media), rs.foreign, k.codec_us,
-		k.overload_frames);
+		k.overload_frames, ws.dropped_stale, rs.stale);
 	log_latency(call);
 }
 

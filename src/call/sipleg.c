@@ -104,6 +104,7 @@ int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trun
 			 cfg->sip_rtp_port_range, g_strerror(rc));
 		return rc;
 	}
+	gw_rtp_socket_set_max_queue(call->rtp, (unsigned)cfg->media_max_queue_ms);
 	call->sip_local.port = gw_rtp_socket_port(call->rtp);
 	return 0;
 }

@@ -83,6 +83,13 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "media loop's thread used at least this share of a core over the last second: at "
 	  "capacity a gateway turns calls away instead of degrading all of them; 0 = never",
 	  F(media_max_busy_pct) },
+	{ "media", "max_queue_ms", GW_CONF_INT, "200", 0, 5000, NULL,
+	  "a media packet that waited longer than this in its socket (from the kernel's receive "
+	  "stamp to the read) is dropped unprocessed, counted in the call's browser_stale and "
+	  "sip_stale: after a stall, or with the core overloaded, the gateway catches up instead "
+	  "of relaying audio that is already too late and building up seconds of delay in which "
+	  "ICE consent checks time out and calls fail; 0 = never",
+	  F(media_max_queue_ms) },
 	{ "media", "passthrough", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "relay without transcoding when both legs negotiated the same codec at 20 ms "
 	  "(another trunk ptime is re-framed)", F(media_passthrough) },

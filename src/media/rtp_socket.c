@@ -50,6 +50,7 @@ struct gw_rtp_socket {
 	int fd[2];                      /* RTP, RTCP; -1 once closed */
 	uint16_t port;                  /* RTP port; RTCP is port + 1 */
 	char name[24];                  /* log context, "rtp PORT" */
+	gint64 max_queue_us;            /* set before start; 0 = never stale */
 
 	/* Set once by start (before its watches are added, on the loop), then
 	 * owned by the media loop like everything below. */
@@ -362,6 +363,11 @@ uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s)
 	return s ? s->port : 0;
 }
 
+void gw_rtp_socket_set_max_queue(struct gw_rtp_socket *s, unsigned ms)
+{
+	s->max_queue_us = (gint64)ms * 1000;
+}
+
 static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage *from,
 		   const uint8_t *buf, size_t len)
 {
@@ -510,6 +516,11 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m, gint64 mono_us
 	}
 	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len, rx_us))
 		return;
+	if (s->max_queue_us && mono_us - rx_us > s->max_queue_us) {
+		s->st.stale++;   /* too late: dropping it lets the loop catch up */
+		gw_loop_stale_dropped(s->name, "SIP", s->max_queue_us, mono_us);
+		return;
+	}
 	s->st.rtp_in++;
 	s->st.bytes_in += len;
 	if (s->h)

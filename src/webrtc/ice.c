@@ -31,7 +31,9 @@
  * reads until EAGAIN (a second system call and a GError per packet) under
  * a GLib dispatch.  Everything else (STUN: consent and keepalives, DTLS,
  * other addresses) stays in the socket for libnice.  Set and cleared with
- * the send path.
+ * the send path.  Media that waited over max_queue_ms in the socket is
+ * read and dropped there: a loop that fell behind catches up, so
+ * the STUN behind it reaches libnice in time for the consent checks.
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
@@ -101,6 +103,11 @@ static bool direct_read(int fd, void *arg)
 	ice->rx_packets++;
 	ice->rx_bytes += (uint64_t)n;
 	ice->direct_rx_packets++;
+	if (ice->max_queue_us && mono_us - rx_us > ice->max_queue_us) {
+		ice->stale_rx_packets++;   /* too late: dropping it lets the loop catch up */
+		gw_loop_stale_dropped(ice->name, "browser", ice->max_queue_us, mono_us);
+		return true;
+	}
 	if (ice->recvh)
 		ice->recvh(buf, (size_t)n, rx_us, ice->arg); /* may close the agent */
 	return true;
@@ -451,6 +458,7 @@ int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
 	ice->name = g_strdup(name);
 	ice->nets = nets;
 	ice->public_addr = public_addr;
+	ice->max_queue_us = (int64_t)cfg->max_queue_ms * 1000;
 	ice->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
 							  : DEFAULT_CONNECT_TIMEOUT_MS;
 	ice->direct_fd = -1;
@@ -654,6 +662,11 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
 		pair_describe(l, out->local, sizeof(out->local));
 		pair_describe(r, out->remote, sizeof(out->remote));
 	}
+}
+
+uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice)
+{
+	return ice->stale_rx_packets;
 }
 
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice)

@@ -44,6 +44,8 @@ struct gw_ice_agent {
 	socklen_t direct_len;
 	uint64_t direct_packets;
 	uint64_t direct_rx_packets;     /* received by direct_read */
+	int64_t max_queue_us;           /* older when read: dropped; 0 = never */
+	uint64_t stale_rx_packets;      /* so dropped */
 };
 
 /* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to

@@ -420,6 +420,7 @@ static void leg_start(void *obj)
 	gw_config_split_portrange(cfg->ice_port_range, &ic.port_min, &ic.port_max);
 	ic.remote_networks = cfg->ice_remote_networks;
 	ic.connect_timeout_ms = (unsigned)cfg->ice_timeout * 1000;
+	ic.max_queue_ms = (unsigned)cfg->media_max_queue_ms;
 	ic.loop = leg->loop;
 	leg->t_start = g_get_monotonic_time();
 	if (gw_ice_agent_alloc(&leg->ice, gw_loop_context(leg->loop), &ic, ice_recv, ice_state,
@@ -627,6 +628,8 @@ void gw_webrtc_leg_stats(struct gw_webrtc_leg *leg, struct gw_webrtc_stats *out)
 	leg->st.srtp_replays = ss.replays;
 	leg->st.srtp_errors = ss.malformed + ss.other_errors;
 	leg->st.dtls_bad_records = ds.bad_records;
+	if (leg->ice)
+		leg->st.dropped_stale = gw_ice_agent_stale_packets(leg->ice);
 	*out = leg->st;
 }
 
@@ -643,11 +646,11 @@ static void op_close(void *obj)
 		", dropped: srtp_auth %" G_GUINT64_FORMAT " replay %" G_GUINT64_FORMAT
 		" srtp_other %" G_GUINT64_FORMAT " dtls_bad %" G_GUINT64_FORMAT
 		" unknown %" G_GUINT64_FORMAT " rtcp_bad %" G_GUINT64_FORMAT " before_keys %" G_GUINT64_FORMAT
-		", rtt %u ms",
+		" stale %" G_GUINT64_FORMAT ", rtt %u ms",
 		leg->st.rtp_in, leg->st.rtp_out, leg->st.rtcp_in, leg->st.rtcp_out,
 		leg->st.srtp_auth_failures, leg->st.srtp_replays, leg->st.srtp_errors,
 		leg->st.dtls_bad_records, leg->st.dropped_unknown, leg->st.rtcp_malformed,
-		leg->st.dropped_before_keys, leg->st.rtt_ms);
+		leg->st.dropped_before_keys, leg->st.dropped_stale, leg->st.rtt_ms);
 	leg->closed = true;
 	prompt_release(leg);
 	rtcp_stop(leg);

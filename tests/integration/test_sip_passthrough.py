@@ -9,9 +9,11 @@ offer is refused with a reason.
 Runs on 127.0.0.32."""
 import os
 import re
+import signal
+import time
 
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
-                     free_sip_port, require_sipp, sip_daemon, wait_idle)
+                     free_sip_port, require_sipp, sip_daemon, wait_idle, wait_log)
 from gwtest import SRCDIR
 
 HOST = "127.0.0.32"
@@ -55,6 +57,50 @@ def check_opus_browser_is_still_transcoded(d, far):
     sipp.stop()
 
 
+def check_stalled_gateway_drops_stale_media_instead_of_a_burst(d, far):
+    """media.max_queue_ms (default 200): the daemon is stopped (SIGSTOP) for
+    a second during a passthrough call, as a descheduled or overloaded core
+    stalls it.  What the browser sent meanwhile waited in the daemon's
+    socket; read after the stall, the packets older than 200 ms are dropped
+    (browser_stale), so the far end's echo and the browser get no second of
+    stale audio in a burst: no 500 ms of the browser's received timeline
+    holds more than its 25 packets plus the last 200 ms of the stall's (a
+    second's burst without the limit: 66).  The browser counts those
+    packets lost, and the tone goes on."""
+    sipp = Sipp(ECHO_UA, HOST, port=far, echo=True)
+    mark = len(daemon_log(d))
+    b = Browser(d, "--to", NUMBER, "--codec", "pcmu", "--tone", "1000", "--seconds", "6")
+    wait_log(d, mark, r"browser media connected", timeout=30)
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    try:
+        os.kill(d.proc.pid, signal.SIGSTOP)
+        time.sleep(1.0)
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
+    stalled = time.monotonic() - t0
+    c = b.result()
+    sipp.stop()
+    wait_idle(d)
+    tl = c.get("rx_timeline") or []
+    m = re.search(r"media counters: .*browser_stale=(\d+) sip_stale=(\d+)", daemon_log(d)[mark:])
+    print(f"   {describe(c)}\n   stalled {stalled:.2f} s; rx_timeline (packets per 500 ms): {tl}; "
+          f"{m and m.group(0)}")
+    assert b.rc == 0 and connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert m, "no media counters line"
+    stale, sip_stale = int(m.group(1)), int(m.group(2))
+    # 50 packets a second; those of the stall's last 200 ms were still
+    # fresh (and the browser may have sent a few of its own late)
+    assert 50 * (stalled - 0.4) <= stale <= 50 * stalled + 2, (stale, stalled)
+    # the far end had nothing to echo meanwhile but what was in flight
+    assert sip_stale <= 2, sip_stale
+    assert abs(c["lost"] - stale - sip_stale) <= 2, (c["lost"], stale, sip_stale)
+    assert max(tl) <= 45, f"a burst of stale audio reached the browser: {tl}"
+    assert re.search(r"media from the browser side dropped: it waited over 200 ms in the socket",
+                     daemon_log(d)[mark:])
+
+
 def check_pcmu_only_offer_refused_without_passthrough(d, far):
     b = Browser(d, "--to", NUMBER, "--codec", "pcmu", "--seconds", "2")
     c = b.result()
@@ -72,6 +118,8 @@ def main():
     d = sip_daemon(HOST, far, groups={"media": {"passthrough": "true"}}, trunk_over={"codecs": "PCMU"})
     r.run("pcmu_browser_is_relayed_untouched", check_pcmu_browser_is_relayed_untouched, d, far)
     r.run("opus_browser_is_still_transcoded", check_opus_browser_is_still_transcoded, d, far)
+    r.run("stalled_gateway_drops_stale_media_instead_of_a_burst",
+          check_stalled_gateway_drops_stale_media_instead_of_a_burst, d, far)
     r.run("clean_stop", check_clean_stop, d)
     d = sip_daemon(HOST, far, trunk_over={"codecs": "PCMU"})
     r.run("pcmu_only_offer_refused_without_passthrough", check_pcmu_only_offer_refused_without_passthrough,

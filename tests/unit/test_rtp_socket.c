@@ -85,6 +85,7 @@ struct op {
 	size_t len;
 	int ret;
 	struct gw_rtp_socket_stats st;
+	uint64_t source_in;
 };
 
 static void op_set_remote(void *arg)
@@ -113,6 +114,7 @@ static void op_stats(void *arg)
 	struct op *o = arg;
 
 	gw_rtp_socket_stats(o->s, &o->st);
+	o->source_in = gw_rtp_socket_source_packets(o->s);
 }
 
 static void op_close(void *arg)
@@ -580,7 +582,8 @@ struct src_fix {
 	int a, b, c, d;
 };
 
-static void src_up(struct src_fix *f)
+/* ... its media dropped once it waited over @max_queue_ms (0 = never). */
+static void src_up_queue(struct src_fix *f, unsigned max_queue_ms)
 {
 	f->a = peer_new(&f->pa);
 	f->b = peer_new(&f->pb);
@@ -590,7 +593,13 @@ static void src_up(struct src_fix *f)
 	rec_init(&f->r);
 	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &f->s), 0);
 	f->port = gw_rtp_socket_port(f->s);
+	gw_rtp_socket_set_max_queue(f->s, max_queue_ms);
 	gw_rtp_socket_start(f->s, gw_loop_nth(0), on_packet, &f->r);
+}
+
+static void src_up(struct src_fix *f)
+{
+	src_up_queue(f, 0);
 }
 
 static void src_down(struct src_fix *f)
@@ -754,18 +763,31 @@ END_TEST
 
 static void stall(void *obj)
 {
-	g_usleep(GPOINTER_TO_UINT(((struct job *)obj)->arg));
+	struct job *j = obj;
+
+	g_mutex_lock(&mu);
+	j->done = true;        /* here: begun */
+	g_cond_broadcast(&cond);
+	g_mutex_unlock(&mu);
+	g_usleep(GPOINTER_TO_UINT(j->arg));
 }
 
-/* Keep media loop 0 busy for @us from now (returns at once). */
+/* Keep media loop 0 busy for @us from now: returns once it has begun. */
 static void stall_loop(unsigned us)
 {
 	struct job *j = gw_obj_alloc(sizeof(*j), NULL);
+	gint64 end = g_get_monotonic_time() + WAIT_US;
+	bool begun;
 
 	j->arg = GUINT_TO_POINTER(us);
 	gw_loop_post(gw_loop_nth(0), stall, j);
+	g_mutex_lock(&mu);
+	while (!j->done && g_cond_wait_until(&cond, &mu, end))
+		;
+	begun = j->done;
+	g_mutex_unlock(&mu);
 	gw_obj_deref(j);
-	g_usleep(20000); /* until it has begun */
+	ck_assert_msg(begun, "the media loop did not run posted work");
 }
 
 /* Silence is judged by when packets arrived, not when the loop read them:
@@ -807,6 +829,40 @@ START_TEST(test_a_stalled_loop_does_not_make_the_source_look_silent)
 	g_usleep(1100 * 1000);
 	expect_taken(&f, f.c, GW_RTP_PROBATION + 1, 0xc0, 3);
 	assert_lo(stats_of(f.s).source, f.pc);
+	src_down(&f);
+}
+END_TEST
+
+/* media.max_queue_ms (here 200): the loop stalls 800 ms.  What the source
+ * sent as it began waited about that long in the socket: it is dropped,
+ * counted stale, and still shows the source alive (media.rtp_timeout); what
+ * it sends once the loop runs again is delivered.  (Without a limit the
+ * late packets are delivered: the test above.) */
+START_TEST(test_media_that_waited_past_max_queue_is_dropped_but_keeps_the_source_alive)
+{
+	struct src_fix f;
+	struct op o;
+	uint8_t pkt[60];
+
+	src_up_queue(&f, 200);
+	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
+	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
+		rtp_from(f.b, f.port, seq, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	expect_taken(&f, f.b, GW_RTP_PROBATION, 0xb0, 1);   /* B learned and read */
+	stall_loop(800 * 1000);
+	for (uint16_t seq = GW_RTP_PROBATION + 1; seq <= GW_RTP_PROBATION + 3; seq++)
+		rtp_from(f.b, f.port, seq, 0xb0);           /* wait ~780 ms */
+	on_loop(noop, NULL);                                 /* the stall is over */
+	expect_taken(&f, f.b, GW_RTP_PROBATION + 4, 0xb0, 2);
+	peer_send(f.b, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION + 5, 0xb0));
+	ck_assert_uint_eq(rec_wait(&f.r, 3), 3);
+	rec_assert_pkt(&f.r, 2, pkt, sizeof(pkt));
+	o = (struct op){ .s = f.s };
+	on_loop(op_stats, &o);
+	ck_assert_uint_eq(o.st.stale, 3);
+	ck_assert_uint_eq(o.st.rtp_in, 3);
+	ck_assert_uint_eq(o.source_in, 6);
 	src_down(&f);
 }
 END_TEST
@@ -1075,6 +1131,7 @@ int main(void)
 	tcase_add_test(tc, test_sip_peer_address_takes_over_from_a_stranger_at_its_first_packet);
 	tcase_add_test(tc, test_before_an_sdp_address_any_source_is_delivered);
 	tcase_add_test(tc, test_a_stalled_loop_does_not_make_the_source_look_silent);
+	tcase_add_test(tc, test_media_that_waited_past_max_queue_is_dropped_but_keeps_the_source_alive);
 	tcase_add_test(tc, test_rtcp_port_datagrams_are_counted_not_delivered);
 	tcase_add_test(tc, test_close_on_loop_stops_callbacks_and_frees_ports);
 	tcase_add_test(tc, test_close_from_callback_stops_delivery_mid_burst);
