@@ -158,9 +158,11 @@ unsigned gw_loop_pinned(const struct gw_loop *loop);
 unsigned gw_loop_busy_pct(const struct gw_loop *loop);
 void gw_loops_sample_busy_start(void);
 void gw_loops_sample_busy(void);
-/* Whether every media loop was at least @pct busy in its last sample
- * (false for @pct 0 or no media loops); @least, if not NULL, gets the
- * least busy one's share. */
+/* Whether every media loop is at least @pct busy: its last sample, scaled
+ * by the calls pinned to it since (a loop at 60% with 100 calls then is
+ * at 66% with 110: arrivals within the second count before the next
+ * sample shows them; from 10 calls on).  False for @pct 0 or no media
+ * loops; @least, if not NULL, gets the least busy one's share. */
 bool gw_loops_busy_over(unsigned pct, unsigned *least);
 
 /* Media thread: a packet of @ctx (a call's log context) from @side

@@ -291,8 +291,9 @@ bool gw_call_overloaded(const char *what)
 	if (!gw_loops_busy_over((unsigned)config->media_max_busy_pct, &least))
 		return false;
 	if (gw_log_limit_pass(&refused_log, g_get_monotonic_time(), REFUSED_LOG_US, &unlogged))
-		gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (media.max_busy_pct = "
-			"%d); %" G_GUINT64_FORMAT " more refused since the last report", what, least,
+		gw_warn(NULL, "%s refused: every media loop is at least %u%% busy (its last second, "
+			"with the calls admitted since; media.max_busy_pct = %d); %" G_GUINT64_FORMAT
+			" more refused since the last report", what, least,
 			config->media_max_busy_pct, unlogged);
 	return true;
 }
@@ -501,7 +502,8 @@ static json_t *health(void *arg)
 	json_t *h = json_pack("{s:I}", "calls", (json_int_t)gw_call_count());
 	json_t *loops = json_array();
 
-	/* each media loop's calls and load (media.max_busy_pct judges it) */
+	/* each media loop's calls and its last second's load (admission,
+	 * media.max_busy_pct, adds the calls pinned since) */
 	for (unsigned i = 0; i < gw_loop_count(); i++) {
 		struct gw_loop *l = gw_loop_nth(i);
 

@@ -175,9 +175,10 @@ bool gw_call_destination_allowed(struct gw_ws_session *s, const char *to);
 /* Admission of a new call: true (and the error sent to @s) when the
  * registry holds media.max_calls calls, or gw_call_overloaded(). */
 bool gw_call_over_limit(struct gw_ws_session *s, json_t *tid, const char *id);
-/* Whether new calls are turned away for load: every media loop was at
- * least media.max_busy_pct busy in its last second (logged, naming
- * @what, at most every 10 s).  Control loop. */
+/* Whether new calls are turned away for load: every media loop is at
+ * least media.max_busy_pct busy by gw_loops_busy_over() (its last
+ * second, with the calls pinned since; logged, naming @what, at most
+ * every 10 s).  Control loop. */
 bool gw_call_overloaded(const char *what);
 
 /* ---- echo.c (media loop) ---- */

@@ -80,8 +80,10 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "calls in progress at once; more are refused (error limit)", F(media_max_calls) },
 	{ "media", "max_busy_pct", GW_CONF_INT, "95", 0, 100, NULL,
 	  "new calls are refused (browser: error limit; SIP: 503 with Retry-After) while every "
-	  "media loop's thread used at least this share of a core over the last second: at "
-	  "capacity a gateway turns calls away instead of degrading all of them; 0 = never",
+	  "media loop's thread used at least this share of a core over the last second (from "
+	  "10 calls on a loop, each call admitted since counting at that second's share per "
+	  "call): at capacity a gateway turns calls away instead of degrading all of them; "
+	  "0 = never",
 	  F(media_max_busy_pct) },
 	{ "media", "max_queue_ms", GW_CONF_INT, "200", 0, 5000, NULL,
 	  "a media packet that waited longer than this in its socket (from the kernel's receive "

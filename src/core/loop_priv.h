@@ -21,6 +21,7 @@ struct gw_loop {
 	clockid_t cpu_clock;    /* valid while cpu_clock_ok */
 	gint cpu_clock_ok;
 	gint busy_pct;          /* share of a core over the last sample period */
+	gint busy_pinned;       /* calls pinned when it was taken */
 	gint64 busy_wall0;      /* the last sample: control loop only */
 	gint64 busy_cpu0;
 	/* the media clock: loop thread only */

@@ -25,6 +25,7 @@
 #include <gio/gio.h>
 #include <glib.h>
 #include "gw/loop.h"
+#include "gw/obj.h"
 #include "loop_probe.h"
 
 #define PACE_US     1000
@@ -433,10 +434,11 @@ static unsigned busy_over_a_second(struct gw_loop *l)
 /* gw_loop_busy_pct is the loop thread's share of a core: about 50% while
  * a tick works 10 ms of every 20 (at least 20% even on a loaded machine,
  * where rounds a period late are skipped: less work), a few % idle; the
- * admission test gw_loops_busy_over follows it. */
+ * admission test gw_loops_busy_over follows it, and from ten calls on
+ * counts a call pinned since the sample at the sample's share per call. */
 START_TEST(test_loop_load_is_its_threads_share_of_a_core)
 {
-	struct gw_loop *l;
+	struct gw_loop *l, *pins[20];
 	unsigned idle, busy, least = 0;
 
 	seen_reset();
@@ -453,6 +455,26 @@ START_TEST(test_loop_load_is_its_threads_share_of_a_core)
 	ck_assert(gw_loops_busy_over(20, &least));
 	ck_assert_uint_eq(least, busy);
 	ck_assert(!gw_loops_busy_over(0, NULL));        /* 0: never */
+	/* calls pinned since a sample of no calls: not projected from */
+	for (int i = 0; i < 10; i++)
+		pins[i] = gw_loop_pin();
+	ck_assert(gw_loops_busy_over(busy, &least) && least == busy);
+	/* that load is ten calls' now; ten more pinned before the next
+	 * sample double it (a burst does not wait a second to count) */
+	busy = busy_over_a_second(l);
+	ck_assert_msg(busy >= 20 && busy <= 70, "busy %u%%", busy);
+	ck_assert(gw_loops_busy_over(busy, &least) && least == busy);
+	for (int i = 10; i < 20; i++)
+		pins[i] = gw_loop_pin();
+	ck_assert(gw_loops_busy_over(MIN(100, 2 * busy), &least));
+	ck_assert_uint_eq(least, MIN(100, 2 * busy));
+	/* calls that end count at the next sample */
+	for (int i = 0; i < 20; i++) {
+		ck_assert_ptr_eq(pins[i], l);
+		gw_loop_unpin(pins[i]);
+		gw_obj_deref(pins[i]);
+	}
+	ck_assert(gw_loops_busy_over(busy, &least) && least == busy);
 	seen.posted_ran = FALSE;
 	gw_loop_post(l, remove_tick, NULL);
 	ck_assert(seen_wait(got_posted));
