@@ -761,6 +761,18 @@ START_TEST(test_media_is_taken_from_one_source_only)
 }
 END_TEST
 
+/* src_up_queue, symmetric toward A, and B learned by probation: its
+ * probation run's last packet is the first one delivered. */
+static void src_up_b_learned(struct src_fix *f, unsigned max_queue_ms)
+{
+	src_up_queue(f, max_queue_ms);
+	ck_assert_int_eq(set_remote(f->s, "127.0.0.1", f->pa, true), 0);
+	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
+		rtp_from(f->b, f->port, seq, 0xb0);
+	ck_assert_uint_eq(wait_foreign(f->s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
+	expect_taken(f, f->b, GW_RTP_PROBATION, 0xb0, 1);
+}
+
 static void stall(void *obj)
 {
 	struct job *j = obj;
@@ -802,12 +814,7 @@ START_TEST(test_a_stalled_loop_does_not_make_the_source_look_silent)
 	struct gw_rtp_socket_stats st;
 	gint64 sent_us, woke_us, rx_us;
 
-	src_up(&f);
-	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
-	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
-		rtp_from(f.b, f.port, seq, 0xb0);
-	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
-	expect_taken(&f, f.b, GW_RTP_PROBATION, 0xb0, 1);   /* B learned and read */
+	src_up_b_learned(&f, 0);
 	stall_loop(1300 * 1000);
 	for (uint16_t seq = 1; seq <= GW_RTP_PROBATION; seq++)
 		rtp_from(f.c, f.port, seq, 0xc0);             /* C's whole run */
@@ -844,12 +851,7 @@ START_TEST(test_media_that_waited_past_max_queue_is_dropped_but_keeps_the_source
 	struct op o;
 	uint8_t pkt[60];
 
-	src_up_queue(&f, 200);
-	ck_assert_int_eq(set_remote(f.s, "127.0.0.1", f.pa, true), 0);
-	for (uint16_t seq = 1; seq < GW_RTP_PROBATION; seq++)
-		rtp_from(f.b, f.port, seq, 0xb0);
-	ck_assert_uint_eq(wait_foreign(f.s, GW_RTP_PROBATION - 1), GW_RTP_PROBATION - 1);
-	expect_taken(&f, f.b, GW_RTP_PROBATION, 0xb0, 1);   /* B learned and read */
+	src_up_b_learned(&f, 200);
 	stall_loop(800 * 1000);
 	for (uint16_t seq = GW_RTP_PROBATION + 1; seq <= GW_RTP_PROBATION + 3; seq++)
 		rtp_from(f.b, f.port, seq, 0xb0);           /* wait ~780 ms */
