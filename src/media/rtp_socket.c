@@ -516,7 +516,7 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m, gint64 mono_us
 	}
 	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len, rx_us))
 		return;
-	if (s->max_queue_us && mono_us - rx_us > s->max_queue_us) {
+	if (gw_rx_stale(rx_us, mono_us, s->max_queue_us)) {
 		s->st.stale++;   /* too late: dropping it lets the loop catch up */
 		gw_loop_stale_dropped(s->name, "SIP", s->max_queue_us, mono_us);
 		return;

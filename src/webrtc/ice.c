@@ -103,7 +103,7 @@ static bool direct_read(int fd, void *arg)
 	ice->rx_packets++;
 	ice->rx_bytes += (uint64_t)n;
 	ice->direct_rx_packets++;
-	if (ice->max_queue_us && mono_us - rx_us > ice->max_queue_us) {
+	if (gw_rx_stale(rx_us, mono_us, ice->max_queue_us)) {
 		ice->stale_rx_packets++;   /* too late: dropping it lets the loop catch up */
 		gw_loop_stale_dropped(ice->name, "browser", ice->max_queue_us, mono_us);
 		return true;
