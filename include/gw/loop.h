@@ -124,9 +124,9 @@ unsigned gw_loop_ctx_count(const struct gw_loop *loop);
  * as usual.  For a hot path that can do without the library's layers while
  * leaving it everything else (libnice's STUN).  One per context; @fn NULL
  * or @fd < 0 removes it.  The file, not the number: a number reused for
- * another file is not read; ENOTSUP if @fd is not a socket or pipe.  One
- * datagram per report: what is left is reported again.  @fn may free the
- * context.  Loop thread. */
+ * another file is not read; ENOTSUP if @fd is not a socket or pipe.  It
+ * may read one datagram or several: what it leaves is reported again.  @fn
+ * may free the context.  Loop thread. */
 typedef bool (gw_loop_ctx_reader_h)(int fd, void *arg);
 int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg);
 
