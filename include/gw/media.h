@@ -50,6 +50,10 @@ struct gw_media_config {
 	enum gw_media_codec browser_codec;  /* normally OPUS; same as SIP for passthrough */
 	uint8_t browser_pt;
 	int browser_te_pt;       /* telephone-event pt (clock = codec clock), -1: none */
+	int browser_te8_pt;      /* and telephone-event/8000 beside Opus, -1: none.
+				  * Chromium sends its RTCDTMFSender events with it
+				  * when both are negotiated: durations in 8 kHz
+				  * units, timestamps on the audio's 48 kHz clock */
 	/* SIP leg */
 	enum gw_media_codec sip_codec;      /* PCMU, PCMA or G722 */
 	uint8_t sip_pt;

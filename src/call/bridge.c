@@ -268,6 +268,7 @@ static void set_sip_on_loop(void *obj)
 		gw_media_config_init(&mc);
 		browser_codec(call, &mc);
 		mc.browser_te_pt = call->browser_te_pt;
+		mc.browser_te8_pt = call->browser_te8_pt;
 		mc.passthrough = cfg->media_passthrough;
 		mc.sip_codec = m->codec;
 		mc.sip_pt = m->pt;
@@ -362,12 +363,14 @@ static void log_counters(struct gw_call *call)
 		G_GUINT64_FORMAT " jb_delay_ms=%u"
 		" jb_target_ms=%u passthrough=%d sip_foreign=%" G_GUINT64_FORMAT " codec_us=%"
 		G_GUINT64_FORMAT " overload_frames=%" G_GUINT64_FORMAT " browser_stale=%"
-		G_GUINT64_FORMAT " sip_stale=%" G_GUINT64_FORMAT,
+		G_GUINT64_FORMAT " sip_stale=%" G_GUINT64_FORMAT " unknown_pt=%" G_GUINT64_FORMAT
+		" undecodable=%" G_GUINT64_FORMAT " dtmf_to_sip=%" G_GUINT64_FORMAT,
 		k.browser_rx_packets, k.browser_lost, k.browser_tx_packets, k.sip_tx_packets,
 		k.sip_rx_packets, k.fec_recovered, k.plc_frames, k.jb_concealed, k.jb_late,
 		k.jb_dropped, k.jb_shrunk, k.jb_accel_ms, k.jb_delay_ms, k.jb_target_ms,
 		gw_media_session_is_passthrough(call->media), rs.foreign, k.codec_us,
-		k.overload_frames, ws.dropped_stale, rs.stale);
+		k.overload_frames, ws.dropped_stale, rs.stale, k.unknown_pt, k.undecodable,
+		k.dtmf_to_sip);
 	log_latency(call);
 }
 

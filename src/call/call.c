@@ -262,6 +262,7 @@ struct gw_call *gw_call_register(struct gw_ws_session *s, const char *id, enum g
 	call->t_created = g_get_monotonic_time();
 	call->browser_opus_pt = GW_SDP_PT_OPUS;
 	call->browser_te_pt = GW_SDP_PT_TE48;
+	call->browser_te8_pt = GW_SDP_PT_TE8;
 	g_hash_table_insert(calls, call->key, call); /* the registry's reference */
 	return call;
 }
@@ -404,6 +405,7 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	/* browser_opus_pt < 0: a G.711-only browser (passthrough, see bridge.c) */
 	call->browser_opus_pt = call->res.opus_pt;
 	call->browser_te_pt = call->res.opus_pt >= 0 ? call->res.te48_pt : call->res.te8_pt;
+	call->browser_te8_pt = call->res.opus_pt >= 0 ? call->res.te8_pt : -1;
 	if (echo)
 		gw_call_echo_init(call);
 	if (start_offered_leg(call)) {

@@ -87,6 +87,7 @@ struct gw_call {
 
 	/* browser leg media (both directions of call) */
 	int browser_opus_pt, browser_te_pt;
+	int browser_te8_pt;   /* telephone-event/8000 beside Opus (see gw_media_config) */
 
 	/* SIP side (outbound, and inbound once answered) */
 	struct gw_sip_dialog *dialog;  /* reference; NULL for echo */

@@ -288,6 +288,8 @@ static int apply_browser_answer(struct gw_call *call, const char *text, char **w
 	te = gw_sdp_media_find_codec(m, "telephone-event", 48000);
 	call->browser_opus_pt = (int)opus->pt;
 	call->browser_te_pt = te ? (int)te->pt : -1;
+	te = gw_sdp_media_find_codec(m, "telephone-event", 8000);
+	call->browser_te8_pt = te ? (int)te->pt : -1;
 	fps = g_strdup_printf("%s %s", fp->hash, fp->value);
 	/* setup:active in the answer makes the browser the DTLS client. */
 	gw_webrtc_leg_set_remote(call->leg, ufrag, pwd, fps,

@@ -19,6 +19,7 @@ void gw_media_config_init(struct gw_media_config *cfg)
 	cfg->browser_codec = GW_MEDIA_CODEC_OPUS;
 	cfg->browser_pt = 111;
 	cfg->browser_te_pt = 101;
+	cfg->browser_te8_pt = -1;
 	cfg->sip_codec = GW_MEDIA_CODEC_PCMU;
 	cfg->sip_pt = 0;
 	cfg->sip_ptime_ms = 20;
@@ -65,7 +66,7 @@ static int config_check(const struct gw_media_config *cfg)
 {
 	if (!sip_side_ok(cfg->sip_codec, cfg->sip_pt, cfg->sip_ptime_ms, cfg->sip_te_pt) ||
 	    !pt_ok(cfg->sip_cn_pt, true) || !pt_ok(cfg->browser_pt, false) ||
-	    !pt_ok(cfg->browser_te_pt, true) ||
+	    !pt_ok(cfg->browser_te_pt, true) || !pt_ok(cfg->browser_te8_pt, true) ||
 	    !(cfg->browser_codec == GW_MEDIA_CODEC_OPUS || is_sip_codec(cfg->browser_codec)) ||
 	    !bridgeable(cfg->browser_codec, cfg->sip_codec) ||
 	    cfg->jitter_max_ms < 20 || cfg->jitter_max_ms > 2000 || cfg->jitter_start_ms > 2000 ||
@@ -285,7 +286,8 @@ int gw_media_session_feed_from_browser(struct gw_media_session *s,
 	s->c.browser_rx_bytes += len;
 	if (parse_counted(s, rtp, len, &h, "browser"))
 		return EBADMSG;
-	te = s->cfg.browser_te_pt >= 0 && h.pt == s->cfg.browser_te_pt;
+	te = (s->cfg.browser_te_pt >= 0 && h.pt == s->cfg.browser_te_pt) ||
+	     (s->cfg.browser_te8_pt >= 0 && h.pt == s->cfg.browser_te8_pt);
 	if (h.pt != s->cfg.browser_pt && !te) {
 		s->c.unknown_pt++;
 		return ENOENT;
