@@ -27,6 +27,8 @@
 #include <glib.h>
 #include "gw/loop.h"
 
+struct gw_rtp_pts;
+
 /* ---- remote-network filter (ice.remote_networks) ------------------------ */
 
 /* A parsed list of IPv4/IPv6 prefixes.  Plain allocation, single owner. */
@@ -172,6 +174,11 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out);
 /* Media loop: RTP/RTCP dropped on the direct path for waiting over
  * max_queue_ms in the socket (counted among direct_rx_packets). */
 uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice);
+
+/* Media loop: the RFC 4733 telephone-event payload types the browser may
+ * send (none by default).  Those, like RTCP, are never dropped for waiting
+ * over max_queue_ms (gw_rtp_keep_when_stale). */
+void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts);
 
 /* Current state. */
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice);

@@ -53,6 +53,34 @@ const char *gw_rtp_strerror(int err);
 /* True when @buf looks like RTCP multiplexed with RTP (RFC 5761 §4). */
 bool gw_rtp_is_rtcp(const uint8_t *buf, size_t len);
 
+/* A set of RTP payload types (0-127); all zero = empty. */
+struct gw_rtp_pts {
+	uint64_t bits[2];
+};
+
+/* Add @pt; a negative one (none) or one over 127 is ignored. */
+static inline void gw_rtp_pts_add(struct gw_rtp_pts *set, int pt)
+{
+	if (pt >= 0 && pt < 128)
+		set->bits[pt >> 6] |= UINT64_C(1) << (pt & 63);
+}
+
+static inline bool gw_rtp_pts_has(const struct gw_rtp_pts *set, unsigned pt)
+{
+	return pt < 128 && ((set->bits[pt >> 6] >> (pt & 63)) & 1);
+}
+
+/* media.max_queue_ms: what a socket reader keeps although it waited too
+ * long: RTCP (multiplexed) and RFC 4733 events, whose payload types are
+ * in @events.  A digit or report late beats one lost (a long stall could
+ * take a whole digit, or its end packets), and they are few; audio that
+ * late is of no use. */
+static inline bool gw_rtp_keep_when_stale(const uint8_t *buf, size_t len,
+					  const struct gw_rtp_pts *events)
+{
+	return gw_rtp_is_rtcp(buf, len) || (len >= 2 && gw_rtp_pts_has(events, buf[1] & 0x7f));
+}
+
 /* Write a 12-byte RTP header (V=2, no padding/extension/CSRC) at @buf.
  * Returns 12, or 0 when @cap < 12 or @pt > 127 (nothing written). */
 size_t gw_rtp_hdr_write(uint8_t *buf, size_t cap, uint8_t pt, bool marker,

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include "gw/dtls.h"
 
+struct gw_rtp_pts;
+
 struct gw_loop;
 struct gw_cert;
 struct gw_config;
@@ -97,6 +99,10 @@ int gw_webrtc_leg_send_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, 
 /* Media loop: send @buf as it is, bypassing SRTP (robustness tests inject
  * garbage this way).  0 or errno. */
 int gw_webrtc_leg_send_raw(struct gw_webrtc_leg *leg, const uint8_t *buf, size_t len);
+
+/* Media loop: the RFC 4733 telephone-event payload types the browser may
+ * send, kept however long they waited (gw_ice_agent_set_event_pts). */
+void gw_webrtc_leg_set_event_pts(struct gw_webrtc_leg *leg, const struct gw_rtp_pts *pts);
 
 /* Media loop: counters. */
 void gw_webrtc_leg_stats(struct gw_webrtc_leg *leg, struct gw_webrtc_stats *out);

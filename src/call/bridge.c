@@ -299,6 +299,15 @@ static void set_sip_on_loop(void *obj)
 		gw_warn(call->log, "re-INVITE: cannot switch to %s/%u ptime %u; keeping the old codec",
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
 	}
+	/* digits are never dropped for waiting in a socket (media.max_queue_ms) */
+	if (call->leg) {
+		struct gw_rtp_pts te = { { 0 } };
+
+		gw_rtp_pts_add(&te, call->browser_te_pt);
+		gw_rtp_pts_add(&te, call->browser_te8_pt);
+		gw_webrtc_leg_set_event_pts(call->leg, &te);
+	}
+	gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	gw_media_session_set_hold(call->media, m->hold);
 	quiet = m->hold || !m->far_sends;
 	restart = quiet != call->bridge_quiet || m->port != call->bridge_port ||

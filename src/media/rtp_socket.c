@@ -51,6 +51,7 @@ struct gw_rtp_socket {
 	uint16_t port;                  /* RTP port; RTCP is port + 1 */
 	char name[24];                  /* log context, "rtp PORT" */
 	gint64 max_queue_us;            /* set before start; 0 = never stale */
+	struct gw_rtp_pts events;       /* kept however late (set_event_pt) */
 
 	/* Set once by start (before its watches are added, on the loop), then
 	 * owned by the media loop like everything below. */
@@ -368,6 +369,12 @@ void gw_rtp_socket_set_max_queue(struct gw_rtp_socket *s, unsigned ms)
 	s->max_queue_us = (gint64)ms * 1000;
 }
 
+void gw_rtp_socket_set_event_pt(struct gw_rtp_socket *s, int pt)
+{
+	memset(&s->events, 0, sizeof(s->events));
+	gw_rtp_pts_add(&s->events, pt);
+}
+
 static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage *from,
 		   const uint8_t *buf, size_t len)
 {
@@ -516,7 +523,8 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m, gint64 mono_us
 	}
 	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len, rx_us))
 		return;
-	if (gw_rx_stale(rx_us, mono_us, s->max_queue_us)) {
+	if (gw_rx_stale(rx_us, mono_us, s->max_queue_us) &&
+	    !gw_rtp_keep_when_stale(buf, len, &s->events)) {
 		s->st.stale++;   /* too late: dropping it lets the loop catch up */
 		gw_loop_stale_dropped(s->name, "SIP", s->max_queue_us, mono_us);
 		return;

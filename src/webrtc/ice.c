@@ -124,7 +124,8 @@ static bool direct_read(int fd, void *arg)
 		ice->rx_packets++;
 		ice->rx_bytes += (uint64_t)n;
 		ice->direct_rx_packets++;
-		if (gw_rx_stale(rx_us, mono_us, ice->max_queue_us)) {
+		if (gw_rx_stale(rx_us, mono_us, ice->max_queue_us) &&
+		    !gw_rtp_keep_when_stale(buf, (size_t)n, &ice->events)) {
 			ice->stale_rx_packets++;   /* too late: dropping it lets the loop catch up */
 			gw_loop_stale_dropped(ice->name, "browser", ice->max_queue_us, mono_us);
 		} else if (ice->recvh) {
@@ -697,6 +698,11 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
 uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice)
 {
 	return ice->stale_rx_packets;
+}
+
+void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts)
+{
+	ice->events = *pts;
 }
 
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice)

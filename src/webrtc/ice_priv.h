@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <nice/agent.h>
 #include "gw/ice.h"
+#include "gw/rtp.h"
 
 /* One WebRTC leg's ICE agent.  Owned by the call's media loop (@ctx): no
  * field is touched from another thread.  A gw_obj; see ice.c for who holds
@@ -45,6 +46,7 @@ struct gw_ice_agent {
 	uint64_t direct_packets;
 	uint64_t direct_rx_packets;     /* received by direct_read */
 	int64_t max_queue_us;           /* older when read: dropped; 0 = never */
+	struct gw_rtp_pts events;       /* RFC 4733 events: kept however late */
 	uint64_t stale_rx_packets;      /* so dropped */
 };
 

@@ -615,6 +615,12 @@ int gw_webrtc_leg_send_raw(struct gw_webrtc_leg *leg, const uint8_t *buf, size_t
 	return gw_ice_agent_send(leg->ice, buf, len);
 }
 
+void gw_webrtc_leg_set_event_pts(struct gw_webrtc_leg *leg, const struct gw_rtp_pts *pts)
+{
+	if (leg->ice)
+		gw_ice_agent_set_event_pts(leg->ice, pts);
+}
+
 void gw_webrtc_leg_stats(struct gw_webrtc_leg *leg, struct gw_webrtc_stats *out)
 {
 	struct gw_srtp_stats ss = { 0 };

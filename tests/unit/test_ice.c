@@ -19,6 +19,7 @@
 #include "gw/ice.h"
 #include "gw/log.h"
 #include "gw/obj.h"
+#include "gw/rtp.h"
 
 static const char *const loopback[] = {"127.0.0.1", "127.0.0.2", NULL};
 
@@ -620,6 +621,57 @@ START_TEST(test_ice_media_queued_behind_a_stall_is_read_in_one_go)
 }
 END_TEST
 
+/* media.max_queue_ms (here 20): of what waited 40 ms in the socket, audio
+ * is dropped and counted stale, but RTCP and the browser's RFC 4733 event
+ * are delivered: a report or a digit late beats one lost.  Driven
+ * contexts only (the direct reader). */
+START_TEST(test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+	uint8_t ev[] = {0x80, 0x80 | 101, 0x00, 0x02, 0, 0, 0, 0xa0, 0, 0, 0, 1, 5, 0x0a, 0, 0xa0};
+	static const uint8_t rr[] = {0x80, 201, 0, 1, 0, 0, 0, 1};  /* empty receiver report */
+	struct peer p[2];
+	struct gw_ice_stats s;
+	struct gw_rtp_pts te = { { 0 } };
+	uint64_t direct = 0, stale = 0;
+	gint64 deadline;
+
+	cb.max_queue_ms = 20;
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	gw_rtp_pts_add(&te, 110);    /* telephone-event/48000 ... */
+	gw_rtp_pts_add(&te, 101);    /* ... and the /8000 the browser sends */
+	gw_ice_agent_set_event_pts(p[1].ice, &te);
+	connect_pair(p);
+	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
+	/* a STUN check queued among them leaves the rest to libnice: retry */
+	for (int i = 0; i < 5; i++) {
+		gw_ice_agent_stats(p[1].ice, &s);
+		direct = s.direct_rx_packets;
+		stale = gw_ice_agent_stale_packets(p[1].ice);
+		p[1].n_rx = 0;
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rtp, sizeof(rtp)), 0);
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, ev, sizeof(ev)), 0);
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rr, sizeof(rr)), 0);
+		g_usleep(40000);                 /* the loop is busy elsewhere */
+		deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+		while (p[1].n_rx < 2 && g_get_monotonic_time() < deadline)
+			g_main_context_iteration(ctx, TRUE);
+		gw_ice_agent_stats(p[1].ice, &s);
+		if (s.direct_rx_packets - direct == 3)
+			break;
+	}
+	ck_assert_uint_eq(s.direct_rx_packets - direct, 3);
+	ck_assert_uint_eq(gw_ice_agent_stale_packets(p[1].ice) - stale, 1);
+	ck_assert_int_eq(p[1].n_rx, 2);
+	ck_assert_uint_eq(p[1].rx->len, sizeof(rr));        /* the report came last */
+	ck_assert_mem_eq(p[1].rx->data, rr, sizeof(rr));
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
 START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
 {
 	struct gw_ice_config cfg = base_config(false);
@@ -952,6 +1004,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_consent_holds_while_media_is_read_directly);
 	tcase_add_test(drv, test_ice_arrival_time_is_the_kernels_stamp);
 	tcase_add_test(drv, test_ice_media_queued_behind_a_stall_is_read_in_one_go);
+	tcase_add_test(drv, test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);

@@ -582,7 +582,10 @@ struct src_fix {
 	int a, b, c, d;
 };
 
-/* ... its media dropped once it waited over @max_queue_ms (0 = never). */
+#define EVENT_PT 101   /* the far end's telephone-event */
+
+/* ... its media dropped once it waited over @max_queue_ms (0 = never),
+ * not its events of EVENT_PT. */
 static void src_up_queue(struct src_fix *f, unsigned max_queue_ms)
 {
 	f->a = peer_new(&f->pa);
@@ -594,6 +597,7 @@ static void src_up_queue(struct src_fix *f, unsigned max_queue_ms)
 	ck_assert_int_eq(gw_rtp_socket_open("127.0.0.1", 0, 0, &f->s), 0);
 	f->port = gw_rtp_socket_port(f->s);
 	gw_rtp_socket_set_max_queue(f->s, max_queue_ms);
+	gw_rtp_socket_set_event_pt(f->s, EVENT_PT);
 	gw_rtp_socket_start(f->s, gw_loop_nth(0), on_packet, &f->r);
 }
 
@@ -841,29 +845,36 @@ START_TEST(test_a_stalled_loop_does_not_make_the_source_look_silent)
 END_TEST
 
 /* media.max_queue_ms (here 200): the loop stalls 800 ms.  What the source
- * sent as it began waited about that long in the socket: it is dropped,
- * counted stale, and still shows the source alive (media.rtp_timeout); what
- * it sends once the loop runs again is delivered.  (Without a limit the
- * late packets are delivered: the test above.) */
+ * sent as it began waited about that long in the socket: its audio is
+ * dropped, counted stale, and still shows the source alive
+ * (media.rtp_timeout), but its RFC 4733 event is delivered, late rather
+ * than lost; what it sends once the loop runs again is delivered.
+ * (Without a limit the late packets are delivered: the test above.) */
 START_TEST(test_media_that_waited_past_max_queue_is_dropped_but_keeps_the_source_alive)
 {
 	struct src_fix f;
 	struct op o;
-	uint8_t pkt[60];
+	uint8_t pkt[60], ev[16];
+	uint16_t seq = GW_RTP_PROBATION;
 
 	src_up_b_learned(&f, 200);
 	stall_loop(800 * 1000);
-	for (uint16_t seq = GW_RTP_PROBATION + 1; seq <= GW_RTP_PROBATION + 3; seq++)
-		rtp_from(f.b, f.port, seq, 0xb0);           /* wait ~780 ms */
+	rtp_from(f.b, f.port, ++seq, 0xb0);                 /* waits ~780 ms */
+	rtp_pkt(ev, sizeof(ev), ++seq, 0xb0);
+	ev[1] = 0x80 | EVENT_PT;                             /* a digit begins */
+	peer_send(f.b, f.port, ev, sizeof(ev));
+	rtp_from(f.b, f.port, ++seq, 0xb0);
 	on_loop(noop, NULL);                                 /* the stall is over */
-	expect_taken(&f, f.b, GW_RTP_PROBATION + 4, 0xb0, 2);
-	peer_send(f.b, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), GW_RTP_PROBATION + 5, 0xb0));
-	ck_assert_uint_eq(rec_wait(&f.r, 3), 3);
-	rec_assert_pkt(&f.r, 2, pkt, sizeof(pkt));
+	ck_assert_uint_eq(rec_wait(&f.r, 2), 2);
+	rec_assert_pkt(&f.r, 1, ev, sizeof(ev));
+	expect_taken(&f, f.b, ++seq, 0xb0, 3);
+	peer_send(f.b, f.port, pkt, rtp_pkt(pkt, sizeof(pkt), ++seq, 0xb0));
+	ck_assert_uint_eq(rec_wait(&f.r, 4), 4);
+	rec_assert_pkt(&f.r, 3, pkt, sizeof(pkt));
 	o = (struct op){ .s = f.s };
 	on_loop(op_stats, &o);
-	ck_assert_uint_eq(o.st.stale, 3);
-	ck_assert_uint_eq(o.st.rtp_in, 3);
+	ck_assert_uint_eq(o.st.stale, 2);
+	ck_assert_uint_eq(o.st.rtp_in, 4);
 	ck_assert_uint_eq(o.source_in, 6);
 	src_down(&f);
 }
