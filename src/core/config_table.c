@@ -90,7 +90,8 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "stamp to the read) is dropped unprocessed, counted in the call's browser_stale and "
 	  "sip_stale: after a stall, or with the core overloaded, the gateway catches up instead "
 	  "of relaying audio that is already too late and building up seconds of delay in which "
-	  "ICE consent checks time out and calls fail; 0 = never",
+	  "ICE consent checks time out and calls fail; RTCP and DTMF events are kept however "
+	  "late; 0 = never",
 	  F(media_max_queue_ms) },
 	{ "media", "passthrough", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "relay without transcoding when both legs negotiated the same codec at 20 ms "
