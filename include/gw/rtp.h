@@ -78,7 +78,8 @@ static inline bool gw_rtp_pts_has(const struct gw_rtp_pts *set, unsigned pt)
 static inline bool gw_rtp_keep_when_stale(const uint8_t *buf, size_t len,
 					  const struct gw_rtp_pts *events)
 {
-	return gw_rtp_is_rtcp(buf, len) || (len >= 2 && gw_rtp_pts_has(events, buf[1] & 0x7f));
+	return gw_rtp_is_rtcp(buf, len) ||
+	       (len >= 2 && (buf[0] >> 6) == 2 && gw_rtp_pts_has(events, buf[1] & 0x7f));
 }
 
 /* Write a 12-byte RTP header (V=2, no padding/extension/CSRC) at @buf.

@@ -295,11 +295,15 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime, m->te_pt, m->addr, m->port,
 			m->symmetric ? " (symmetric)" : "",
 			gw_media_session_is_passthrough(call->media) ? " (passthrough)" : "");
+		gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	} else if (gw_media_session_set_sip_codec(call->media, m->codec, m->pt, m->ptime, m->te_pt)) {
 		gw_warn(call->log, "re-INVITE: cannot switch to %s/%u ptime %u; keeping the old codec",
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
+	} else {
+		gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	}
-	/* digits are never dropped for waiting in a socket (media.max_queue_ms) */
+	/* digits are never dropped for waiting in a socket (media.max_queue_ms;
+	 * the SIP side's just above, with its engine's telephone-event) */
 	if (call->leg) {
 		struct gw_rtp_pts te = { { 0 } };
 
@@ -307,7 +311,6 @@ static void set_sip_on_loop(void *obj)
 		gw_rtp_pts_add(&te, call->browser_te8_pt);
 		gw_webrtc_leg_set_event_pts(call->leg, &te);
 	}
-	gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	gw_media_session_set_hold(call->media, m->hold);
 	quiet = m->hold || !m->far_sends;
 	restart = quiet != call->bridge_quiet || m->port != call->bridge_port ||

@@ -51,13 +51,13 @@ struct gw_rtp_socket {
 	uint16_t port;                  /* RTP port; RTCP is port + 1 */
 	char name[24];                  /* log context, "rtp PORT" */
 	gint64 max_queue_us;            /* set before start; 0 = never stale */
-	struct gw_rtp_pts events;       /* kept however late (set_event_pt) */
 
 	/* Set once by start (before its watches are added, on the loop), then
 	 * owned by the media loop like everything below. */
 	struct gw_loop *loop;           /* reference */
 	struct gw_loop_watch *w[2];     /* RTP, RTCP; NULL when not watching */
 	bool watched;                   /* the watches hold a reference */
+	struct gw_rtp_pts events;       /* kept however late (set_event_pt) */
 	gw_rtp_socket_h *h;
 	void *arg;                      /* not referenced */
 	bool closed;

@@ -84,7 +84,12 @@ static void sip_audio(struct mh *h, double *ph)
 	ck_assert_int_eq(mh_from_sip(h, 0, false, b, 160, 160), 0);
 }
 
-START_TEST(test_media_dtmf_browser_events_reach_sip_on_8k_clock)
+/* Browser events of payload type @pt whose durations count @unit clock
+ * units per 20 ms (960: telephone-event/48000; 160: the /8000 Chromium's
+ * RTCDTMFSender uses beside Opus), timestamps on the audio's 48 kHz clock
+ * either way: each digit reaches SIP once, 100 ms long on its 8 kHz clock,
+ * where the browser's timeline put it. */
+static void browser_events_reach_sip(uint8_t pt, uint16_t unit)
 {
 	struct gw_media_config cfg;
 	struct gw_media_counters c;
@@ -94,20 +99,22 @@ START_TEST(test_media_dtmf_browser_events_reach_sip_on_8k_clock)
 	double ph = 0;
 
 	gw_media_config_init(&cfg);
+	cfg.browser_te8_pt = 126;
 	mh_init(&h, &cfg);
 	for (int d = 0; d < 16; d++) {
 		uint32_t start = h.bts;
 
-		/* RFC 4733 as a browser sends it: 100 ms = 4800 units at 48 kHz,
-		 * an update per 20 ms, three end packets, on the audio's clock. */
+		/* RFC 4733 as a browser sends it: 100 ms, an update per 20 ms,
+		 * three end packets, at the audio's timestamp. */
 		for (int k = 1; k <= 8; k++) {
 			struct gw_dtmf_ev e = { .event = (uint8_t)d, .volume = 10,
-						.duration = (uint16_t)(k <= 5 ? k * 960 : 4800), .end = k >= 6 };
+						.duration = (uint16_t)(k <= 5 ? k * unit : 5 * unit),
+						.end = k >= 6 };
 			uint8_t p[4], buf[64];
 			size_t n;
 
 			gw_dtmf_ev_write(p, &e);
-			n = mh_rtp(buf, 101, k == 1, h.bseq++, start, h.bssrc, p, 4);
+			n = mh_rtp(buf, pt, k == 1, h.bseq++, start, h.bssrc, p, 4);
 			ck_assert_int_eq(gw_media_session_feed_from_browser(h.s, buf, n, h.now), 0);
 			browser_audio(&h, &ph);
 			mh_tick(&h);
@@ -124,10 +131,22 @@ START_TEST(test_media_dtmf_browser_events_reach_sip_on_8k_clock)
 		ck_assert_uint_eq(ev.ts[i] - ev.ts[i - 1], 2080);
 	gw_media_session_get_counters(h.s, &c);
 	ck_assert_uint_eq(c.dtmf_to_sip, 16);
+	ck_assert_uint_eq(c.unknown_pt, 0);
 	/* the audio between digits is still a clean stream (seq, ts checked) */
 	mh_decode_sink(&h.sip, 0, GW_MEDIA_CODEC_PCMU, 8000, &dec);
 	ma_buf_free(&dec);
 	mh_free(&h);
+}
+
+START_TEST(test_media_dtmf_browser_events_reach_sip_on_8k_clock)
+{
+	browser_events_reach_sip(101, 960);
+}
+END_TEST
+
+START_TEST(test_media_dtmf_browser_telephone_event_8000_beside_opus_reaches_sip)
+{
+	browser_events_reach_sip(126, 160);
 }
 END_TEST
 
@@ -266,6 +285,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_media_dtmf_browser_events_reach_sip_on_8k_clock);
+	tcase_add_test(tc, test_media_dtmf_browser_telephone_event_8000_beside_opus_reaches_sip);
 	tcase_add_test(tc, test_media_dtmf_requested_digits_sent_as_rfc4733);
 	tcase_add_test(tc, test_media_dtmf_requested_digits_without_audio_keep_distinct_timestamps);
 	tcase_add_test(tc, test_media_dtmf_sip_events_reach_browser_and_are_reported_once);
