@@ -22,17 +22,24 @@ before(async () => {
 
 after(() => world?.close());
 
+// A call from the demo page to the far end (sipp answers with @media's
+// port), connected, its PCMU reaching the far end (so events are not the
+// first packets there).
+async function farEndCall(scene, gw, context) {
+  const media = scene.add(await RtpPeer.open(HOST));
+  const sipp = await startSipp('uas_dtmf_rfc4733.xml', { host: HOST, port: far, sets: { rtp_port: media.port }, scene });
+  const page = await openDemo(context, scene, gw.url, '?user=erin');
+  await page.fill('#number', '15551234');
+  await page.click('#call');
+  await callState(page, 'connected');
+  await waitFor(() => media.packets.some((p) => p.pt === 0), 10000, 'PCMU at the far end');
+  return { media, sipp, page };
+}
+
 test('keypad digits reach the SIP side as RFC 4733 events, in order', { timeout: 60000 }, async () => {
   const { gw, context } = world;
   await new Scene(gw).run(async (scene) => {
-    const media = scene.add(await RtpPeer.open(HOST));
-    const sipp = await startSipp('uas_dtmf_rfc4733.xml', { host: HOST, port: far, sets: { rtp_port: media.port }, scene });
-    const page = await openDemo(context, scene, gw.url, '?user=erin');
-    await page.fill('#number', '15551234');
-    await page.click('#call');
-    await callState(page, 'connected');
-    // audio first reaches the far end (so events are not the first packets)
-    await waitFor(() => media.packets.some((p) => p.pt === 0), 10000, 'PCMU at the far end');
+    const { media, sipp, page } = await farEndCall(scene, gw, context);
 
     for (const d of '159#') await page.click(`button[data-digit="${d}"]`);
     await page.keyboard.press('*');
@@ -72,13 +79,7 @@ test('keypad digits reach the SIP side as RFC 4733 events, in order', { timeout:
 test('digits sent with RTCDTMFSender reach the SIP side, even across a 1 s stall of the gateway', { timeout: 60000 }, async () => {
   const { gw, context } = world;
   await new Scene(gw).run(async (scene) => {
-    const media = scene.add(await RtpPeer.open(HOST));
-    const sipp = await startSipp('uas_dtmf_rfc4733.xml', { host: HOST, port: far, sets: { rtp_port: media.port }, scene });
-    const page = await openDemo(context, scene, gw.url, '?user=erin');
-    await page.fill('#number', '15551234');
-    await page.click('#call');
-    await callState(page, 'connected');
-    await waitFor(() => media.packets.some((p) => p.pt === 0), 10000, 'PCMU at the far end');
+    const { media, sipp, page } = await farEndCall(scene, gw, context);
     const mark = gw.mark();
     const insert = (d) => page.evaluate((digit) => {
       const s = window.rtcsipDemo.call._pc.getSenders().find((x) => x.dtmf);

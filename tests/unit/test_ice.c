@@ -576,6 +576,44 @@ START_TEST(test_ice_arrival_time_is_the_kernels_stamp)
 }
 END_TEST
 
+struct dgram {
+	uint8_t d[16];
+	size_t len;
+};
+
+/* p[0] sends @g[0..@n) while p[1]'s loop is busy for 40 ms, then p[1]'s
+ * loop iterates until something is delivered.  Retried when a STUN check
+ * queued among them left the rest to libnice (the direct path then read
+ * fewer than were delivered or dropped).  *@direct: what the direct path
+ * read in that iteration, *@dropped: how many of those were stale;
+ * p[1].n_rx: what it delivered. */
+static void send_behind_a_stall(struct peer *p, const struct dgram *g, int n, uint64_t *direct,
+				uint64_t *dropped)
+{
+	struct gw_ice_stats s;
+	uint64_t base = 0, stale = 0;
+	gint64 deadline;
+
+	for (int i = 0; i < 5; i++) {
+		run_until(never, NULL, 50);      /* nothing left from the last try */
+		gw_ice_agent_stats(p[1].ice, &s);
+		base = s.direct_rx_packets;
+		stale = gw_ice_agent_stale_packets(p[1].ice);
+		p[1].n_rx = 0;
+		for (int k = 0; k < n; k++)
+			ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+		g_usleep(40000);                 /* the loop is busy elsewhere */
+		deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+		while (p[1].n_rx == 0 && g_get_monotonic_time() < deadline)
+			g_main_context_iteration(ctx, TRUE);
+		gw_ice_agent_stats(p[1].ice, &s);
+		*direct = s.direct_rx_packets - base;
+		*dropped = gw_ice_agent_stale_packets(p[1].ice) - stale;
+		if (*direct == (uint64_t)p[1].n_rx + *dropped)
+			return;
+	}
+}
+
 /* Media that queued while the loop was behind is read in one go, not one
  * datagram per loop iteration: a busy loop's round over its ready sockets
  * is nearly a packet interval, so a queue read one per round would barely
@@ -586,37 +624,25 @@ END_TEST
 START_TEST(test_ice_media_queued_behind_a_stall_is_read_in_one_go)
 {
 	struct gw_ice_config ca = base_config(true), cb = base_config(false);
-	uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
 	enum { QUEUED = 70, AT_ONCE = 64 };
+	struct dgram g[QUEUED];
 	struct peer p[2];
-	struct gw_ice_stats s;
-	uint64_t direct = 0;
-	gint64 deadline;
+	uint64_t direct, dropped;
 
+	for (int k = 0; k < QUEUED; k++) {
+		memcpy(g[k].d, rtp, sizeof(rtp));
+		g[k].d[3] = (uint8_t)(k + 1);
+		g[k].len = sizeof(rtp);
+	}
 	peer_init(&p[0], &ca);
 	peer_init(&p[1], &cb);
 	connect_pair(p);
 	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
-	/* a STUN check queued among them leaves the rest to libnice: retry */
-	for (int i = 0; i < 5; i++) {
-		run_until(never, NULL, 50);      /* nothing left from the last try */
-		gw_ice_agent_stats(p[1].ice, &s);
-		direct = s.direct_rx_packets;
-		p[1].n_rx = 0;
-		for (int k = 0; k < QUEUED; k++) {
-			rtp[3] = (uint8_t)(k + 1);
-			ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rtp, sizeof(rtp)), 0);
-		}
-		g_usleep(40000);                 /* the loop is busy elsewhere */
-		deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-		while (p[1].n_rx == 0 && g_get_monotonic_time() < deadline)
-			g_main_context_iteration(ctx, TRUE);
-		gw_ice_agent_stats(p[1].ice, &s);
-		if (s.direct_rx_packets - direct == (uint64_t)p[1].n_rx)
-			break;
-	}
+	send_behind_a_stall(p, g, QUEUED, &direct, &dropped);
+	ck_assert_uint_eq(dropped, 0);           /* media.max_queue_ms is 0 here */
 	/* the iteration that read the first read 64 of them, in order ... */
-	ck_assert_uint_eq(s.direct_rx_packets - direct, AT_ONCE);
+	ck_assert_uint_eq(direct, AT_ONCE);
 	ck_assert_int_eq(p[1].n_rx, AT_ONCE);
 	ck_assert_uint_eq(p[1].rx->data[3], AT_ONCE);
 	/* ... and the next the rest */
@@ -635,14 +661,14 @@ END_TEST
 START_TEST(test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits)
 {
 	struct gw_ice_config ca = base_config(true), cb = base_config(false);
-	uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
-	uint8_t ev[] = {0x80, 0x80 | 101, 0x00, 0x02, 0, 0, 0, 0xa0, 0, 0, 0, 1, 5, 0x0a, 0, 0xa0};
-	static const uint8_t rr[] = {0x80, 201, 0, 1, 0, 0, 0, 1};  /* empty receiver report */
+	static const struct dgram g[] = {
+		{ {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff}, 13 },  /* audio */
+		{ {0x80, 0x80 | 101, 0x00, 0x02, 0, 0, 0, 0xa0, 0, 0, 0, 1, 5, 0x0a, 0, 0xa0}, 16 },
+		{ {0x80, 201, 0, 1, 0, 0, 0, 1}, 8 },                  /* empty receiver report */
+	};
 	struct peer p[2];
-	struct gw_ice_stats s;
 	struct gw_rtp_pts te = { { 0 } };
-	uint64_t direct = 0, stale = 0;
-	gint64 deadline;
+	uint64_t direct, dropped;
 
 	cb.max_queue_ms = 20;
 	peer_init(&p[0], &ca);
@@ -652,28 +678,12 @@ START_TEST(test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits)
 	gw_ice_agent_set_event_pts(p[1].ice, &te);
 	connect_pair(p);
 	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
-	/* a STUN check queued among them leaves the rest to libnice: retry */
-	for (int i = 0; i < 5; i++) {
-		gw_ice_agent_stats(p[1].ice, &s);
-		direct = s.direct_rx_packets;
-		stale = gw_ice_agent_stale_packets(p[1].ice);
-		p[1].n_rx = 0;
-		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rtp, sizeof(rtp)), 0);
-		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, ev, sizeof(ev)), 0);
-		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, rr, sizeof(rr)), 0);
-		g_usleep(40000);                 /* the loop is busy elsewhere */
-		deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
-		while (p[1].n_rx < 2 && g_get_monotonic_time() < deadline)
-			g_main_context_iteration(ctx, TRUE);
-		gw_ice_agent_stats(p[1].ice, &s);
-		if (s.direct_rx_packets - direct == 3)
-			break;
-	}
-	ck_assert_uint_eq(s.direct_rx_packets - direct, 3);
-	ck_assert_uint_eq(gw_ice_agent_stale_packets(p[1].ice) - stale, 1);
+	send_behind_a_stall(p, g, 3, &direct, &dropped);
+	ck_assert_uint_eq(direct, 3);
+	ck_assert_uint_eq(dropped, 1);
 	ck_assert_int_eq(p[1].n_rx, 2);
-	ck_assert_uint_eq(p[1].rx->len, sizeof(rr));        /* the report came last */
-	ck_assert_mem_eq(p[1].rx->data, rr, sizeof(rr));
+	ck_assert_uint_eq(p[1].rx->len, g[2].len);          /* the report came last */
+	ck_assert_mem_eq(p[1].rx->data, g[2].d, g[2].len);
 	peer_done(&p[0]);
 	peer_done(&p[1]);
 }
