@@ -32,9 +32,10 @@
  * a GLib dispatch.  Everything else (STUN: consent and keepalives, DTLS,
  * other addresses) stays in the socket for libnice.  Set and cleared with
  * the send path.  One datagram per report, or, once the loop is behind,
- * all the media queued.  Media that waited over max_queue_ms in the socket is
- * read and dropped there: a loop that fell behind catches up, so
- * the STUN behind it reaches libnice in time for the consent checks.
+ * the media queued (up to DRAIN_MAX).  Media that waited over max_queue_ms
+ * in the socket is read and dropped there (not RTCP nor DTMF events): a
+ * loop that fell behind catches up, so the STUN behind it reaches libnice
+ * in time for the consent checks.
  */
 #define _GNU_SOURCE /* dladdr */
 #include <dlfcn.h>
