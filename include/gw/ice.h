@@ -177,7 +177,7 @@ uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice);
 
 /* Media loop: the RFC 4733 telephone-event payload types the browser may
  * send (none by default).  Those, like RTCP, are never dropped for waiting
- * over max_queue_ms (gw_rtp_keep_when_stale). */
+ * over max_queue_ms (gw_rtp_age_limit). */
 void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts);
 
 /* Current state. */

@@ -165,13 +165,6 @@ void gw_loops_sample_busy(void);
  * loops; @least, if not NULL, gets the least busy one's share. */
 bool gw_loops_busy_over(unsigned pct, unsigned *least);
 
-/* Media thread: a packet of @ctx (a call's log context) from @side
- * ("browser", "SIP") was dropped for waiting over @max_us in its socket
- * (media.max_queue_ms): the loop is overloaded or was stalled.  Logged at
- * most every 10 s per thread, with the count since (under overload every
- * call of the loop drops some); @now_us monotonic. */
-void gw_loop_stale_dropped(const char *ctx, const char *side, int64_t max_us, int64_t now_us);
-
 /* True when the caller runs on @loop's thread. */
 gboolean gw_loop_is_current(const struct gw_loop *loop);
 

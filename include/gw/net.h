@@ -110,12 +110,4 @@ static inline int64_t gw_rx_time_us(const struct msghdr *m, int64_t mono_us, int
 	return mono_us;
 }
 
-/* media.max_queue_ms: did a datagram that arrived at @rx_us (from
- * gw_rx_time_us) and was read at @mono_us wait in its socket longer than
- * @max_us?  Never when @max_us is 0. */
-static inline bool gw_rx_stale(int64_t rx_us, int64_t mono_us, int64_t max_us)
-{
-	return max_us && mono_us - rx_us > max_us;
-}
-
 #endif

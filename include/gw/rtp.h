@@ -70,16 +70,33 @@ static inline bool gw_rtp_pts_has(const struct gw_rtp_pts *set, unsigned pt)
 	return pt < 128 && ((set->bits[pt >> 6] >> (pt & 63)) & 1);
 }
 
-/* media.max_queue_ms: what a socket reader keeps although it waited too
- * long: RTCP (multiplexed) and RFC 4733 events, whose payload types are
- * in @events.  A digit or report late beats one lost (a long stall could
- * take a whole digit, or its end packets), and they are few; audio that
- * late is of no use. */
-static inline bool gw_rtp_keep_when_stale(const uint8_t *buf, size_t len,
-					  const struct gw_rtp_pts *events)
+/* media.max_queue_ms for one socket reader (the SIP side's RTP socket, a
+ * browser's ICE direct path): a datagram that waited longer than max_us in
+ * its socket, from the kernel's receive stamp to the read, is dropped and
+ * counted: a loop that fell behind catches up instead of relaying audio
+ * already too late.  Not RTCP (multiplexed) nor RFC 4733 events, whose
+ * payload types are in @events: a digit or report late beats one lost (a
+ * long stall could take a whole digit, or its end packets), and they are
+ * few.  Owned by the reader's media loop. */
+struct gw_rtp_age_limit {
+	int64_t max_us;              /* 0 = never */
+	struct gw_rtp_pts events;    /* kept however late */
+	uint64_t dropped;            /* so far */
+};
+
+/* gw_rtp_age_drop's half for a datagram that did wait too long. */
+bool gw_rtp_age_limit_drops(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+			    int64_t now_us, const char *ctx, const char *side);
+
+/* Media thread: whether to drop @buf, which arrived at @rx_us (gw_rx_time_us)
+ * and was read at @now_us (monotonic); counted, and logged at most every
+ * 10 s per thread with @ctx (a call's log context) and @side ("browser",
+ * "SIP").  Inline for the per-packet case: in time. */
+static inline bool gw_rtp_age_drop(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+				   int64_t rx_us, int64_t now_us, const char *ctx, const char *side)
 {
-	return gw_rtp_is_rtcp(buf, len) ||
-	       (len >= 2 && (buf[0] >> 6) == 2 && gw_rtp_pts_has(events, buf[1] & 0x7f));
+	return l->max_us && now_us - rx_us > l->max_us &&
+	       gw_rtp_age_limit_drops(l, buf, len, now_us, ctx, side);
 }
 
 /* Write a 12-byte RTP header (V=2, no padding/extension/CSRC) at @buf.

@@ -88,7 +88,7 @@ void gw_rtp_socket_set_max_queue(struct gw_rtp_socket *s, unsigned ms);
 
 /* The RFC 4733 telephone-event payload type the far end sends (-1, the
  * default: none): those are never dropped for waiting (set_max_queue;
- * gw_rtp_keep_when_stale).  Before start, or on the socket's loop. */
+ * gw_rtp_age_limit).  Before start, or on the socket's loop. */
 void gw_rtp_socket_set_event_pt(struct gw_rtp_socket *s, int pt);
 
 #define GW_RTP_PROBATION 4  /* in-sequence packets that teach a source not in the SDP */

@@ -521,20 +521,6 @@ bool gw_loops_busy_over(unsigned pct, unsigned *least)
 	return pct > 0 && media && media->len && low >= pct;
 }
 
-#define STALE_LOG_US (10 * G_USEC_PER_SEC)
-
-void gw_loop_stale_dropped(const char *ctx, const char *side, int64_t max_us, int64_t now_us)
-{
-	static __thread struct gw_log_limit stale_log;
-	uint64_t unlogged;
-
-	if (gw_log_limit_pass(&stale_log, now_us, STALE_LOG_US, &unlogged))
-		gw_warn(ctx, "media from the %s side dropped: it waited over %" G_GINT64_FORMAT " ms in "
-			"the socket (the media loop is overloaded or was stalled); %" G_GUINT64_FORMAT
-			" more such packets on this thread since the last report", side,
-			max_us / 1000, unlogged);
-}
-
 int gw_loops_start(unsigned n)
 {
 	if (media || n == 0)

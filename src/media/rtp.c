@@ -1,9 +1,12 @@
-/* rtp.c — RTP header parse/write, sequence extension and the RTP sender
- * (see gw/rtp.h).  Pure code: runs on whichever loop calls it, owns nothing.
+/* rtp.c — RTP header parse/write, sequence extension, the RTP sender and
+ * the socket readers' age limit (media.max_queue_ms) (see gw/rtp.h).  Runs
+ * on whichever loop calls it, owns nothing; the age limit's log line is
+ * rate-limited per thread.
  */
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
+#include "gw/log.h"
 #include "gw/rtp.h"
 
 static uint16_t rd16(const uint8_t *p)
@@ -198,4 +201,29 @@ size_t gw_rtp_sender_write(struct gw_rtp_sender *s, uint8_t *buf, size_t cap,
 	s->packets++;
 	s->octets += payload_len;
 	return n + payload_len;
+}
+
+/* --- media.max_queue_ms ---------------------------------------------------- */
+
+#define STALE_LOG_US (10 * G_USEC_PER_SEC)
+
+/* @buf waited too long: dropped unless RTCP or an event. */
+bool gw_rtp_age_limit_drops(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+			    int64_t now_us, const char *ctx, const char *side)
+{
+	/* under overload every call of the loop drops some: one line per
+	 * thread at most every 10 s, with the count since */
+	static __thread struct gw_log_limit stale_log;
+	uint64_t unlogged;
+
+	if (gw_rtp_is_rtcp(buf, len) ||
+	    (len >= 2 && (buf[0] >> 6) == 2 && gw_rtp_pts_has(&l->events, buf[1] & 0x7f)))
+		return false;
+	l->dropped++;
+	if (gw_log_limit_pass(&stale_log, now_us, STALE_LOG_US, &unlogged))
+		gw_warn(ctx, "media from the %s side dropped: it waited over %" G_GINT64_FORMAT " ms in "
+			"the socket (the media loop is overloaded or was stalled); %" G_GUINT64_FORMAT
+			" more such packets on this thread since the last report", side,
+			l->max_us / 1000, unlogged);
+	return true;
 }

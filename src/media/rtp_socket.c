@@ -50,14 +50,13 @@ struct gw_rtp_socket {
 	int fd[2];                      /* RTP, RTCP; -1 once closed */
 	uint16_t port;                  /* RTP port; RTCP is port + 1 */
 	char name[24];                  /* log context, "rtp PORT" */
-	gint64 max_queue_us;            /* set before start; 0 = never stale */
+	struct gw_rtp_age_limit age;    /* max_us set before start; the rest the loop's */
 
 	/* Set once by start (before its watches are added, on the loop), then
 	 * owned by the media loop like everything below. */
 	struct gw_loop *loop;           /* reference */
 	struct gw_loop_watch *w[2];     /* RTP, RTCP; NULL when not watching */
 	bool watched;                   /* the watches hold a reference */
-	struct gw_rtp_pts events;       /* kept however late (set_event_pt) */
 	gw_rtp_socket_h *h;
 	void *arg;                      /* not referenced */
 	bool closed;
@@ -366,13 +365,13 @@ uint16_t gw_rtp_socket_port(const struct gw_rtp_socket *s)
 
 void gw_rtp_socket_set_max_queue(struct gw_rtp_socket *s, unsigned ms)
 {
-	s->max_queue_us = (gint64)ms * 1000;
+	s->age.max_us = (gint64)ms * 1000;
 }
 
 void gw_rtp_socket_set_event_pt(struct gw_rtp_socket *s, int pt)
 {
-	memset(&s->events, 0, sizeof(s->events));
-	gw_rtp_pts_add(&s->events, pt);
+	memset(&s->age.events, 0, sizeof(s->age.events));
+	gw_rtp_pts_add(&s->age.events, pt);
 }
 
 static bool is_rtp(const struct gw_rtp_socket *s, const struct sockaddr_storage *from,
@@ -523,12 +522,8 @@ static void rtp_input(struct gw_rtp_socket *s, struct mmsghdr *m, gint64 mono_us
 	}
 	if (!source_accept(s, h->msg_name, h->msg_namelen, buf, len, rx_us))
 		return;
-	if (gw_rx_stale(rx_us, mono_us, s->max_queue_us) &&
-	    !gw_rtp_keep_when_stale(buf, len, &s->events)) {
-		s->st.stale++;   /* too late: dropping it lets the loop catch up */
-		gw_loop_stale_dropped(s->name, "SIP", s->max_queue_us, mono_us);
+	if (gw_rtp_age_drop(&s->age, buf, len, rx_us, mono_us, s->name, "SIP"))
 		return;
-	}
 	s->st.rtp_in++;
 	s->st.bytes_in += len;
 	if (s->h)
@@ -720,6 +715,7 @@ void gw_rtp_socket_stats(const struct gw_rtp_socket *s, struct gw_rtp_socket_sta
 	if (!s || !out)
 		return;
 	*out = s->st;
+	out->stale = s->age.dropped;
 	out->learned = s->learned;
 	out->latched = s->learned && s->symmetric;
 	addr_format(&s->source, s->learned ? sizeof(s->source) : 0, out->source, sizeof(out->source));

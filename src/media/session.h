@@ -130,6 +130,18 @@ struct gw_media_session {
 	uint8_t pkt[GW_MEDIA_MAX_PKT + GW_MEDIA_SEND_ROOM]; /* room: see gw_media_send_h */
 };
 
+/* The clock the durations of the browser's RFC 4733 events of payload
+ * type @pt count in: the codec's for browser_te_pt, 8000 for
+ * browser_te8_pt; 0 when @pt is no event. */
+static inline unsigned gw_media_browser_event_clock(const struct gw_media_session *s, unsigned pt)
+{
+	if (s->cfg.browser_te8_pt >= 0 && pt == (unsigned)s->cfg.browser_te8_pt)
+		return 8000;
+	if (s->cfg.browser_te_pt >= 0 && pt == (unsigned)s->cfg.browser_te_pt)
+		return gw_media_codec_clock(s->cfg.browser_codec);
+	return 0;
+}
+
 /* transcode.c */
 void gw_media_send_sip(struct gw_media_session *s, uint8_t pt, uint32_t media_ts,
 		       bool marker, const uint8_t *payload, size_t len);

@@ -221,10 +221,8 @@ int gw_media_to_sip_event(struct gw_media_session *s, const struct gw_rtp_hdr *h
 			t->ev_out_ts = now_ts + (uint32_t)((int64_t)d * 8000 / (int64_t)bclock);
 		}
 	}
-	/* durations are on the event's own clock, 8 kHz for telephone-event/8000 */
-	ev.duration = (uint16_t)MIN((uint32_t)ev.duration * 8000 /
-				    (h->pt == s->cfg.browser_te8_pt ? 8000
-								    : gw_media_codec_clock(s->cfg.browser_codec)),
+	/* (an event: its clock is not 0) */
+	ev.duration = (uint16_t)MIN((uint32_t)ev.duration * 8000 / gw_media_browser_event_clock(s, h->pt),
 				    0xffffu);
 	gw_dtmf_ev_write(payload, &ev);
 	gw_media_send_sip(s, (uint8_t)s->cfg.sip_te_pt, t->ev_out_ts, h->marker, payload, 4);

@@ -286,8 +286,7 @@ int gw_media_session_feed_from_browser(struct gw_media_session *s,
 	s->c.browser_rx_bytes += len;
 	if (parse_counted(s, rtp, len, &h, "browser"))
 		return EBADMSG;
-	te = (s->cfg.browser_te_pt >= 0 && h.pt == s->cfg.browser_te_pt) ||
-	     (s->cfg.browser_te8_pt >= 0 && h.pt == s->cfg.browser_te8_pt);
+	te = gw_media_browser_event_clock(s, h.pt) != 0;
 	if (h.pt != s->cfg.browser_pt && !te) {
 		s->c.unknown_pt++;
 		return ENOENT;

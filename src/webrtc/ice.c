@@ -103,7 +103,7 @@ static bool direct_read(int fd, void *arg)
 	GSocket *sock = ice->direct;
 	ssize_t n;
 	int64_t rx_us, mono_us, real_us;
-	bool behind;
+	bool more;
 
 	for (int reads = 1;; reads++) {
 		iov = (struct iovec){ buf, 1 };
@@ -126,26 +126,23 @@ static bool direct_read(int fd, void *arg)
 			return false;
 		gw_rx_clocks(&mono_us, &real_us);
 		rx_us = gw_rx_time_us(&m, mono_us, real_us);
-		behind = mono_us - rx_us >= DRAIN_AGE_US;
+		more = reads < DRAIN_MAX && mono_us - rx_us >= DRAIN_AGE_US;
 		ice->rx_packets++;
 		ice->rx_bytes += (uint64_t)n;
 		ice->direct_rx_packets++;
-		if (gw_rx_stale(rx_us, mono_us, ice->max_queue_us) &&
-		    !gw_rtp_keep_when_stale(buf, (size_t)n, &ice->events)) {
-			ice->stale_rx_packets++;   /* too late: dropping it lets the loop catch up */
-			gw_loop_stale_dropped(ice->name, "browser", ice->max_queue_us, mono_us);
-		} else if (ice->recvh) {
-			if (!behind) {
+		if (!gw_rtp_age_drop(&ice->age, buf, (size_t)n, rx_us, mono_us, ice->name, "browser") &&
+		    ice->recvh) {
+			if (!more) {
 				ice->recvh(buf, (size_t)n, rx_us, ice->arg); /* may close the agent */
 				return true;
 			}
 			/* the agent must outlive the call to be looked at again */
 			gw_obj_ref(ice);
 			ice->recvh(buf, (size_t)n, rx_us, ice->arg);
-			behind = ice->direct == sock;   /* not closed nor re-aimed meanwhile */
+			more = ice->direct == sock;   /* not closed nor re-aimed meanwhile */
 			gw_obj_deref(ice);
 		}
-		if (!behind || reads == DRAIN_MAX)
+		if (!more)
 			return true;
 	}
 }
@@ -495,7 +492,7 @@ int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
 	ice->name = g_strdup(name);
 	ice->nets = nets;
 	ice->public_addr = public_addr;
-	ice->max_queue_us = (int64_t)cfg->max_queue_ms * 1000;
+	ice->age.max_us = (int64_t)cfg->max_queue_ms * 1000;
 	ice->connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms
 							  : DEFAULT_CONNECT_TIMEOUT_MS;
 	ice->direct_fd = -1;
@@ -703,12 +700,12 @@ void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out)
 
 uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice)
 {
-	return ice->stale_rx_packets;
+	return ice->age.dropped;
 }
 
 void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts)
 {
-	ice->events = *pts;
+	ice->age.events = *pts;
 }
 
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice)

@@ -45,9 +45,7 @@ struct gw_ice_agent {
 	socklen_t direct_len;
 	uint64_t direct_packets;
 	uint64_t direct_rx_packets;     /* received by direct_read */
-	int64_t max_queue_us;           /* older when read: dropped; 0 = never */
-	struct gw_rtp_pts events;       /* RFC 4733 events: kept however late */
-	uint64_t stale_rx_packets;      /* so dropped */
+	struct gw_rtp_age_limit age;    /* media.max_queue_ms on the direct path */
 };
 
 /* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to
