@@ -50,16 +50,27 @@ function tcpFree(host, port) {
   });
 }
 
+// Ports this process has handed out: a port is only probed free, not
+// held, until whoever it was for binds it, so a later pick must not
+// return it again (a sipp got its own SIP port as its media port once).
+const handedOut = new Set();
+
 // A port free for UDP and TCP (SIP listens on both), or free for UDP at
 // @span consecutive ports (sipp's media: RTP, RTCP and its video pair),
 // picked at random in [lo, hi) below the ephemeral range, so neither the
-// daemon's RTP ports (20000+) nor ICE's ephemeral ports take it.
+// daemon's RTP ports (20000+) nor ICE's ephemeral ports take it; never one
+// handed out before in this process.
 export async function freeSipPort(host = HOST, { lo = 10000, hi = 19998, span = 1, tcp = true } = {}) {
   for (let i = 0; i < 500; i++) {
     const port = lo + 2 * Math.floor(Math.random() * ((hi - lo) / 2));
+    const range = Array.from({ length: span }, (_, k) => port + k);
+    if (range.some((p) => handedOut.has(p))) continue;
     let ok = !tcp || await tcpFree(host, port);
     for (let k = 0; ok && k < span; k++) ok = await udpFree(host, port + k);
-    if (ok) return port;
+    if (ok) {
+      range.forEach((p) => handedOut.add(p));
+      return port;
+    }
   }
   throw new Error(`no free port on ${host}`);
 }
