@@ -262,9 +262,18 @@ def check_stop_rules():
     # the core saturated: as before
     t = plan([synthetic_step(100, 86), synthetic_step(125, 96), synthetic_step(150, 99)])
     assert "saturated" in t["stopped_because"] and t["max_clean_calls"] == 100, t
-    # the smoke run does not judge timing outcomes
+    # ... or only its core: the daemon at 60% and the core 97% busy
+    busy = dict(synthetic_step(125, 60), daemon_core_busy_pct=97.0)
+    t = plan([synthetic_step(100, 50), busy, synthetic_step(150, 70)])
+    assert "core busy 97%" in t["stopped_because"] and t["max_clean_calls"] == 100, t
+    # the smoke run does not judge timing outcomes, nor a core the rest
+    # of the suite filled; the daemon's own saturation it does
     t = plan([synthetic_step(10, 5, concealed=0.6, keeps_up=0.9)], smoke=True)
     assert "stopped_because" not in t and t["max_clean_calls"] == 10, t
+    t = plan([dict(synthetic_step(10, 7), daemon_core_busy_pct=100.0)], smoke=True)
+    assert "stopped_because" not in t and t["max_clean_calls"] == 10, t
+    t = plan([synthetic_step(10, 96)], smoke=True)
+    assert "saturated (daemon 96%" in t["stopped_because"] and t["max_clean_calls"] == 0, t
 
 
 def main():
