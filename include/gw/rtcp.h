@@ -85,10 +85,6 @@ struct gw_rtcp_rx_stats {
 	uint64_t last_sr_arrival; /* our NTP time when it arrived */
 };
 
-/* RFC 5761 4: with rtcp-mux, a packet whose second byte is 192..223 (RTP
- * payload type 64..95 with the marker bit) is RTCP.  Needs a 4-byte header. */
-bool gw_rtcp_is_rtcp(const uint8_t *buf, size_t len);
-
 /* Parse a compound RTCP packet (after SRTCP unprotect).  Every packet must
  * be version 2 and its length fit (RFC 3550 A.2); SR, RR, SDES and BYE
  * bodies are checked against their counts; padding only on the last.

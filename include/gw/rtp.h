@@ -50,7 +50,9 @@ int gw_rtp_parse(const uint8_t *buf, size_t len, struct gw_rtp_hdr *out);
 /* Short reason for a gw_rtp_parse() error ("short", "version", ...). */
 const char *gw_rtp_strerror(int err);
 
-/* True when @buf looks like RTCP multiplexed with RTP (RFC 5761 §4). */
+/* True when @buf looks like RTCP multiplexed with RTP (RFC 5761 §4: the
+ * second byte 192..223, RTP payload type 64..95 with the marker bit; at
+ * least the 4-byte RTCP header).  The one demultiplexing test of both legs. */
 bool gw_rtp_is_rtcp(const uint8_t *buf, size_t len);
 
 /* A set of RTP payload types (0-127); all zero = empty. */

@@ -37,8 +37,9 @@ static void wr32(uint8_t *p, uint32_t v)
 bool gw_rtp_is_rtcp(const uint8_t *buf, size_t len)
 {
 	/* RFC 5761 §4: RTCP packet types 192..223 collide with RTP marker+PT
-	 * 64..95, which RTP must not use when multiplexed. */
-	return buf && len >= 2 && (buf[0] >> 6) == 2 && buf[1] >= 192 && buf[1] <= 223;
+	 * 64..95, which RTP must not use when multiplexed; RTCP has at least
+	 * its 4-byte header. */
+	return buf && len >= 4 && (buf[0] >> 6) == 2 && buf[1] >= 192 && buf[1] <= 223;
 }
 
 int gw_rtp_parse(const uint8_t *buf, size_t len, struct gw_rtp_hdr *out)

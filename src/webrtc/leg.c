@@ -222,7 +222,7 @@ static void on_srtp(struct gw_webrtc_leg *leg, const uint8_t *data, size_t len, 
 		return;
 	}
 	memcpy(buf, data, len);
-	if (gw_rtcp_is_rtcp(buf, len)) {
+	if (gw_rtp_is_rtcp(buf, len)) {
 		on_rtcp(leg, buf, len);
 		return;
 	}

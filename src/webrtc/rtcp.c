@@ -43,11 +43,6 @@ static void wr_header(uint8_t *p, unsigned count, unsigned pt, size_t bytes)
 	p[3] = (uint8_t)words;
 }
 
-bool gw_rtcp_is_rtcp(const uint8_t *buf, size_t len)
-{
-	return buf && len >= 4 && (buf[0] >> 6) == 2 && buf[1] >= 192 && buf[1] <= 223;
-}
-
 /* --- parse --------------------------------------------------------------- */
 
 static void parse_block(const uint8_t *p, struct gw_rtcp_report_block *b)

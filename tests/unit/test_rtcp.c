@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib.h>
 #include "gw/rtcp.h"
+#include "gw/rtp.h"
 
 /* NTP time of @sec seconds and @ms milliseconds. */
 static uint64_t ntp(uint32_t sec, uint32_t ms)
@@ -27,7 +28,7 @@ START_TEST(test_rtcp_sr_with_block_and_cname_parses_back)
 	ck_assert_int_eq(gw_rtcp_build_report(buf, sizeof(buf), &len, &s, &b, "alice@example"), 0);
 	ck_assert_uint_eq(len % 4, 0);
 	ck_assert_uint_eq(buf[1], GW_RTCP_SR);
-	ck_assert(gw_rtcp_is_rtcp(buf, len));
+	ck_assert(gw_rtp_is_rtcp(buf, len));
 	ck_assert_int_eq(gw_rtcp_parse(buf, len, &in), 0);
 	ck_assert_uint_eq(in.packets, 2);
 	ck_assert(in.has_sr);
@@ -249,11 +250,11 @@ START_TEST(test_rtcp_feedback_skipped_and_mux_demux)
 	ck_assert_int_eq(gw_rtcp_parse(pkt, sizeof(pkt), &in), 0);
 	ck_assert_uint_eq(in.packets, 2);
 	ck_assert_uint_eq(in.skipped, 1);
-	ck_assert(gw_rtcp_is_rtcp(pkt, sizeof(pkt)));
-	ck_assert(gw_rtcp_is_rtcp(pkt + 8, 12));
-	ck_assert(!gw_rtcp_is_rtcp(rtp, sizeof(rtp)));
-	ck_assert(!gw_rtcp_is_rtcp(rtp_marker_pt0, sizeof(rtp_marker_pt0)));
-	ck_assert(!gw_rtcp_is_rtcp(pkt, 3));
+	ck_assert(gw_rtp_is_rtcp(pkt, sizeof(pkt)));
+	ck_assert(gw_rtp_is_rtcp(pkt + 8, 12));
+	ck_assert(!gw_rtp_is_rtcp(rtp, sizeof(rtp)));
+	ck_assert(!gw_rtp_is_rtcp(rtp_marker_pt0, sizeof(rtp_marker_pt0)));
+	ck_assert(!gw_rtp_is_rtcp(pkt, 3));
 }
 END_TEST
 
