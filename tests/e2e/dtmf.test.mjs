@@ -105,14 +105,17 @@ test('digits sent with RTCDTMFSender reach the SIP side, even across a 1 s stall
     console.log(`  far end decoded "${got.digits}" (payload type ${pt()}): ${JSON.stringify(got.events)}`);
     assert.equal(got.digits, '15');
     for (const e of got.events) assert.ok(e.duration >= 320, `digit ${e.digit} lasted ${e.duration / 8} ms`);
-    // the stall did drop the audio that waited with the digit
-    await waitFor(() => /media from the browser side dropped: it waited over 200 ms/.test(gw.log().slice(mark)),
-      5000, 'the stale audio dropped');
     await page.click('#hangup');
     await sippOk(sipp);
     await waitIdle(gw);
-    // both digits were events the engine took (none of an unknown type)
-    assert.match(gw.log().slice(mark), /media counters: .* unknown_pt=0 undecodable=0 dtmf_to_sip=2/);
+    // the stall did drop the audio that waited with the digit (the call's
+    // own count: the log line about it is rate-limited per media loop, so
+    // an earlier drop on a loaded machine can hold it back), and both
+    // digits were events the engine took (none of an unknown type)
+    const counters = gw.log().slice(mark).match(/media counters: .* browser_stale=(\d+) .*/);
+    assert.ok(counters, 'the call logged its media counters');
+    assert.ok(Number(counters[1]) > 0, `the stale audio was dropped: ${counters[0]}`);
+    assert.match(counters[0], / unknown_pt=0 undecodable=0 dtmf_to_sip=2/);
     await page.close();
   });
 });
