@@ -64,7 +64,7 @@ EXTRA_DIST += tests/integration/test_resume.py
 
 # End-to-end: headless Chromium through the gateway (tests/e2e/*.test.mjs).
 TESTS += tests/e2e/run.sh
-EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/env.mjs tests/e2e/sipp.mjs \
+EXTRA_DIST += tests/e2e/run.sh tests/e2e/harness.mjs tests/e2e/env.mjs tests/e2e/env.test.mjs tests/e2e/sipp.mjs \
 	tests/e2e/rtp.mjs tests/e2e/meter.mjs tests/e2e/package.json tests/e2e/package-lock.json \
 	tests/e2e/echo.test.mjs tests/e2e/outbound.test.mjs tests/e2e/inbound.test.mjs \
 	tests/e2e/dtmf.test.mjs tests/e2e/hold.test.mjs tests/e2e/jwt.test.mjs \
