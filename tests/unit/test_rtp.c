@@ -152,6 +152,32 @@ START_TEST(test_rtp_parse_sends_muxed_rtcp_away)
 }
 END_TEST
 
+/* media.max_queue_ms: what waited too long is dropped, except RTCP (a
+ * whole 4-byte header at least) and the call's telephone-event type */
+START_TEST(test_rtp_age_limit_keeps_only_rtcp_and_events)
+{
+	struct gw_rtp_age_limit l = { .max_us = 200000 };
+	uint8_t rr[8] = { 0x80, 201, 0, 1 };     /* RTCP RR, no blocks */
+	uint8_t audio[12] = { 0x80, 0 };         /* PCMU */
+	uint8_t event[16] = { 0x80, 101 };
+	const int64_t now = 10000000;
+
+	gw_rtp_pts_add(&l.events, 101);
+	/* fresh: nothing is dropped */
+	ck_assert(!gw_rtp_age_drop(&l, audio, sizeof(audio), now - 150000, now, "t", "SIP"));
+	/* late: audio dropped, RTCP and the event kept */
+	ck_assert(gw_rtp_age_drop(&l, audio, sizeof(audio), now - 250000, now, "t", "SIP"));
+	ck_assert(!gw_rtp_age_drop(&l, rr, sizeof(rr), now - 250000, now, "t", "SIP"));
+	ck_assert(!gw_rtp_age_drop(&l, event, sizeof(event), now - 250000, now, "t", "SIP"));
+	/* three bytes that look like RTCP are not: dropped like audio */
+	ck_assert(gw_rtp_age_drop(&l, rr, 3, now - 250000, now, "t", "SIP"));
+	ck_assert_uint_eq(l.dropped, 2);
+	/* 0 = never */
+	l.max_us = 0;
+	ck_assert(!gw_rtp_age_drop(&l, audio, sizeof(audio), now - 9000000, now, "t", "SIP"));
+}
+END_TEST
+
 START_TEST(test_rtp_parse_random_bytes_never_reads_past_end)
 {
 	/* Each buffer is allocated at its exact size so ASan catches any
@@ -264,6 +290,7 @@ static Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rtp_parse_strips_padding_and_refuses_bad_padding);
 	tcase_add_test(tc, test_rtp_parse_leaves_output_untouched_on_error);
 	tcase_add_test(tc, test_rtp_parse_sends_muxed_rtcp_away);
+	tcase_add_test(tc, test_rtp_age_limit_keeps_only_rtcp_and_events);
 	tcase_add_test(tc, test_rtp_parse_random_bytes_never_reads_past_end);
 	tcase_add_test(tc, test_rtp_seq_diff_handles_wraparound);
 	tcase_add_test(tc, test_rtp_seq_extend_counts_cycles_and_late_packets);
