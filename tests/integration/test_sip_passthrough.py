@@ -91,8 +91,12 @@ def check_stalled_gateway_drops_stale_media_instead_of_a_burst(d, far):
     assert m, "no media counters line"
     stale, sip_stale = int(m.group(1)), int(m.group(2))
     # 50 packets a second; those of the stall's last 200 ms were still
-    # fresh (and the browser may have sent a few of its own late)
-    assert 50 * (stalled - 0.4) <= stale <= 50 * stalled + 2, (stale, stalled)
+    # fresh (and the browser may have sent a few of its own late).  On a
+    # loaded machine the daemon can get its core back up to ~200 ms after
+    # SIGCONT, and what arrived meanwhile waited too long as well (54 for
+    # a 1.00 s stall, seen under two CPU hogs); a drop of fresh media after
+    # the stall would still show (a second of it: 90 and more)
+    assert 50 * (stalled - 0.4) <= stale <= 50 * (stalled + 0.2) + 2, (stale, stalled)
     # the far end had nothing to echo meanwhile but what was in flight
     assert sip_stale <= 2, sip_stale
     assert abs(c["lost"] - stale - sip_stale) <= 2, (c["lost"], stale, sip_stale)
