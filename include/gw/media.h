@@ -204,6 +204,9 @@ void gw_media_session_set_hold(struct gw_media_session *s, bool hold);
 /* True when payloads are relayed without decoding. */
 bool gw_media_session_is_passthrough(const struct gw_media_session *s);
 
+/* The SIP side's telephone-event payload type in use (-1: none). */
+int gw_media_session_sip_event_pt(const struct gw_media_session *s);
+
 /* Copy the counters to @out. */
 void gw_media_session_get_counters(const struct gw_media_session *s,
 				   struct gw_media_counters *out);

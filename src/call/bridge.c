@@ -295,15 +295,13 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime, m->te_pt, m->addr, m->port,
 			m->symmetric ? " (symmetric)" : "",
 			gw_media_session_is_passthrough(call->media) ? " (passthrough)" : "");
-		gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	} else if (gw_media_session_set_sip_codec(call->media, m->codec, m->pt, m->ptime, m->te_pt)) {
 		gw_warn(call->log, "re-INVITE: cannot switch to %s/%u ptime %u; keeping the old codec",
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
-	} else {
-		gw_rtp_socket_set_event_pt(call->rtp, m->te_pt);
 	}
-	/* digits are never dropped for waiting in a socket (media.max_queue_ms;
-	 * the SIP side's just above, with its engine's telephone-event) */
+	/* digits are never dropped for waiting in a socket (media.max_queue_ms):
+	 * the SIP side's telephone-event the engine uses, the browser's both */
+	gw_rtp_socket_set_event_pt(call->rtp, gw_media_session_sip_event_pt(call->media));
 	if (call->leg) {
 		struct gw_rtp_pts te = { { 0 } };
 

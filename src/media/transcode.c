@@ -499,6 +499,11 @@ bool gw_media_session_is_passthrough(const struct gw_media_session *s)
 	return s->passthrough;
 }
 
+int gw_media_session_sip_event_pt(const struct gw_media_session *s)
+{
+	return s->cfg.sip_te_pt;
+}
+
 void gw_media_session_get_counters(const struct gw_media_session *s,
 				   struct gw_media_counters *out)
 {
