@@ -64,6 +64,7 @@ static void direct_drop(struct gw_ice_agent *ice)
 		g_object_unref(ice->direct);
 	ice->direct = NULL;
 	ice->direct_fd = -1;
+	ice->direct_gen++;
 	if (ice->driven)
 		gw_loop_ctx_set_reader(ice->driven, -1, NULL, NULL);
 }
@@ -100,7 +101,7 @@ static bool direct_read(int fd, void *arg)
 	struct sockaddr_storage from;
 	struct iovec iov;
 	struct msghdr m;
-	GSocket *sock = ice->direct;
+	unsigned gen = ice->direct_gen;
 	ssize_t n;
 	int64_t rx_us, mono_us, real_us;
 	bool more;
@@ -139,7 +140,9 @@ static bool direct_read(int fd, void *arg)
 			/* the agent must outlive the call to be looked at again */
 			gw_obj_ref(ice);
 			ice->recvh(buf, (size_t)n, rx_us, ice->arg);
-			more = ice->direct == sock;   /* not closed nor re-aimed meanwhile */
+			/* not closed nor re-aimed meanwhile (a generation, not the
+			 * GSocket's address, which a new socket could reuse) */
+			more = ice->direct_gen == gen;
 			gw_obj_deref(ice);
 		}
 		if (!more)

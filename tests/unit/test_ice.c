@@ -35,6 +35,7 @@ struct peer {
 	gint64 rx_us;              /* when it arrived, as reported */
 	int n_rx;
 	bool close_on_failure;     /* close + release from the callback */
+	int close_after_rx;        /* close the agent from on_recv at this n_rx */
 };
 
 static GMainContext *ctx;
@@ -50,7 +51,8 @@ static void on_recv(const uint8_t *buf, size_t len, int64_t rx_us, void *arg)
 	p->rx_us = rx_us;
 	g_byte_array_set_size(p->rx, 0);
 	g_byte_array_append(p->rx, buf, (guint)len);
-	p->n_rx++;
+	if (++p->n_rx == p->close_after_rx)
+		gw_ice_agent_close(p->ice);
 }
 
 static void on_state(enum gw_ice_state st, const char *reason, void *arg)
@@ -654,6 +656,42 @@ START_TEST(test_ice_media_queued_behind_a_stall_is_read_in_one_go)
 }
 END_TEST
 
+/* A receive handler that closes its agent in the middle of such a read
+ * (the call hung up on a packet) ends it there: nothing more is read from
+ * the socket nor handed on after the close. */
+START_TEST(test_ice_close_from_the_handler_ends_the_queued_read)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+	enum { QUEUED = 20, CLOSE_AT = 3 };
+	struct dgram g[QUEUED];
+	struct peer p[2];
+	struct gw_ice_stats s;
+	uint64_t direct, dropped, base;
+
+	for (int k = 0; k < QUEUED; k++) {
+		memcpy(g[k].d, rtp, sizeof(rtp));
+		g[k].d[3] = (uint8_t)(k + 1);
+		g[k].len = sizeof(rtp);
+	}
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
+	p[1].close_after_rx = CLOSE_AT;
+	gw_ice_agent_stats(p[1].ice, &s);
+	base = s.direct_rx_packets;
+	send_behind_a_stall(p, g, QUEUED, &direct, &dropped);
+	run_until(never, NULL, 50);   /* (a STUN check among them splits the read) */
+	ck_assert_int_eq(p[1].n_rx, CLOSE_AT);
+	ck_assert_uint_eq(p[1].rx->data[3], CLOSE_AT);
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.direct_rx_packets - base, CLOSE_AT);
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
 /* media.max_queue_ms (here 20): of what waited 40 ms in the socket, audio
  * is dropped and counted stale, but RTCP and the browser's RFC 4733 event
  * are delivered: a report or a digit late beats one lost.  Driven
@@ -1021,6 +1059,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_consent_holds_while_media_is_read_directly);
 	tcase_add_test(drv, test_ice_arrival_time_is_the_kernels_stamp);
 	tcase_add_test(drv, test_ice_media_queued_behind_a_stall_is_read_in_one_go);
+	tcase_add_test(drv, test_ice_close_from_the_handler_ends_the_queued_read);
 	tcase_add_test(drv, test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
