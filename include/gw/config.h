@@ -91,6 +91,7 @@ struct gw_config {
 	char *signal_cert;
 	char *signal_key;
 	int signal_max_sessions;
+	int signal_max_pending_per_ip; /* 0 = no limit */
 	int signal_max_frame;
 	int signal_hello_timeout;
 	int signal_resume_timeout;

@@ -38,6 +38,11 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "WebSocket sessions at once, detached ones waiting to be resumed included; beyond it "
 	  "a connection is refused, or let in for one hello that must resume a session (at "
 	  "most as many such connections as sessions a token could resume)", F(signal_max_sessions) },
+	{ "signal", "max_pending_per_ip", GW_CONF_INT, "64", 0, 100000, NULL,
+	  "WebSocket connections from one address that have not said hello yet; beyond it a "
+	  "connection from that address is refused, so that one address cannot hold the places "
+	  "of signal.max_sessions with idle connections; 0 = no limit (behind a reverse proxy "
+	  "every browser comes from the proxy's address)", F(signal_max_pending_per_ip) },
 	{ "signal", "max_frame", GW_CONF_INT, "65536", 1024, 1048576, NULL,
 	  "largest JSON message accepted, in bytes", F(signal_max_frame) },
 	{ "signal", "hello_timeout", GW_CONF_INT, "10", 1, 3600, NULL,

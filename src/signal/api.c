@@ -1,6 +1,7 @@
 /* api.c — the JSON API v1 (DESIGN section 4): framing checks, dispatch by
  * "type" through a table, hello/ping, and the registry of sessions by user.
  * Control loop only. */
+#include <stdio.h>
 #include <string.h>
 #include "signal_priv.h"
 #include "gw/obj.h"
@@ -147,10 +148,52 @@ static bool promote(struct gw_ws_session *s)
 	return true;
 }
 
-bool gw_api_session_admit(struct gw_ws_session *s)
+/* Connections from @s's address, other than @s, that have not said hello
+ * (nor closed, nor been detached). */
+static unsigned count_pending_from(const struct gw_ws_session *s)
 {
-	unsigned placed, resumable, resuming;
+	unsigned n = 0;
 
+	for (guint i = 0; sessions && i < sessions->len; i++) {
+		const struct gw_ws_session *o = sessions->pdata[i];
+
+		if (o != s && !o->user && !o->detached && !o->closing && !strcmp(o->peer, s->peer))
+			n++;
+	}
+	return n;
+}
+
+/* A refusal is logged at most once a second (a flood must not flood the
+ * log), with how many were not. */
+static void log_refusal(const struct gw_ws_session *s, const char *why)
+{
+	static gint64 last_us;
+	static unsigned quiet;
+	gint64 now = g_get_monotonic_time();
+
+	if (last_us && now - last_us < G_USEC_PER_SEC) {
+		quiet++;
+		return;
+	}
+	gw_warn(s->log, "refusing %s: %s (%u more refused since the last report)",
+		s->peer[0] ? s->peer : "a connection", why, quiet);
+	last_us = now;
+	quiet = 0;
+}
+
+bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size)
+{
+	unsigned placed, resumable, resuming, limit = s->cfg->max_pending_per_ip;
+
+	/* One address must not hold every place with connections that never
+	 * say hello (each for signal.hello_timeout).  Unknown addresses (unit
+	 * tests' sessions without a socket) are not limited. */
+	if (limit && s->peer[0] && count_pending_from(s) >= limit) {
+		snprintf(why, size, "too many connections from your address awaiting hello (limit %u)",
+			 limit);
+		log_refusal(s, "signal.max_pending_per_ip reached");
+		return false;
+	}
 	count_places(s, &placed, &resumable, &resuming);
 	if (placed < s->cfg->max_sessions)
 		return true;
@@ -168,7 +211,8 @@ bool gw_api_session_admit(struct gw_ws_session *s)
 			"the %u sessions", s->cfg->max_sessions, resumable);
 		return true;
 	}
-	gw_warn(s->log, "signal.max_sessions (%u) reached: refusing", s->cfg->max_sessions);
+	snprintf(why, size, "too many sessions (limit %u)", s->cfg->max_sessions);
+	log_refusal(s, "signal.max_sessions reached");
 	return false;
 }
 

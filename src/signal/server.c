@@ -157,7 +157,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		 size_t len)
 {
 	struct gw_signal_pss *pss = user;
-	char uri[64];
+	char uri[64], why[96];
 
 	switch (reason) {
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -171,10 +171,10 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		return origin_ok(wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->session = gw_ws_session_new(wsi, &server->cfg);
-		if (!gw_api_session_admit(pss->session)) {
-			gw_ws_session_error(pss->session, NULL, NULL, GW_ERR_LIMIT,
-					    "too many sessions (limit %u)", server->cfg.max_sessions);
-			gw_ws_session_close(pss->session, "too many sessions");
+		lws_get_peer_simple(wsi, pss->session->peer, sizeof(pss->session->peer));
+		if (!gw_api_session_admit(pss->session, why, sizeof(why))) {
+			gw_ws_session_error(pss->session, NULL, NULL, GW_ERR_LIMIT, "%s", why);
+			gw_ws_session_close(pss->session, why);
 			return 0;
 		}
 		gw_api_session_added(pss->session);
@@ -259,6 +259,7 @@ int gw_signal_start(const struct gw_config *cfg, struct gw_signal **out)
 
 	sig->cfg.max_frame = (size_t)cfg->signal_max_frame;
 	sig->cfg.max_sessions = (unsigned)cfg->signal_max_sessions;
+	sig->cfg.max_pending_per_ip = (unsigned)cfg->signal_max_pending_per_ip;
 	sig->cfg.hello_timeout_s = (unsigned)cfg->signal_hello_timeout;
 	sig->cfg.resume_timeout_s = (unsigned)cfg->signal_resume_timeout;
 	sig->cfg.auth_none = gw_config_auth_mode(cfg) == GW_AUTH_NONE;

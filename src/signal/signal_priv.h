@@ -21,6 +21,7 @@ struct gw_ws_session {
 	char id[24];
 	char log[64];            /* "ws 7 alice" */
 	char *user;              /* set by hello */
+	char peer[48];           /* the connection's address (numeric), "" = unknown */
 	char **allowed;          /* JWT 'allowed' destination prefixes, or NULL = any */
 	struct lws *wsi;         /* NULL once lws closed the connection */
 	char resume[33];         /* hex token that resumes this session, "" = none */
@@ -47,6 +48,7 @@ struct gw_ws_session {
 struct gw_signal_cfg {
 	size_t max_frame;
 	unsigned max_sessions;
+	unsigned max_pending_per_ip; /* 0 = no limit */
 	unsigned hello_timeout_s;
 	unsigned resume_timeout_s; /* 0 = sessions end with their connection */
 	bool auth_none;
@@ -90,7 +92,7 @@ void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);
 /* session registry (api.c) */
 /* May the new connection @s (not yet added) have a session?  Sets
  * s->resume_only when it may only resume one. */
-bool gw_api_session_admit(struct gw_ws_session *s);
+bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size);
 void gw_api_session_added(struct gw_ws_session *s);
 void gw_api_session_removed(struct gw_ws_session *s);
 /* auth.c: verify an HS256 JWT; on success *user (g_free) is its sub and

@@ -142,10 +142,13 @@ class Daemon:
             sys.stderr.write("---- rtcsipd log ----\n" + self.log_text()[-6000:])
 
 
-async def ws_connect(d, path="/ws"):
+async def ws_connect(d, path="/ws", local=None):
+    """Open the daemon's WebSocket (from the address @local, if given)."""
     import websockets
+    extra = {"local_addr": (local, 0)} if local else {}
     return await websockets.connect(f"wss://{d.host}:{d.port}{path}", ssl=tls_context(),
-                                    subprotocols=["rtcsip.v1"], max_size=None, open_timeout=10)
+                                    subprotocols=["rtcsip.v1"], max_size=None, open_timeout=10,
+                                    **extra)
 
 
 async def request(ws, msg, timeout=5):

@@ -125,6 +125,37 @@ def check_max_sessions(d, limit=3):
     asyncio.run(go())
 
 
+def check_pending_per_address(d, limit=3):
+    """signal.max_pending_per_ip (3 here): connections from one address
+    that have not said hello fill its allowance, and the next one from it
+    gets `limit` and is closed; another address is let in; once one of
+    them says hello the first address may connect again, and the waiting
+    ones were not disturbed."""
+    a, b = "127.0.0.4", "127.0.0.5"
+
+    async def go():
+        waiting = [await ws_connect(d, local=a) for _ in range(limit)]
+        for ws in waiting:
+            assert (await request(ws, {"type": "ping"}))["type"] == "pong"
+        extra = await ws_connect(d, local=a)
+        r = json.loads(await asyncio.wait_for(extra.recv(), 5))
+        assert r["type"] == "error" and r["code"] == "limit", r
+        assert f"awaiting hello (limit {limit})" in r["message"], r
+        await asyncio.wait_for(extra.wait_closed(), 5)
+        other = await ws_connect(d, local=b)
+        assert (await request(other, {"type": "ping"}))["type"] == "pong"
+        r = await request(waiting[0], {"type": "hello", "user": "early"})
+        assert r["type"] == "welcome", r
+        again = await ws_connect(d, local=a)
+        assert (await request(again, {"type": "ping"}))["type"] == "pong"
+        for ws in waiting[1:]:
+            assert (await request(ws, {"type": "ping"}))["type"] == "pong"
+        for ws in waiting + [other, again]:
+            await ws.close()
+    asyncio.run(go())
+    assert "signal.max_pending_per_ip reached" in d.log_text(), d.log_text()[-2000:]
+
+
 def check_ws_only_on_ws_path(d):
     async def go():
         try:
@@ -270,6 +301,8 @@ def main():
         res.run("origin_default_allows_own_page_and_non_browsers_only",
                 check_origin_default_only_own, d)
         res.run("sigterm_closes_sessions_and_exits_0", check_sigterm_closes_sessions_and_exits_0, d)
+    with Daemon({"signal": {"max_pending_per_ip": "3"}}, host="127.0.0.2") as d:
+        res.run("pending_connections_limited_per_address", check_pending_per_address, d)
     with Daemon({"signal": {"allowed_origins": "https://app.example"}}, host="127.0.0.2") as d:
         res.run("origin_list_replaces_own_origin", check_origin_list, d)
     res.run("origin_bad_config_refused_at_start", check_origin_bad_config_refused)

@@ -135,6 +135,60 @@ START_TEST(test_api_hello_welcomes_user_once)
 }
 END_TEST
 
+/* A registered connection from @peer that has not said hello (the caller
+ * removes and derefs it). */
+static struct gw_ws_session *pending_from(const struct gw_signal_cfg *c, const char *peer)
+{
+	struct gw_ws_session *s = gw_ws_session_new_detached(c, sink, NULL);
+
+	g_strlcpy(s->peer, peer, sizeof(s->peer));
+	gw_api_session_added(s);
+	return s;
+}
+
+static void drop(struct gw_ws_session *s)
+{
+	gw_api_session_removed(s);
+	gw_obj_deref(s);
+}
+
+/* signal.max_pending_per_ip: two connections from 192.0.2.1 awaiting
+ * hello fill that address's allowance; another from it is refused with a
+ * reason, one from elsewhere is not, and once one of the two has said
+ * hello the address may open another.  0 lifts the limit. */
+START_TEST(test_api_pending_connections_are_limited_per_address)
+{
+	struct gw_signal_cfg c = cfg;
+	struct gw_ws_session *a, *b, *x;
+	const char *hello = "{\"type\":\"hello\",\"user\":\"alice\"}";
+	char why[96] = "";
+
+	c.max_pending_per_ip = 2;
+	a = pending_from(&c, "192.0.2.1");
+	b = pending_from(&c, "192.0.2.1");
+	x = gw_ws_session_new_detached(&c, sink, NULL);
+	g_strlcpy(x->peer, "192.0.2.1", sizeof(x->peer));
+	ck_assert(!gw_api_session_admit(x, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "awaiting hello (limit 2)"), "%s", why);
+	g_strlcpy(x->peer, "192.0.2.2", sizeof(x->peer));
+	ck_assert(gw_api_session_admit(x, why, sizeof(why)));
+	/* a said hello: it no longer waits */
+	gw_ws_session_on_rx(a, hello, strlen(hello), true);
+	ck_assert_str_eq(gw_ws_session_user(a), "alice");
+	g_strlcpy(x->peer, "192.0.2.1", sizeof(x->peer));
+	ck_assert(gw_api_session_admit(x, why, sizeof(why)));
+	/* two waiting again: refused, unless the limit is 0 */
+	drop(a);
+	a = pending_from(&c, "192.0.2.1");
+	ck_assert(!gw_api_session_admit(x, why, sizeof(why)));
+	c.max_pending_per_ip = 0;
+	ck_assert(gw_api_session_admit(x, why, sizeof(why)));
+	gw_obj_deref(x);
+	drop(a);
+	drop(b);
+}
+END_TEST
+
 START_TEST(test_api_oversized_message_refused_then_next_one_works)
 {
 	GString *big = g_string_new("{\"type\":\"ping\",\"pad\":\"");
@@ -270,6 +324,7 @@ int main(void)
 			    G_N_ELEMENTS(malformed));
 	tcase_add_test(tc, test_api_error_echoes_tid_and_call);
 	tcase_add_test(tc, test_api_hello_welcomes_user_once);
+	tcase_add_test(tc, test_api_pending_connections_are_limited_per_address);
 	tcase_add_test(tc, test_api_oversized_message_refused_then_next_one_works);
 	tcase_add_test(tc, test_api_fragments_are_assembled_into_one_message);
 	tcase_add_test(tc, test_api_jwt_good_expired_and_forged_tokens);
