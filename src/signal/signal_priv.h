@@ -91,7 +91,9 @@ void gw_ws_session_hurry_hello(struct gw_ws_session *s, unsigned seconds);
 void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);
 /* session registry (api.c) */
 /* May the new connection @s (not yet added) have a session?  Sets
- * s->resume_only when it may only resume one. */
+ * s->resume_only when it may only resume one; when it may not, false with
+ * the reason for the browser in @why (signal.max_pending_per_ip for its
+ * address, or signal.max_sessions). */
 bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size);
 void gw_api_session_added(struct gw_ws_session *s);
 void gw_api_session_removed(struct gw_ws_session *s);
