@@ -18,3 +18,4 @@ bench: contrib/bench/media-bench$(EXEEXT) contrib/bench/rtp-echo$(EXEEXT)
 
 # `contrib/bench/run`: the whole benchmark (floor, capacity, latency, setup)
 EXTRA_DIST += contrib/bench/run contrib/bench/benchlib.py contrib/bench/echo-uas.xml
+EXTRA_DIST += contrib/bench/ROUNDS.md
