@@ -152,6 +152,7 @@ struct gw_config {
 	int sip_max_calls;
 	int sip_ring_timeout;
 	int sip_session_expires; /* RFC 4028 interval; 0 = no session timer */
+	bool sip_100rel;         /* RFC 3262: support (and PRACK) reliable 18x */
 	bool sip_accept_refer;
 	bool sip_trace;
 	char *sip_user_agent;

@@ -180,6 +180,10 @@ const struct gw_conf_key gw_conf_keys[] = {
 	  "seconds an inbound call may ring unanswered before it is refused with 480", F(sip_ring_timeout) },
 	{ "sip", "session_expires", GW_CONF_INT, "1800", 0, 86400, NULL,
 	  "RFC 4028 session timer, seconds: 0 = off, else at least 90", F(sip_session_expires) },
+	{ "sip", "100rel", GW_CONF_BOOL, "true", 0, 0, NULL,
+	  "RFC 3262 reliable provisional responses: say Supported: 100rel, PRACK a far end's "
+	  "reliable 18x, and take calls that require 100rel (their 180 is sent reliably); "
+	  "false = such calls get 420 Bad Extension", F(sip_100rel) },
 	{ "sip", "accept_refer", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "follow REFER (transfer) requests from the SIP side", F(sip_accept_refer) },
 	{ "sip", "trace", GW_CONF_BOOL, "false", 0, 0, NULL,

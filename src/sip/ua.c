@@ -22,7 +22,14 @@
 
 /* Methods we handle ourselves (nua answers the rest). */
 #define GW_SIP_ALLOW "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY, UPDATE"
+/* with sip.100rel */
+#define GW_SIP_ALLOW_PRACK GW_SIP_ALLOW ", PRACK"
 #define GW_SIP_APPL_METHODS "INFO, REFER, UPDATE"
+
+static const char *allow(const struct gw_config *cfg)
+{
+	return cfg->sip_100rel ? GW_SIP_ALLOW_PRACK : GW_SIP_ALLOW;
+}
 
 static const char *nonempty(const char *s, const char *def)
 {
@@ -62,7 +69,7 @@ static void unbound_event(struct gw_sip *sip, nua_event_t event, nua_handle_t *n
 	case nua_i_register:
 	case nua_i_publish:
 	case nua_i_subscribe:
-		nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(GW_SIP_ALLOW),
+		nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, SIPTAG_ALLOW_STR(allow(sip->cfg)),
 			    NUTAG_WITH_THIS(sip->nua), TAG_END());
 		nua_handle_destroy(nh);
 		return;
@@ -122,6 +129,12 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 	const struct gw_config *cfg = sip->cfg;
 	unsigned se = cfg->sip_session_expires > 0 ? (unsigned)cfg->sip_session_expires : 0;
 	char *ua = g_strdup(nonempty(cfg->sip_user_agent, "rtcsip"));
+	/* RFC 3262 is nua's: with 100rel supported it PRACKs a reliable 18x
+	 * (PRACK is not one of our application methods) and sends the 18x
+	 * of an INVITE that requires 100rel reliably, holding the 200 until
+	 * its PRACK; without, such an INVITE gets 420. */
+	const char *supported = se && cfg->sip_100rel ? "timer, 100rel" : se ? "timer"
+				: cfg->sip_100rel ? "100rel" : "";
 
 	sip->nua = nua_create(sip->root, ua_callback, sip,
 			      NUTAG_URL(url),
@@ -137,8 +150,8 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 			      NUTAG_AUTOACK(1),
 			      NUTAG_ENABLEMESSAGE(0),
 			      NUTAG_APPL_METHOD(GW_SIP_APPL_METHODS),
-			      SIPTAG_ALLOW_STR(GW_SIP_ALLOW),
-			      SIPTAG_SUPPORTED_STR(se ? "timer" : ""),
+			      SIPTAG_ALLOW_STR(allow(cfg)),
+			      SIPTAG_SUPPORTED_STR(supported),
 			      NUTAG_SESSION_TIMER(se),
 			      TAG_IF(se, NUTAG_MIN_SE(se < 90 ? se : 90)),
 			      TAG_IF(se, NUTAG_SESSION_REFRESHER(nua_any_refresher)),

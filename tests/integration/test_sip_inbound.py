@@ -5,13 +5,18 @@ carrier and alice notice: ringing then an answer with plain RTP/AVP PCMU and
 alice's tone echoed back to her, the first of two sessions to answer takes
 the call, nobody online gives 480, an address outside the trunk's networks
 gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
-a [dids] number reaches alice, and (media.rtp_timeout) a carrier that
-sends no RTP after the answer is hung up with Reason 408.
+a [dids] number reaches alice, (media.rtp_timeout) a carrier that sends
+no RTP after the answer is hung up with Reason 408, and (sip.100rel) a
+carrier that requires reliable provisional responses gets them, or 420
+when they are turned off.
 
 Runs on 127.0.0.11; the refused source is 127.0.0.91."""
+import random
+import socket
+
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
-                     free_sip_port, hangup_code, require_sipp, sip_daemon, wait_health, wait_idle,
-                     wait_online)
+                     free_sip_port, hangup_code, parse_response, require_sipp, sip_daemon,
+                     sip_request, udp_options, wait_health, wait_idle, wait_online)
 
 HOST = "127.0.0.11"
 NOT_ALLOWED = "127.0.0.91"
@@ -122,6 +127,56 @@ def check_did_reaches_alice(d):
     wait_idle(d)
 
 
+def check_carrier_requiring_100rel_gets_a_reliable_180(d):
+    """sip.100rel (on by default): a carrier's INVITE with Require: 100rel
+    is taken; the 180 carries Require: 100rel and RSeq, the carrier's PRACK
+    gets 200, and alice's answer (at once) waits for that PRACK, 1.5 s
+    later: the scenario checks the order.  Then her tone comes back."""
+    no_sessions(d)
+    b = alice(d, "--seconds", "30", "--expect-hangup", "200")
+    wait_online(d, 1)
+    sipp = Sipp("uac_call_100rel.xml", HOST, remote=gateway(d), service="alice", pause_ms=3000, echo=True)
+    sipp.assert_ok()
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and connected(c), c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert hangup_code(c) == 200, c.get("hangup")
+    assert b.rc == 0, (b.rc, c)
+    r = udp_options(HOST, d.sip_port, HOST)
+    assert r and "100rel" in (r.header("supported") or ""), r and r.headers
+    assert "PRACK" in (r.header("allow") or ""), r.headers
+    wait_idle(d)
+
+
+def check_100rel_off_refuses_with_420(far):
+    """sip.100rel = false: an INVITE that requires 100rel gets 420 Bad
+    Extension with Unsupported: 100rel, and OPTIONS no longer names it."""
+    with sip_daemon(HOST, far, sip={"100rel": "false"}) as d:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((HOST, 0))
+            s.settimeout(5)
+            tag = f"{random.getrandbits(32):x}"
+            ruri = f"sip:alice@{gateway(d)}"
+            call_id, branch = f"rel-{tag}@{HOST}", f"z9hG4bK-rel-{tag}"
+            sdp = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
+                   "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+            s.sendto(sip_request("INVITE", ruri, s.getsockname(), call_id, branch, tag, body=sdp,
+                                 extra=("Supported: 100rel", "Require: 100rel")), (HOST, d.sip_port))
+            r = None
+            while not r or r.code < 200:
+                r = parse_response(s.recv(65535))
+            s.sendto(sip_request("ACK", ruri, s.getsockname(), call_id, branch, tag,
+                                 to=r.header("to"), ctype=""), (HOST, d.sip_port))
+        print(f"   {r.code} {r.reason}; Unsupported: {r.header('unsupported')}")
+        assert r.code == 420, (r.code, r.reason)
+        assert "100rel" in (r.header("unsupported") or ""), r.headers
+        o = udp_options(HOST, d.sip_port, HOST)
+        assert o and "100rel" not in (o.header("supported") or ""), o and o.headers
+        assert "PRACK" not in (o.header("allow") or ""), o.headers
+        check_clean_stop(d)
+
+
 def check_silent_carrier_hung_up_408(far):
     """media.rtp_timeout = 2: a carrier whose call alice answered and that
     then sends no RTP at all is hung up: BYE with Reason cause=408 (the
@@ -154,8 +209,11 @@ def main():
         res.run("inbound_source_outside_allowed_networks_gets_403", check_not_allowed_source_gets_403, d)
         res.run("inbound_cancel_while_ringing_ends_alice_call", check_cancel_while_ringing_ends_alice_call, d)
         res.run("inbound_did_number_reaches_alice", check_did_reaches_alice, d)
+        res.run("inbound_carrier_requiring_100rel_gets_a_reliable_180_and_the_answer_after_prack",
+                check_carrier_requiring_100rel_gets_a_reliable_180, d)
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("inbound_silent_carrier_hung_up_408_after_rtp_timeout", check_silent_carrier_hung_up_408, far)
+    res.run("inbound_100rel_off_requiring_it_gets_420", check_100rel_off_refuses_with_420, far)
     res.exit()
 
 

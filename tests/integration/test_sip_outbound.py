@@ -3,7 +3,8 @@ rtcsip-call browser calls a number, the default trunk sends the INVITE to
 sipp playing the carrier (sipp/uas_*.xml), and each check asserts what the
 caller or the far end notices: the tone comes back through the whole path,
 busy is reported as 486, cancelling while ringing, the far end hanging up,
-early media heard before the answer, a digest challenge answered, hold and
+early media heard before the answer (also sent reliably: PRACKed), a
+digest challenge answered, hold and
 resume by the far end, the session timer refreshed, a stranger's RTP
 sprayed at the gateway's SIP-side port dropped while the far end is heard,
 and (media.rtp_timeout) a far end that goes silent after answering hung
@@ -181,6 +182,26 @@ def check_early_media_heard_before_answer(d, far):
     assert st.index("early_media") < st.index("connected"), st
     # 183 + 3 s of echoed early media, then the answer
     assert state_ms(c, "connected") - state_ms(c, "early_media") >= 2500, c["states"]
+    assert c.get("frequency_early_hz") and abs(c["frequency_early_hz"] - 1000) <= 10, c
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
+def check_reliable_early_media_is_pracked(d, far):
+    """sip.100rel: the INVITE says Supported: 100rel; a far end that sends
+    its 183 with SDP reliably (Require: 100rel, RSeq 1) gets a PRACK (the
+    scenario checks RAck and waits for it), and the browser hears the
+    early media before the answer, as with an unreliable 183."""
+    sipp = Sipp("uas_early_media_100rel.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3")
+    c = b.result()
+    print(f"   {describe(c)}; early_media at {state_ms(c, 'early_media')} ms, "
+          f"connected at {state_ms(c, 'connected')} ms")
+    sipp.assert_ok()
+    st = states(c)
+    assert "early_media" in st and "connected" in st, st
+    assert st.index("early_media") < st.index("connected"), st
     assert c.get("frequency_early_hz") and abs(c["frequency_early_hz"] - 1000) <= 10, c
     assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
     assert b.rc == 0, (b.rc, c)
@@ -426,6 +447,8 @@ def main():
                 check_browser_hangup_while_ringing_cancels, d, far)
         res.run("outbound_far_end_bye_reaches_browser_as_200", check_far_end_hangup_reaches_browser, d, far)
         res.run("outbound_early_media_tone_heard_before_answer", check_early_media_heard_before_answer, d, far)
+        res.run("outbound_reliable_183_is_pracked_and_early_media_heard",
+                check_reliable_early_media_is_pracked, d, far)
         res.run("outbound_401_challenge_answered_with_trunk_credentials",
                 check_digest_challenge_answered, d, far)
         res.run("outbound_far_end_hold_stops_audio_and_resume_restores_it",
