@@ -21,6 +21,9 @@ static void dialog_destroy(void *obj)
 	g_free(d->call_id);
 	g_free(d->local_sdp);
 	g_free(d->pending_sdp);
+	g_free(d->early_sdp);
+	g_free(d->held_sdp);
+	g_free(d->held_reason);
 	g_free(d->refer_event);
 	g_ptr_array_free(d->realms, TRUE);
 }
@@ -129,6 +132,13 @@ static void invite_final(struct gw_sip_dialog *d, int status, const char *phrase
 			return;
 		}
 		sdp = gw_sip_body_sdp(sip);
+		if (!sdp && d->early_sdp) {
+			/* RFC 3262: an answer in a reliable 18x is the answer, and
+			 * the 2xx need not repeat it; after an unreliable one it
+			 * should, but taking the 18x's is what the caller heard. */
+			gw_debug(d->log, "%d without SDP: the answer is the 18x's", status);
+			sdp = g_strdup(d->early_sdp);
+		}
 		if (!sdp) {
 			gw_warn(d->log, "%d answer without SDP: hanging up", status);
 			send_bye(d, 488, "Answer without SDP");
@@ -169,6 +179,10 @@ static void invite_response(struct gw_sip_dialog *d, int status, const char *phr
 			struct gw_sip_event ev = { .type = GW_SIP_EV_PROGRESS, .code = status,
 						   .reason = phrase, .sdp = sdp };
 
+			if (sdp) {
+				g_free(d->early_sdp);
+				d->early_sdp = g_strdup(sdp);
+			}
 			gw_sip_dialog_emit(d, &ev);
 			g_free(sdp);
 		}
@@ -214,6 +228,7 @@ static bool is_response(nua_event_t event)
 	case nua_r_info:
 	case nua_r_refer:
 	case nua_r_update:
+	case nua_r_prack:
 		return true;
 	default:
 		return false;
@@ -293,6 +308,9 @@ void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
 	case nua_i_ack:
 		ack_in(d, sip);
 		break;
+	case nua_i_prack:
+		gw_sip_inbound_prack(d);
+		break;
 	case nua_i_cancel:
 		bye_or_cancel_in(d, true, sip);
 		break;
@@ -322,6 +340,7 @@ void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
 		break;
 	case nua_r_info:
 	case nua_r_update:
+	case nua_r_prack:
 		if (status >= 300)
 			gw_debug(d->log, "%s answered %d %s", nua_event_name(event), status, phrase);
 		break;

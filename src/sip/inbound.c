@@ -97,6 +97,7 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 	hdrs = x_headers(msg, &in.n_headers);
 	in.headers = hdrs;
 	d->delayed_offer = !sdp;
+	d->rel100 = sip->cfg->sip_100rel && msg && sip_has_feature(msg->sip_require, "100rel");
 	gw_info(d->log, "INVITE from %s (%s) to %s via trunk %s%s", from_uri, source, ruri_user,
 		gw_sip_str(t->cfg->name), sdp ? "" : " (no offer)");
 	if (sip->cfg->sip_ring_timeout > 0)
@@ -163,6 +164,20 @@ out:
 	g_free(source);
 }
 
+void gw_sip_inbound_prack(struct gw_sip_dialog *d)
+{
+	char *sdp = d->held_sdp, *reason = d->held_reason;
+
+	d->prack_wait = false;
+	if (!sdp)
+		return;
+	d->held_sdp = d->held_reason = NULL;
+	gw_debug(d->log, "PRACK received: sending the answer held for it");
+	(void)gw_sip_dialog_respond(d, d->held_code, reason, sdp);
+	g_free(sdp);
+	g_free(reason);
+}
+
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 			  const char *sdp)
 {
@@ -170,19 +185,32 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		return EINVAL;
 	if (code >= 200 && code < 300 && !sdp)
 		return EINVAL;
-	if (d->final_sent || d->ended || !d->nh)
+	if (d->final_sent || d->ended || !d->nh || d->held_sdp)
 		return EALREADY;
 	if (reason && !gw_sip_value_ok(reason))
 		reason = NULL;
 	if (!reason)
 		reason = sip_status_phrase(code) ? sip_status_phrase(code) : "Unknown";
+	if (code < 300 && code >= 200 && d->prack_wait) {
+		/* nua would hold it too, but then a hang-up before the PRACK
+		 * would be a BYE on an early dialog and the 200 still go out
+		 * after it: held here, the call is not answered until then
+		 * (gw_sip_dialog_end rejects it instead). */
+		gw_info(d->log, "answer held until the PRACK of our reliable 18x");
+		gw_sip_inbound_stop_ring(d);
+		d->held_code = code;
+		d->held_reason = g_strdup(reason);
+		d->held_sdp = g_strdup(sdp);
+		return 0;
+	}
 	nua_respond(d->nh, code, reason,
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
 		    TAG_END());
 	if (code < 200) {
-		gw_debug(d->log, "sent %d %s", code, reason);
+		gw_debug(d->log, "sent %d %s%s", code, reason, d->rel100 ? " (reliably)" : "");
+		d->prack_wait = d->prack_wait || d->rel100;
 		return 0;
 	}
 	d->final_sent = true;

@@ -145,6 +145,9 @@ struct gw_sip_dialog {
 	bool refer_pending;
 	bool ack_sdp_expected;     /* our 2xx carried the offer */
 	bool delayed_offer;        /* inbound INVITE without SDP */
+	bool rel100;               /* inbound INVITE requires 100rel: our 18x are
+				    * sent reliably (nua, RFC 3262) */
+	bool prack_wait;           /* such an 18x is not PRACKed yet */
 
 	gw_sip_event_h *h;
 	void *arg;
@@ -153,6 +156,11 @@ struct gw_sip_dialog {
 	const struct gw_trunk_config *trunk;
 	char *local_sdp;           /* last SDP we sent (offer or answer) */
 	char *pending_sdp;         /* our re-INVITE offer until it is answered */
+	char *early_sdp;           /* the far end's SDP in an 18x to our INVITE */
+	/* inbound: our 2xx, waiting for prack_wait to clear (owned) */
+	char *held_sdp;
+	char *held_reason;
+	int held_code;
 	char *refer_event;         /* Event of an accepted REFER's subscription,
 				    * NULL once its final NOTIFY went out */
 	bool refer_reported;       /* that final NOTIFY went out (until the next REFER) */
@@ -214,6 +222,8 @@ void gw_sip_dialog_uncount(struct gw_sip_dialog *d);
 /* ---- inbound.c ---- */
 void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *sip_msg);
 void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d);
+/* nua_i_prack on an inbound dialog: send the 2xx held for it. */
+void gw_sip_inbound_prack(struct gw_sip_dialog *d);
 
 /* ---- inauth.c: digest auth of INVITEs from outside allowed networks ---- */
 int gw_sip_inauth_start(struct gw_sip *sip);

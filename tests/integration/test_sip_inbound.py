@@ -149,6 +149,23 @@ def check_carrier_requiring_100rel_gets_a_reliable_180(d):
     wait_idle(d)
 
 
+def check_hangup_before_the_prack_rejects_the_invite(d):
+    """A carrier that requires 100rel and never PRACKs the 180: alice's
+    answer is held for the PRACK, so when she hangs up meanwhile the
+    carrier gets 480 for its INVITE (the scenario checks), not a 200 after
+    a BYE on an early dialog, and no call is left behind."""
+    no_sessions(d)
+    b = alice(d, "--seconds", "2")
+    wait_online(d, 1)
+    sipp = Sipp("uac_100rel_no_prack.xml", HOST, remote=gateway(d), service="alice")
+    sipp.assert_ok()
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and c.get("incoming"), c
+    assert "answer held until the PRACK" in d.log_text(), d.log_text()[-3000:]
+    wait_idle(d)
+
+
 def check_100rel_off_refuses_with_420(far):
     """sip.100rel = false: an INVITE that requires 100rel gets 420 Bad
     Extension with Unsupported: 100rel, and OPTIONS no longer names it."""
@@ -211,6 +228,8 @@ def main():
         res.run("inbound_did_number_reaches_alice", check_did_reaches_alice, d)
         res.run("inbound_carrier_requiring_100rel_gets_a_reliable_180_and_the_answer_after_prack",
                 check_carrier_requiring_100rel_gets_a_reliable_180, d)
+        res.run("inbound_hangup_before_the_carriers_prack_rejects_its_invite_480",
+                check_hangup_before_the_prack_rejects_the_invite, d)
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("inbound_silent_carrier_hung_up_408_after_rtp_timeout", check_silent_carrier_hung_up_408, far)
     res.run("inbound_100rel_off_requiring_it_gets_420", check_100rel_off_refuses_with_420, far)

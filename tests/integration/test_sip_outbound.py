@@ -192,7 +192,9 @@ def check_reliable_early_media_is_pracked(d, far):
     """sip.100rel: the INVITE says Supported: 100rel; a far end that sends
     its 183 with SDP reliably (Require: 100rel, RSeq 1) gets a PRACK (the
     scenario checks RAck and waits for it), and the browser hears the
-    early media before the answer, as with an unreliable 183."""
+    early media before the answer, as with an unreliable 183; the 200
+    that follows has no SDP (the 183's was the answer), and the call goes
+    on with it."""
     sipp = Sipp("uas_early_media_100rel.xml", HOST, port=far, echo=True)
     b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3")
     c = b.result()
