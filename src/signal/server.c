@@ -171,10 +171,9 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		return origin_ok(wsi) ? 0 : 1;
 	case LWS_CALLBACK_ESTABLISHED:
 		pss->session = gw_ws_session_new(wsi, &server->cfg);
-		lws_get_peer_simple(wsi, pss->session->peer, sizeof(pss->session->peer));
 		if (!gw_api_session_admit(pss->session, why, sizeof(why))) {
 			gw_ws_session_error(pss->session, NULL, NULL, GW_ERR_LIMIT, "%s", why);
-			gw_ws_session_close(pss->session, why);
+			gw_ws_session_close(pss->session, "refused: limit");
 			return 0;
 		}
 		gw_api_session_added(pss->session);

@@ -2,7 +2,9 @@
  * size limit, the send queue, the hello timer, closing, and resuming a
  * session whose connection dropped on a new connection.
  * Control loop only.  See struct gw_ws_session for who holds references. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -104,6 +106,25 @@ struct gw_ws_session *gw_ws_session_new_detached(const struct gw_signal_cfg *cfg
 	return s;
 }
 
+void gw_ws_peer_key(const char *addr, char *key, size_t size)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		g_strlcpy(key, addr, size);
+	} else if (inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], sizeof(a4));
+		g_strlcpy(key, inet_ntop(AF_INET, &a4, buf, sizeof(buf)), size);
+	} else if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		memset(&a6.s6_addr[8], 0, 8);
+		g_snprintf(key, size, "%s/64", inet_ntop(AF_INET6, &a6, buf, sizeof(buf)));
+	} else {
+		key[0] = '\0';
+	}
+}
+
 struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg)
 {
 	struct gw_ws_session *s = session_alloc(cfg);
@@ -111,6 +132,7 @@ struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_
 
 	s->wsi = wsi;
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	gw_ws_peer_key(peer, s->peer, sizeof(s->peer));
 	arm_hello(s, cfg->hello_timeout_s);
 	gw_info(s->log, "connected from %s", peer);
 	return s;

@@ -21,7 +21,8 @@ struct gw_ws_session {
 	char id[24];
 	char log[64];            /* "ws 7 alice" */
 	char *user;              /* set by hello */
-	char peer[48];           /* the connection's address (numeric), "" = unknown */
+	char peer[48];           /* signal.max_pending_per_ip's key for the connection's
+				  * address (gw_ws_peer_key), "" = unknown */
 	char **allowed;          /* JWT 'allowed' destination prefixes, or NULL = any */
 	struct lws *wsi;         /* NULL once lws closed the connection */
 	char resume[33];         /* hex token that resumes this session, "" = none */
@@ -61,6 +62,11 @@ struct gw_signal_pss {
 };
 
 struct gw_ws_session *gw_ws_session_new(struct lws *wsi, const struct gw_signal_cfg *cfg);
+/* The address @addr (numeric, as lws gives it) as one address counts for
+ * signal.max_pending_per_ip: IPv4 as it is (also when mapped into IPv6),
+ * IPv6 by its /64 (one host may hold a whole /64); "" when @addr is no
+ * address (lws reports getpeername's error in its place). */
+void gw_ws_peer_key(const char *addr, char *key, size_t size);
 /* A session without a socket whose replies go to @sink (tests). */
 struct gw_ws_session *gw_ws_session_new_detached(const struct gw_signal_cfg *cfg,
 						 void (*sink)(const char *text, void *arg),

@@ -152,6 +152,27 @@ static void drop(struct gw_ws_session *s)
 	gw_obj_deref(s);
 }
 
+/* What counts as one address: IPv4 as it is, also mapped into IPv6; IPv6
+ * by its /64; no address (lws's text for a getpeername error) none. */
+START_TEST(test_api_peer_key_is_the_address_or_its_64)
+{
+	char a[48], b[48];
+
+	gw_ws_peer_key("192.0.2.1", a, sizeof(a));
+	ck_assert_str_eq(a, "192.0.2.1");
+	gw_ws_peer_key("::ffff:192.0.2.1", a, sizeof(a));
+	ck_assert_str_eq(a, "192.0.2.1");
+	gw_ws_peer_key("2001:db8:1:2:aaaa::1", a, sizeof(a));
+	gw_ws_peer_key("2001:db8:1:2:bbbb:cccc:dddd:2", b, sizeof(b));
+	ck_assert_str_eq(a, "2001:db8:1:2::/64");
+	ck_assert_str_eq(b, a);
+	gw_ws_peer_key("2001:db8:1:3::1", b, sizeof(b));
+	ck_assert_str_ne(b, a);
+	gw_ws_peer_key("getpeername: Transport endpoint is not connected", a, sizeof(a));
+	ck_assert_str_eq(a, "");
+}
+END_TEST
+
 /* signal.max_pending_per_ip: two connections from 192.0.2.1 awaiting
  * hello fill that address's allowance; another from it is refused with a
  * reason, one from elsewhere is not, and once one of the two has said
@@ -325,6 +346,7 @@ int main(void)
 	tcase_add_test(tc, test_api_error_echoes_tid_and_call);
 	tcase_add_test(tc, test_api_hello_welcomes_user_once);
 	tcase_add_test(tc, test_api_pending_connections_are_limited_per_address);
+	tcase_add_test(tc, test_api_peer_key_is_the_address_or_its_64);
 	tcase_add_test(tc, test_api_oversized_message_refused_then_next_one_works);
 	tcase_add_test(tc, test_api_fragments_are_assembled_into_one_message);
 	tcase_add_test(tc, test_api_jwt_good_expired_and_forged_tokens);

@@ -656,6 +656,13 @@ START_TEST(test_ice_media_queued_behind_a_stall_is_read_in_one_go)
 }
 END_TEST
 
+static bool closed_by_handler(void *arg)
+{
+	const struct peer *p = arg;
+
+	return p->n_rx >= p->close_after_rx;
+}
+
 /* A receive handler that closes its agent in the middle of such a read
  * (the call hung up on a packet) ends it there: nothing more is read from
  * the socket nor handed on after the close. */
@@ -667,7 +674,7 @@ START_TEST(test_ice_close_from_the_handler_ends_the_queued_read)
 	struct dgram g[QUEUED];
 	struct peer p[2];
 	struct gw_ice_stats s;
-	uint64_t direct, dropped, base;
+	uint64_t base;
 
 	for (int k = 0; k < QUEUED; k++) {
 		memcpy(g[k].d, rtp, sizeof(rtp));
@@ -681,12 +688,18 @@ START_TEST(test_ice_close_from_the_handler_ends_the_queued_read)
 	p[1].close_after_rx = CLOSE_AT;
 	gw_ice_agent_stats(p[1].ice, &s);
 	base = s.direct_rx_packets;
-	send_behind_a_stall(p, g, QUEUED, &direct, &dropped);
-	run_until(never, NULL, 50);   /* (a STUN check among them splits the read) */
+	/* once, not send_behind_a_stall's retries: the agent is closed after */
+	for (int k = 0; k < QUEUED; k++)
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+	g_usleep(40000);                 /* the loop is busy elsewhere */
+	ck_assert_msg(run_until(closed_by_handler, &p[1], 5000), "nothing delivered");
+	run_until(never, NULL, 50);
 	ck_assert_int_eq(p[1].n_rx, CLOSE_AT);
 	ck_assert_uint_eq(p[1].rx->data[3], CLOSE_AT);
+	/* (a consent check queued among them leaves the rest to libnice,
+	 * whose read after it stops at the close too) */
 	gw_ice_agent_stats(p[1].ice, &s);
-	ck_assert_uint_eq(s.direct_rx_packets - base, CLOSE_AT);
+	ck_assert_uint_le(s.direct_rx_packets - base, CLOSE_AT);
 	peer_done(&p[0]);
 	peer_done(&p[1]);
 }
