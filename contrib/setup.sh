@@ -23,8 +23,9 @@ BUILD_DEPS="build-essential autoconf automake libtool pkg-config
   libsrtp2-dev libssl-dev libopus-dev libspandsp-dev libwebsockets-dev
   libwebsockets-evlib-glib libjansson-dev check"
 RUN_DEPS="openssl curl ca-certificates procps sip-tester"
-# coturn: test_ice runs its own turnserver on 127.0.0.1 (never the service)
-TEST_DEPS="python3 python3-websockets sip-tester baresip chromium coturn"
+# coturn: test_ice runs its own turnserver on 127.0.0.1 (never the service);
+# clang + libclang-rt-14-dev: libFuzzer for tests/fuzz/run.sh
+TEST_DEPS="python3 python3-websockets sip-tester baresip chromium coturn clang libclang-rt-14-dev"
 
 say() { printf '\n== %s\n' "$*"; }
 

@@ -3,7 +3,7 @@ TEST_CFLAGS_COMMON = $(AM_CFLAGS) $(CHECK_CFLAGS) -DGW_TEST_SRCDIR='"$(abs_top_s
 TEST_LIBS_COMMON = libgw.la $(CHECK_LIBS)
 # gw_check_run(): how every unit test main() runs its suite.
 EXTRA_DIST += tests/unit/gw_check.h
-AM_TESTS_ENVIRONMENT = export GW_TEST_SRCDIR='$(abs_top_srcdir)'; export GW_TEST_BUILDDIR='$(abs_top_builddir)'; export CK_DEFAULT_TIMEOUT=60;
+AM_TESTS_ENVIRONMENT = export GW_TEST_SRCDIR='$(abs_top_srcdir)'; export GW_TEST_BUILDDIR='$(abs_top_builddir)'; export CK_DEFAULT_TIMEOUT=60; export GW_TEST_SANITIZED='$(SAN_CFLAGS)';
 
 check_PROGRAMS += tests/unit/test_core tests/unit/test_config tests/unit/test_api
 tests_unit_test_core_SOURCES = tests/unit/test_core.c
@@ -82,3 +82,8 @@ endif
 # Benchmark harness smoke run (contrib/bench/run --smoke) and G.711 passthrough.
 TESTS += tests/integration/test_bench_smoke.py tests/integration/test_sip_passthrough.py
 EXTRA_DIST += tests/integration/test_bench_smoke.py tests/integration/test_sip_passthrough.py
+
+# The parsers of untrusted input under libFuzzer (contrib/fuzz), briefly:
+# clang's own ASan + UBSan builds, so the regular build's run is enough.
+TESTS += tests/fuzz/run.sh
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/seeds contrib/fuzz
