@@ -382,7 +382,10 @@ void gw_sip_dialog_end(struct gw_sip_dialog *d, int code, const char *reason)
 		if (code < 300)
 			code = 480;
 		gw_info(d->log, "rejecting: %d %s", code, reason ? reason : "");
-		nua_respond(d->nh, code, reason ? reason : sip_status_phrase(code),
+		/* the phrase's pointer is kept until the response is built:
+		 * a copy that lives with the handle (see gw_sip_dialog_respond) */
+		nua_respond(d->nh, code, reason ? su_strdup(nua_handle_home(d->nh), reason)
+					       : sip_status_phrase(code),
 			    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")), TAG_END());
 		d->final_sent = true;
 		return;

@@ -166,16 +166,15 @@ out:
 
 void gw_sip_inbound_prack(struct gw_sip_dialog *d)
 {
-	char *sdp = d->held_sdp, *reason = d->held_reason;
+	char *sdp = d->held_sdp;
 
 	d->prack_wait = false;
 	if (!sdp)
 		return;
-	d->held_sdp = d->held_reason = NULL;
+	d->held_sdp = NULL;
 	gw_debug(d->log, "PRACK received: sending the answer held for it");
-	(void)gw_sip_dialog_respond(d, d->held_code, reason, sdp);
+	(void)gw_sip_dialog_respond(d, d->held_code, d->held_reason, sdp);
 	g_free(sdp);
-	g_free(reason);
 }
 
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
@@ -203,6 +202,9 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		d->held_sdp = g_strdup(sdp);
 		return 0;
 	}
+	/* nua keeps the phrase's pointer until it builds the response, later
+	 * (and nta may hold that): a copy that lives with the handle */
+	reason = su_strdup(nua_handle_home(d->nh), reason);
 	nua_respond(d->nh, code, reason,
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
