@@ -22,6 +22,7 @@ static void dialog_destroy(void *obj)
 	g_free(d->local_sdp);
 	g_free(d->pending_sdp);
 	g_free(d->early_sdp);
+	g_free(d->early_tag);
 	g_free(d->held_sdp);
 	g_free(d->held_reason);
 	g_free(d->refer_event);
@@ -132,10 +133,12 @@ static void invite_final(struct gw_sip_dialog *d, int status, const char *phrase
 			return;
 		}
 		sdp = gw_sip_body_sdp(sip);
-		if (!sdp && d->early_sdp) {
+		if (!sdp && d->early_sdp && sip && sip->sip_to &&
+		    !g_strcmp0(sip->sip_to->a_tag, d->early_tag)) {
 			/* RFC 3262: an answer in a reliable 18x is the answer, and
 			 * the 2xx need not repeat it; after an unreliable one it
-			 * should, but taking the 18x's is what the caller heard. */
+			 * should, but taking the 18x's is what the caller heard.
+			 * Only from the fork that answers (the same To tag). */
 			gw_debug(d->log, "%d without SDP: the answer is the 18x's", status);
 			sdp = g_strdup(d->early_sdp);
 		}
@@ -181,7 +184,9 @@ static void invite_response(struct gw_sip_dialog *d, int status, const char *phr
 
 			if (sdp) {
 				g_free(d->early_sdp);
+				g_free(d->early_tag);
 				d->early_sdp = g_strdup(sdp);
+				d->early_tag = g_strdup(sip && sip->sip_to ? sip->sip_to->a_tag : NULL);
 			}
 			gw_sip_dialog_emit(d, &ev);
 			g_free(sdp);

@@ -157,6 +157,7 @@ struct gw_sip_dialog {
 	char *local_sdp;           /* last SDP we sent (offer or answer) */
 	char *pending_sdp;         /* our re-INVITE offer until it is answered */
 	char *early_sdp;           /* the far end's SDP in an 18x to our INVITE */
+	char *early_tag;           /* ... and that 18x's To tag (its fork) */
 	/* inbound: our 2xx, waiting for prack_wait to clear (owned) */
 	char *held_sdp;
 	char *held_reason;
