@@ -7,12 +7,14 @@
 # by clang with libFuzzer's coverage instrumentation, ASan and UBSan (UBSan
 # aborts, so libFuzzer keeps the input).  Libraries come from pkg-config.
 # Nothing of the autotools build is used or touched: run it from anywhere.
-# CC (default clang) and EXTRA_CFLAGS may be set in the environment.
+# Everything is compiled afresh each time (a few seconds; objects kept
+# across header changes would be stale).  FUZZ_CC (default clang: libFuzzer
+# is clang's; CC is not used, it is often gcc) and EXTRA_CFLAGS may be set.
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-/tmp/fuzz/bin}
-CC=${CC:-clang}
+CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter \
  -I$top/include -I$top/src $(pkg-config --cflags glib-2.0 jansson openssl libwebsockets nice) \
@@ -30,11 +32,12 @@ src_fuzz_api="$CORE src/signal/session.c src/signal/api.c src/signal/auth.c"
 cflags_fuzz_api="-I$top/src/signal"
 src_fuzz_ice_cand="src/core/log.c src/webrtc/ice_cand.c src/webrtc/ice_filter.c"
 
+rm -rf "$out/obj"
 mkdir -p "$out/obj"
-# Compile a project source once (objects shared by the harnesses).
+# Compile a project source once per run (objects shared by the harnesses).
 obj() {
 	o="$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"
-	if [ ! -f "$o" ] || [ "$top/$1" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+	if [ ! -f "$o" ]; then
 		echo "  CC $1" >&2
 		# shellcheck disable=SC2086
 		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link $2 -c "$top/$1" -o "$o"

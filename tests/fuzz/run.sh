@@ -27,10 +27,12 @@ if ! command -v clang >/dev/null ||
 	echo "SKIP: no clang with libFuzzer here (Debian: clang libclang-rt-14-dev)"
 	exit 77
 fi
-"$src/contrib/fuzz/build.sh" "$out/bin" || exit 1
+FUZZ_CC=clang "$src/contrib/fuzz/build.sh" "$out/bin" || exit 1
 rm -rf "$out/crashes" && mkdir -p "$out/crashes"
 
 failed=0
+corpus=
+trap 'rm -rf "$corpus"' EXIT
 for t in sdp candidate ice_cand rtp api; do
 	dirs=("$src/tests/fuzz/seeds/$t")
 	case $t in
@@ -50,11 +52,13 @@ for t in sdp candidate ice_cand rtp api; do
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	"$out/bin/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=5 \
 		-max_len="$ml" "${dict[@]}" -print_final_stats=1 \
-		-artifact_prefix="$out/crashes/$t-" "$corpus" "${dirs[@]}" 2>&1 |
-		grep -E '^(INFO: seed corpus|#[0-9]+ +DONE|Done|stat::number_of_executed_units|==[0-9]+==ERROR|SUMMARY|.*runtime error)' 
-	rc=${PIPESTATUS[0]}
+		-artifact_prefix="$out/crashes/$t-" "$corpus" "${dirs[@]}" >"$out/$t.log" 2>&1
+	rc=$?
 	rm -rf "$corpus"
+	grep -E '^(INFO: Seed:|INFO: seed corpus|Done|stat::number_of_executed_units)' "$out/$t.log"
 	if [ "$rc" -ne 0 ]; then
+		# the report whole (stack, the input's bytes), from its first line
+		sed -n '/^==[0-9]*==\|runtime error\|^ORACLE\|^ALARM\|^SUMMARY/,$p' "$out/$t.log" | head -80
 		echo "FAIL: fuzz_$t exited $rc; the input: $(ls "$out/crashes/$t-"* 2>/dev/null)"
 		failed=1
 	fi
