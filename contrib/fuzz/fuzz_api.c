@@ -34,6 +34,7 @@
 #include <openssl/hmac.h>
 #include "signal_priv.h"
 #include "gw/log.h"
+#include "fuzz_env.h"
 #include "gw/obj.h"
 
 #define MAX_MESSAGES 16
@@ -72,15 +73,9 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *o = getenv("FUZZ_ORACLE");
-	enum gw_log_level level;
-
 	(void)argc;
 	(void)argv;
-	oracle = !(o && strcmp(o, "0") == 0);
-	if (!getenv("FUZZ_LOG") || gw_log_level_parse(getenv("FUZZ_LOG"), &level))
-		level = GW_LOG_ERROR;	/* FUZZ_LOG=debug to see the project's log lines */
-	gw_log_set_level(level);
+	oracle = fuzz_env_init();
 	gw_signal_register("call", on_call);
 	return 0;
 }

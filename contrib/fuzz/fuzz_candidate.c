@@ -15,21 +15,16 @@
 #include <string.h>
 #include <glib.h>
 #include "gw/log.h"
+#include "fuzz_env.h"
 #include "gw/sdp.h"
 
 static bool oracle = true;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *o = getenv("FUZZ_ORACLE");
-	enum gw_log_level level;
-
 	(void)argc;
 	(void)argv;
-	oracle = !(o && strcmp(o, "0") == 0);
-	if (!getenv("FUZZ_LOG") || gw_log_level_parse(getenv("FUZZ_LOG"), &level))
-		level = GW_LOG_ERROR;	/* FUZZ_LOG=debug to see the project's log lines */
-	gw_log_set_level(level);
+	oracle = fuzz_env_init();
 	return 0;
 }
 

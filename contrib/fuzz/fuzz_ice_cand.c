@@ -14,20 +14,18 @@
 #include <glib.h>
 #include <nice/agent.h>
 #include "gw/log.h"
+#include "fuzz_env.h"
 #include "webrtc/ice_priv.h"
 
 static struct gw_ice_agent ice;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	enum gw_log_level level;
 	char *err = NULL;
 
 	(void)argc;
 	(void)argv;
-	if (!getenv("FUZZ_LOG") || gw_log_level_parse(getenv("FUZZ_LOG"), &level))
-		level = GW_LOG_ERROR;	/* FUZZ_LOG=debug to see the project's log lines */
-	gw_log_set_level(level);
+	(void)fuzz_env_init();   /* (no oracle of its own) */
 	ice.ctx = g_main_context_new();
 	ice.nctx = ice.ctx;
 	ice.agent = nice_agent_new(ice.ctx, NICE_COMPATIBILITY_RFC5245);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gw/log.h"
+#include "fuzz_env.h"
 #include "gw/rtcp.h"
 #include "gw/rtp.h"
 
@@ -24,15 +25,9 @@ static volatile uint8_t sink;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *o = getenv("FUZZ_ORACLE");
-	enum gw_log_level level;
-
 	(void)argc;
 	(void)argv;
-	oracle = !(o && strcmp(o, "0") == 0);
-	if (!getenv("FUZZ_LOG") || gw_log_level_parse(getenv("FUZZ_LOG"), &level))
-		level = GW_LOG_ERROR;	/* FUZZ_LOG=debug to see the project's log lines */
-	gw_log_set_level(level);
+	oracle = fuzz_env_init();
 	return 0;
 }
 

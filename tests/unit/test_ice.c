@@ -583,6 +583,18 @@ struct dgram {
 	size_t len;
 };
 
+/* @n small RTP packets numbered 1..@n (the last byte of the sequence). */
+static void fill_rtp(struct dgram *g, int n)
+{
+	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
+
+	for (int k = 0; k < n; k++) {
+		memcpy(g[k].d, rtp, sizeof(rtp));
+		g[k].d[3] = (uint8_t)(k + 1);
+		g[k].len = sizeof(rtp);
+	}
+}
+
 /* p[0] sends @g[0..@n) while p[1]'s loop is busy for 40 ms, then p[1]'s
  * loop iterates until something is delivered.  Retried when a STUN check
  * queued among them left the rest to libnice (the direct path then read
@@ -626,17 +638,12 @@ static void send_behind_a_stall(struct peer *p, const struct dgram *g, int n, ui
 START_TEST(test_ice_media_queued_behind_a_stall_is_read_in_one_go)
 {
 	struct gw_ice_config ca = base_config(true), cb = base_config(false);
-	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
 	enum { QUEUED = 70, AT_ONCE = 64 };
 	struct dgram g[QUEUED];
 	struct peer p[2];
 	uint64_t direct, dropped;
 
-	for (int k = 0; k < QUEUED; k++) {
-		memcpy(g[k].d, rtp, sizeof(rtp));
-		g[k].d[3] = (uint8_t)(k + 1);
-		g[k].len = sizeof(rtp);
-	}
+	fill_rtp(g, QUEUED);
 	peer_init(&p[0], &ca);
 	peer_init(&p[1], &cb);
 	connect_pair(p);
@@ -669,18 +676,13 @@ static bool closed_by_handler(void *arg)
 START_TEST(test_ice_close_from_the_handler_ends_the_queued_read)
 {
 	struct gw_ice_config ca = base_config(true), cb = base_config(false);
-	static const uint8_t rtp[] = {0x80, 0x00, 0x00, 0x01, 0, 0, 0, 0xa0, 0, 0, 0, 1, 0xff};
 	enum { QUEUED = 20, CLOSE_AT = 3 };
 	struct dgram g[QUEUED];
 	struct peer p[2];
 	struct gw_ice_stats s;
 	uint64_t base;
 
-	for (int k = 0; k < QUEUED; k++) {
-		memcpy(g[k].d, rtp, sizeof(rtp));
-		g[k].d[3] = (uint8_t)(k + 1);
-		g[k].len = sizeof(rtp);
-	}
+	fill_rtp(g, QUEUED);
 	peer_init(&p[0], &ca);
 	peer_init(&p[1], &cb);
 	connect_pair(p);
