@@ -44,7 +44,8 @@ EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.p
 	tests/integration/sipp/uac_cancel.xml tests/integration/sipp/uac_expect_403.xml \
 	tests/integration/sipp/uac_expect_480.xml tests/integration/sipp/uas_answer_silent.xml \
 	tests/integration/sipp/uac_call_silent.xml tests/integration/sipp/uac_call_100rel.xml \
-	tests/integration/sipp/uas_early_media_100rel.xml tests/integration/sipp/uac_100rel_no_prack.xml
+	tests/integration/sipp/uas_early_media_100rel.xml tests/integration/sipp/uac_100rel_no_prack.xml \
+	tests/integration/sipp/uas_auth_bye.xml
 TESTS += tests/integration/test_sip_midcall.py
 EXTRA_DIST += tests/integration/test_sip_midcall.py \
 	tests/integration/sipp/mid_uas_browser_hold.xml tests/integration/sipp/mid_uas_answer_wait_bye.xml \

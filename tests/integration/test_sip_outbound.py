@@ -4,7 +4,7 @@ sipp playing the carrier (sipp/uas_*.xml), and each check asserts what the
 caller or the far end notices: the tone comes back through the whole path,
 busy is reported as 486, cancelling while ringing, the far end hanging up,
 early media heard before the answer (also sent reliably: PRACKed), a
-digest challenge answered, hold and
+digest challenge answered (also one to the BYE), hold and
 resume by the far end, the session timer refreshed, a stranger's RTP
 sprayed at the gateway's SIP-side port dropped while the far end is heard,
 and (media.rtp_timeout) a far end that goes silent after answering hung
@@ -235,6 +235,21 @@ def silent_gap(timeline, quiet=3, loud=15):
     return None
 
 
+def check_digest_challenge_on_bye_answered(d, far):
+    """A trunk that challenges the BYE too, with a new nonce of the realm
+    the INVITE answered (proxies that authenticate every request): the
+    BYE is resent with credentials and gets 200 (the scenario checks;
+    nua answers it from the credentials the INVITE's challenge gave it)."""
+    sipp = Sipp("uas_auth_bye.xml", HOST, port=far, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "2")
+    c = b.result()
+    print(f"   {describe(c)}")
+    sipp.assert_ok()
+    assert connected(c), c
+    assert b.rc == 0, (b.rc, c)
+    wait_idle(d)
+
+
 def check_far_end_hold_stops_and_resumes_audio(d, far):
     sipp = Sipp("uas_hold.xml", HOST, port=far, echo=True)
     b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "30", "--expect-hangup", "200")
@@ -449,6 +464,8 @@ def main():
                 check_reliable_early_media_is_pracked, d, far)
         res.run("outbound_401_challenge_answered_with_trunk_credentials",
                 check_digest_challenge_answered, d, far)
+        res.run("outbound_401_challenge_to_the_bye_answered_too",
+                check_digest_challenge_on_bye_answered, d, far)
         res.run("outbound_far_end_hold_stops_audio_and_resume_restores_it",
                 check_far_end_hold_stops_and_resumes_audio, d, far)
         res.run("outbound_rtp_sprayed_at_the_sip_port_is_dropped_far_end_heard",
