@@ -130,7 +130,7 @@ def check_did_reaches_alice(d):
 def check_carrier_requiring_100rel_gets_a_reliable_180(d):
     """sip.100rel (on by default): a carrier's INVITE with Require: 100rel
     is taken; the 180 carries Require: 100rel and RSeq, the carrier's PRACK
-    gets 200, and alice's answer (at once) waits for that PRACK, 1.5 s
+    gets 200, and alice's answer (at once) waits for that PRACK, 1 s
     later: the scenario checks the order.  Then her tone comes back."""
     no_sessions(d)
     b = alice(d, "--seconds", "30", "--expect-hangup", "200")
