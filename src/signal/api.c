@@ -167,18 +167,12 @@ static unsigned count_pending_from(const struct gw_ws_session *s)
  * log), with how many were not. */
 static void log_refusal(const struct gw_ws_session *s, const char *why)
 {
-	static gint64 last_us;
-	static unsigned quiet;
-	gint64 now = g_get_monotonic_time();
+	static struct gw_log_limit limit; /* control loop only */
+	uint64_t unlogged;
 
-	if (last_us && now - last_us < G_USEC_PER_SEC) {
-		quiet++;
-		return;
-	}
-	gw_warn(s->log, "refusing %s: %s (%u more refused since the last report)",
-		s->peer[0] ? s->peer : "a connection", why, quiet);
-	last_us = now;
-	quiet = 0;
+	if (gw_log_limit_pass(&limit, g_get_monotonic_time(), G_USEC_PER_SEC, &unlogged))
+		gw_warn(s->log, "refusing %s: %s (%" G_GUINT64_FORMAT " more refused since the "
+			"last report)", s->peer[0] ? s->peer : "a connection", why, unlogged);
 }
 
 bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size)

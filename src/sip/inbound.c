@@ -166,15 +166,16 @@ out:
 
 void gw_sip_inbound_prack(struct gw_sip_dialog *d)
 {
-	char *sdp = d->held_sdp;
+	char *sdp = d->held_sdp, *reason = d->held_reason;
 
 	d->prack_wait = false;
 	if (!sdp)
 		return;
-	d->held_sdp = NULL;
+	d->held_sdp = d->held_reason = NULL;
 	gw_debug(d->log, "PRACK received: sending the answer held for it");
-	(void)gw_sip_dialog_respond(d, d->held_code, d->held_reason, sdp);
+	(void)gw_sip_dialog_respond(d, d->held_code, reason, sdp); /* copies @reason */
 	g_free(sdp);
+	g_free(reason);
 }
 
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,

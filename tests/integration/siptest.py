@@ -24,6 +24,7 @@ import time
 import traceback
 import warnings
 import wave
+from contextlib import contextmanager
 
 from gwtest import BUILDDIR, Daemon, Results
 
@@ -140,6 +141,17 @@ def sip_daemon(host, far_port, name="carrier", trunk_over=None, sip=None, groups
     d = Daemon(extra=g, host=host)
     _running.append(d)
     return d
+
+
+@contextmanager
+def stopped(d):
+    """The daemon stopped (SIGSTOP) for the block, as a descheduled or
+    overloaded core stalls it; continued (SIGCONT) however the block ends."""
+    os.kill(d.proc.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(d.proc.pid, signal.SIGCONT)
 
 
 def daemon_log(d):

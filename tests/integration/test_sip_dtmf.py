@@ -6,9 +6,7 @@ sipp/uas_dtmf_info.xml), in order.  A digit the far end sends while the
 gateway is stalled still reaches the browser.
 
 Runs on 127.0.0.13."""
-import os
 import re
-import signal
 import socket
 import struct
 import threading
@@ -16,7 +14,7 @@ import time
 
 from siptest import (RFC4733_DIGITS, Browser, SipResults, Sipp, check_clean_stop, connected,
                      daemon_log, describe, free_sip_port, parse_rtp, require_sipp, rfc4733_digits,
-                     sip_daemon, wait_idle)
+                     sip_daemon, stopped, wait_idle)
 
 HOST = "127.0.0.13"
 NUMBER = "15551234"
@@ -157,13 +155,10 @@ def check_far_end_digit_survives_a_stall(far):
             sender = FarEndSender(sink, int(m.group(1)))
             time.sleep(1.0)
             t0 = time.monotonic()
-            try:
-                os.kill(d.proc.pid, signal.SIGSTOP)
+            with stopped(d):
                 time.sleep(0.2)
                 sender.digit("5")
                 time.sleep(0.6)
-            finally:
-                os.kill(d.proc.pid, signal.SIGCONT)
             stalled = time.monotonic() - t0
             c = b.result()
             sender.close()

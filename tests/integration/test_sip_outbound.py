@@ -19,12 +19,11 @@ sprays from 127.0.0.20."""
 import asyncio
 import os
 import re
-import signal
 import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
                      describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant,
-                     sip_daemon, state_ms, states, wait_health, wait_idle, wait_log, wait_online)
+                     sip_daemon, state_ms, states, stopped, wait_health, wait_idle, wait_log, wait_online)
 from gwtest import request, ws_connect
 
 HOST = "127.0.0.10"
@@ -334,11 +333,8 @@ def check_stalled_media_loop_sheds_encoder_work(far):
         wait_log(d, mark, r"media: browser ", timeout=30)
         time.sleep(1)
         for _ in range(stalls):
-            try:
-                os.kill(d.proc.pid, signal.SIGSTOP)
+            with stopped(d):
                 time.sleep(0.15)
-            finally:
-                os.kill(d.proc.pid, signal.SIGCONT)
             time.sleep(0.4)
         c = b.result()
         sipp.assert_ok()

@@ -9,11 +9,10 @@ offer is refused with a reason.
 Runs on 127.0.0.32."""
 import os
 import re
-import signal
 import time
 
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, daemon_log, describe,
-                     free_sip_port, require_sipp, sip_daemon, wait_idle, wait_log)
+                     free_sip_port, require_sipp, sip_daemon, stopped, wait_idle, wait_log)
 from gwtest import SRCDIR
 
 HOST = "127.0.0.32"
@@ -73,11 +72,8 @@ def check_stalled_gateway_drops_stale_media_instead_of_a_burst(d, far):
     wait_log(d, mark, r"browser media connected", timeout=30)
     time.sleep(1.5)
     t0 = time.monotonic()
-    try:
-        os.kill(d.proc.pid, signal.SIGSTOP)
+    with stopped(d):
         time.sleep(1.0)
-    finally:
-        os.kill(d.proc.pid, signal.SIGCONT)
     stalled = time.monotonic() - t0
     c = b.result()
     sipp.stop()
