@@ -108,6 +108,7 @@ struct gw_loop_ctx;
 struct gw_loop_ctx_stats {
 	uint64_t cycles;        /* check + dispatch + prepare + query */
 	uint64_t resyncs;       /* its fds registered from scratch */
+	uint64_t held;          /* cycles followed by a coarse timer's 1 ms */
 	unsigned fds;           /* registered now, the wakeup fd included */
 };
 /* NULL (logged) if the loop cannot watch its fds. */
@@ -115,6 +116,16 @@ struct gw_loop_ctx *gw_loop_ctx_new(struct gw_loop *loop);
 GMainContext *gw_loop_ctx_context(const struct gw_loop_ctx *c); /* borrowed */
 void gw_loop_ctx_free(struct gw_loop_ctx *c);
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out);
+/* For a context whose sources round their timeouts down to the
+ * millisecond (Sofia-SIP's su_source: a timer 0.6 ms away makes it ready
+ * with nothing to do until it is due, and the loop would spin on it for
+ * that time): a context still ready right after its cycle waits 1 ms for
+ * the next one, so such a timer runs up to 1 ms late.  Only for sources
+ * that signal the context's wakeup fd for the work they queue (Sofia's
+ * messages do: g_main_context_wakeup) and that do not block while they
+ * dispatch (g_source_set_can_recurse: GLib signals the wakeup fd twice
+ * per fd of a blocked source's dispatch).  Loop thread. */
+void gw_loop_ctx_set_coarse_timers(struct gw_loop_ctx *c);
 /* Driven contexts living on @loop (tests). */
 unsigned gw_loop_ctx_count(const struct gw_loop *loop);
 /* A reader that sees the file behind @fd (one of the context's) first when

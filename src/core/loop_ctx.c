@@ -84,6 +84,7 @@ struct gw_loop_ctx {
 	dev_t reader_dev;
 	ino_t reader_ino;
 	guint slot;                     /* in loop->due, NO_SLOT if none */
+	bool coarse;                    /* gw_loop_ctx_set_coarse_timers() */
 	struct gw_loop_ctx_stats stats;
 };
 
@@ -392,6 +393,13 @@ static void cycle(struct gw_loop_ctx *c)
 	 * not read here: that would be a read per packet). */
 	query(c, &timeout);
 	g_main_context_release(c->ctx);
+	/* Still ready right after its cycle: what was due has run, so it is
+	 * a timer under 1 ms away rounded down (work queued meanwhile has
+	 * signalled the wakeup fd, which the loop reports at once). */
+	if (c->coarse && timeout == 0) {
+		timeout = 1;
+		c->stats.held++;
+	}
 	if ((c->degraded || !registered(c) || (woken && !same_files(c))) &&
 	    (!c->degraded || g_get_monotonic_time() >= c->retry_at))
 		register_all(c);
@@ -543,6 +551,11 @@ void gw_loop_ctx_free(struct gw_loop_ctx *c)
 		return;
 	}
 	destroy(c);
+}
+
+void gw_loop_ctx_set_coarse_timers(struct gw_loop_ctx *c)
+{
+	c->coarse = true;
 }
 
 int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg)

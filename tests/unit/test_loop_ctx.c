@@ -673,6 +673,145 @@ START_TEST(test_loop_ctx_on_a_media_loop_reads_on_that_thread)
 }
 END_TEST
 
+/* ---- coarse timers ---- */
+
+/* A source like Sofia-SIP's su_source: it rounds the time to its timer
+ * down to the millisecond, so it is ready (timeout 0) for the last
+ * fraction of a millisecond before the timer although its dispatch runs
+ * the timer only once it is due; and work it queues from its own dispatch
+ * signals the context's wakeup fd, as Sofia's messages do. */
+struct coarse_src {
+	GSource base;
+	gint64 due;             /* monotonic µs; 0: no timer */
+	int fired;              /* dispatches that ran the timer */
+	int idle;               /* dispatches with nothing to do */
+	int queued;             /* work items waiting */
+	int chain;              /* items still to queue, one per item done */
+	int worked;             /* items done */
+};
+
+static gboolean coarse_prepare(GSource *src, gint *timeout)
+{
+	struct coarse_src *t = (struct coarse_src *)src;
+	gint64 now = g_get_monotonic_time();
+
+	*timeout = -1;
+	if (t->queued)
+		*timeout = 0;
+	else if (t->due)
+		*timeout = t->due > now ? (gint)((t->due - now) / 1000) : 0;
+	return *timeout == 0;
+}
+
+static gboolean coarse_check(GSource *src)
+{
+	gint timeout;
+
+	return coarse_prepare(src, &timeout);
+}
+
+static gboolean coarse_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	struct coarse_src *t = (struct coarse_src *)src;
+	bool did = false;
+
+	(void)cb;
+	(void)data;
+	if (t->queued) {
+		t->queued--;
+		t->worked++;
+		did = true;
+		if (t->chain > 0) {
+			t->chain--;
+			t->queued++;
+			g_main_context_wakeup(g_source_get_context(src));
+		}
+	}
+	if (t->due && g_get_monotonic_time() >= t->due) {
+		t->due = 0;
+		t->fired++;
+		did = true;
+	}
+	if (!did)
+		t->idle++;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs coarse_funcs = { .prepare = coarse_prepare, .check = coarse_check,
+				     .dispatch = coarse_dispatch };
+
+static struct coarse_src *coarse_attach(struct gw_loop_ctx *c)
+{
+	GSource *src = g_source_new(&coarse_funcs, sizeof(struct coarse_src));
+
+	g_source_attach(src, gw_loop_ctx_context(c));
+	return (struct coarse_src *)src;
+}
+
+/* Set @t's timer @us ahead and iterate the control loop, blocking, until
+ * it fired (or 2 s). */
+static void run_to_timer(struct coarse_src *t, gint64 us)
+{
+	gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+
+	t->due = g_get_monotonic_time() + us;
+	g_main_context_wakeup(g_source_get_context(&t->base)); /* query again */
+
+	while (!t->fired && g_get_monotonic_time() < end)
+		g_main_context_iteration(NULL, TRUE);
+}
+
+START_TEST(test_loop_ctx_coarse_timers_sleep_through_their_last_millisecond)
+{
+	struct gw_loop_ctx *plain = gw_loop_ctx_new(control);
+	struct gw_loop_ctx *coarse = gw_loop_ctx_new(control);
+	struct coarse_src *p, *t;
+	struct gw_loop_ctx_stats st;
+	int idle;
+
+	ck_assert_ptr_nonnull(plain);
+	ck_assert_ptr_nonnull(coarse);
+	gw_loop_ctx_set_coarse_timers(coarse);
+	p = coarse_attach(plain);
+	t = coarse_attach(coarse);
+
+	/* As it is, the loop spins on such a source until its timer is due
+	 * (the behaviour the option exists for: this shows the source is
+	 * the kind it is about) ... */
+	run_to_timer(p, 2500);
+	ck_assert_int_eq(p->fired, 1);
+	ck_assert_int_ge(p->idle, 10);
+
+	/* ... with coarse timers it sleeps through the last millisecond:
+	 * at most the one dispatch that found it rounded down, and one more
+	 * if the wake-up is early. */
+	run_to_timer(t, 2500);
+	ck_assert_int_eq(t->fired, 1);
+	ck_assert_int_le(t->idle, 2);
+	gw_loop_ctx_stats(coarse, &st);
+	ck_assert_uint_ge(st.held, 1);
+
+	/* Work queued from a dispatch is not held: the wakeup fd brings each
+	 * item on the loop's next iteration, without waiting a millisecond
+	 * (non-blocking iterations, a few µs each). */
+	idle = t->idle;
+	t->queued = 1;
+	t->chain = 4;
+	g_main_context_wakeup(g_source_get_context(&t->base));
+	for (int i = 0; i < 12 && t->worked < 5; i++)
+		g_main_context_iteration(NULL, FALSE);
+	ck_assert_int_eq(t->worked, 5);
+	ck_assert_int_eq(t->idle, idle);
+
+	g_source_destroy(&p->base);
+	g_source_unref(&p->base);
+	g_source_destroy(&t->base);
+	g_source_unref(&t->base);
+	gw_loop_ctx_free(plain);
+	gw_loop_ctx_free(coarse);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loop_ctx");
@@ -689,6 +828,7 @@ int main(void)
 	tcase_add_test(tc, test_loop_ctx_freed_inside_its_own_dispatch_with_a_peer_due_in_the_same_batch);
 	tcase_add_test(tc, test_loop_ctx_out_of_fds_polls_then_recovers);
 	tcase_add_test(tc, test_loop_ctx_on_a_media_loop_reads_on_that_thread);
+	tcase_add_test(tc, test_loop_ctx_coarse_timers_sleep_through_their_last_millisecond);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
