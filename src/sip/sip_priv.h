@@ -39,6 +39,7 @@ struct auth_mod_t;
 
 #include "gw/sip.h"
 #include "gw/config.h"
+#include "gw/loop.h"
 
 /* nta marks the responses it makes up itself (timeout, transport error)
  * with this flag in sip_flags (NTA_INTERNAL_MSG, nta_internal.h). */
@@ -101,6 +102,9 @@ struct gw_sip {
 
 	su_root_t *root;
 	GSource *source;
+	struct gw_loop_ctx *driven; /* Sofia's GSource's context; NULL: default */
+	struct gw_loop *loop;      /* ref: the control loop, which @driven needs
+				    * (outlives gw_loops_stop) */
 	nua_t *nua;
 
 	GPtrArray *trunks;         /* struct gw_sip_trunk * */

@@ -22,6 +22,7 @@
 #include "gw/cert.h"
 #include "gw/config.h"
 #include "gw/log.h"
+#include "gw/loop.h"
 #include "gw/obj.h"
 #include "gw/sip.h"
 
@@ -383,6 +384,8 @@ static void setup(void)
 		exit(77);
 	}
 	memset(&F, 0, sizeof(F));
+	/* the control loop the daemon runs Sofia on */
+	ck_assert_int_eq(gw_loops_start(1), 0);
 	F.dir = g_dir_make_tmp("gwsip-XXXXXX", NULL);
 	F.events = g_ptr_array_new_with_free_func(ev_free);
 	F.cfg = gw_config_defaults();
@@ -432,6 +435,7 @@ static void teardown(void)
 		run_until(idle, NULL, 10);
 		gw_sip_free(F.sip);
 	}
+	gw_loops_stop();
 	F.in = gw_obj_deref(F.in);
 	gw_config_free(F.cfg);
 	g_ptr_array_free(F.events, TRUE);
@@ -1018,6 +1022,72 @@ START_TEST(test_sip_health_options_up_then_down_and_unknown)
 }
 END_TEST
 
+/* A source that counts the default context's iterations (GLib prepares
+ * every source on each) and is never ready itself. */
+struct counter {
+	GSource base;
+	unsigned n;
+};
+
+static gboolean counter_prepare(GSource *src, gint *timeout)
+{
+	((struct counter *)src)->n++;
+	*timeout = -1;
+	return FALSE;
+}
+
+static gboolean counter_dispatch(GSource *src, GSourceFunc cb, gpointer data)
+{
+	(void)src;
+	(void)cb;
+	(void)data;
+	return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs counter_funcs = { .prepare = counter_prepare, .dispatch = counter_dispatch };
+
+static gboolean flag_set(gpointer arg)
+{
+	*(bool *)arg = true;
+	return G_SOURCE_REMOVE;
+}
+
+/* Sofia rounds the time to its next timer down to the millisecond: its
+ * source is ready with nothing to do for the last fraction of a
+ * millisecond before each timer, and a loop that takes that at its word
+ * spins until the timer is due.  The control loop must sleep instead. */
+START_TEST(test_sip_timers_do_not_spin_the_control_loop)
+{
+	uint16_t port = free_port();
+	struct gw_trunk_config *t = trunk_add(F.cfg, "mute", port);
+	GInetAddress *lo = g_inet_address_new_from_string("127.0.0.1");
+	GSocketAddress *a = g_inet_socket_address_new(lo, port);
+	GSocket *mute = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+				     G_SOCKET_PROTOCOL_UDP, NULL);
+	struct counter *c = (struct counter *)g_source_new(&counter_funcs, sizeof(*c));
+	bool done = false;
+
+	/* bound but never read: no ICMP, so nta retransmits each keepalive
+	 * OPTIONS on its timers (500 ms, 1 s, 2 s ...): about ten timers in
+	 * the 3 s below */
+	ck_assert(g_socket_bind(mute, a, FALSE, NULL));
+	trunk_set(t, "options_interval", "1");
+	start_ua();
+	g_source_attach(&c->base, NULL);
+	g_timeout_add(3000, flag_set, &done);
+	while (!done)
+		g_main_context_iteration(NULL, TRUE);
+	/* a few iterations per timer and keepalive; spinning, every timer
+	 * costs dozens to hundreds */
+	ck_assert_uint_lt(c->n, 120);
+	g_source_destroy(&c->base);
+	g_source_unref(&c->base);
+	g_object_unref(mute);
+	g_object_unref(a);
+	g_object_unref(lo);
+}
+END_TEST
+
 /* ---- REFER, shutdown ---- */
 
 static bool refer_final(const void *arg)
@@ -1339,6 +1409,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_inbound_ring_timeout_answers_480);
 	tcase_add_test(tc, test_sip_register_digest_then_refresh_before_expiry);
 	tcase_add_test(tc, test_sip_health_options_up_then_down_and_unknown);
+	tcase_add_test(tc, test_sip_timers_do_not_spin_the_control_loop);
 	tcase_add_test(tc, test_sip_refer_out_progress_then_shutdown_sends_bye);
 	tcase_add_test(tc, test_sip_route_longest_prefix_default_and_direct);
 	tcase_add_test(tc, test_sip_normalise_plus_rules_and_prefix);
