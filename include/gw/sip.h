@@ -124,7 +124,9 @@ int gw_sip_start(const struct gw_config *cfg, gw_sip_incoming_h *incoming, void 
 void gw_sip_shutdown(struct gw_sip *sip);
 bool gw_sip_idle(const struct gw_sip *sip);
 
-/* Free the UA (after shutdown and idle, or at any time during start-up). */
+/* Free the UA (after shutdown and idle, or at any time during start-up).
+ * Not from inside one of its own callbacks: it frees the context they
+ * run in. */
 void gw_sip_free(struct gw_sip *sip);
 
 /* Dialogs in progress (both directions); sip.max_calls bounds it. */

@@ -356,7 +356,7 @@ static void destroy(struct gw_loop_ctx *c)
 /* Check and dispatch what is ready, then prepare and query again. */
 static void cycle(struct gw_loop_ctx *c)
 {
-	bool woken = c->woken, dispatched;
+	bool woken = c->woken, dispatched, held;
 	gint timeout = -1;
 
 	c->woken = false;
@@ -393,17 +393,22 @@ static void cycle(struct gw_loop_ctx *c)
 	 * not read here: that would be a read per packet). */
 	query(c, &timeout);
 	g_main_context_release(c->ctx);
-	/* Still ready right after its cycle: what was due has run, so it is
-	 * a timer under 1 ms away rounded down (work queued meanwhile has
-	 * signalled the wakeup fd, which the loop reports at once). */
-	if (c->coarse && timeout == 0) {
-		timeout = 1;
-		c->stats.held++;
-	}
+	/* Still ready right after its cycle: what was due when it checked
+	 * has run, so it is a timer under 1 ms away rounded down (work queued
+	 * meanwhile has signalled the wakeup fd, which the loop reports at
+	 * once): 1 ms from now, exactly (schedule()'s slack could keep a
+	 * deadline up to 1 ms later).  What fell due during the dispatch
+	 * waits as long. */
+	held = c->coarse && timeout == 0;
 	if ((c->degraded || !registered(c) || (woken && !same_files(c))) &&
 	    (!c->degraded || g_get_monotonic_time() >= c->retry_at))
 		register_all(c);
-	schedule(c, timeout);
+	if (held) {
+		c->stats.held++;
+		deadline_set(c, g_get_monotonic_time() + 1000);
+	} else {
+		schedule(c, timeout);
+	}
 }
 
 /* The reader's turn on its file (our dup @fd): true if the context need

@@ -248,6 +248,9 @@ static void attach_source(struct gw_sip *sip)
 		sip->loop = gw_obj_ref(control);
 		gw_loop_ctx_set_coarse_timers(sip->driven);
 		ctx = gw_loop_ctx_context(sip->driven);
+	} else if (control) {
+		gw_warn("sip", "Sofia runs on the control loop's context as it is: "
+			"it spins through the last millisecond before each SIP timer");
 	}
 	g_source_attach(sip->source, ctx);
 }
