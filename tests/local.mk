@@ -43,6 +43,7 @@ EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.p
 	tests/integration/sipp/uas_registrar.xml tests/integration/sipp/uac_call_echo.xml \
 	tests/integration/sipp/uac_cancel.xml tests/integration/sipp/uac_expect_403.xml \
 	tests/integration/sipp/uac_expect_480.xml tests/integration/sipp/uas_answer_silent.xml \
+	tests/integration/sipp/uac_identity_486.xml \
 	tests/integration/sipp/uac_call_silent.xml tests/integration/sipp/uac_call_100rel.xml \
 	tests/integration/sipp/uas_early_media_100rel.xml tests/integration/sipp/uac_100rel_no_prack.xml \
 	tests/integration/sipp/uas_auth_bye.xml

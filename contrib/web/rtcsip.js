@@ -97,6 +97,10 @@ export class Call extends Emitter {
     /** @type {string} */ this.from = init.from || '';
     /** @type {string} */ this.fromName = init.fromName || '';
     /** @type {Object<string,string>} */ this.headers = init.headers || {};
+    /** outbound: withhold our number; inbound: the caller withheld theirs */
+    /** @type {boolean} */ this.privacy = !!init.privacy;
+    /** inbound: `from` is the caller as the carrier asserts it (P-Asserted-Identity) */
+    /** @type {boolean} */ this.asserted = !!init.asserted;
     /** @type {string} */
     this.state = init.direction === 'inbound' ? 'incoming' : 'calling';
     this.muted = false;
@@ -346,6 +350,7 @@ export class Call extends Emitter {
     const answered = new Promise((resolve, reject) => { this._answered = { resolve, reject }; });
     const msg = { type: 'call', call: this.id, to: this.to, sdp: this._pc.localDescription.sdp };
     if (Object.keys(this.headers).length) msg.headers = this.headers;
+    if (this.privacy) msg.privacy = true;
     this._request(msg, this._answered).catch(() => {});
     this._flushCandidates();
     const sdp = await answered;   // rejects with the gateway's error (not_found, limit, ...)
@@ -491,13 +496,14 @@ export class Client extends Emitter {
    * the call's `ended` event.  Rejects `not_found`, `limit`,
    * `unauthorized`, `media`, `disconnected`...
    * @param {string} to a number, `echo` or a SIP URI
-   * @param {{headers?: Object<string,string>, stream?: MediaStream, id?: string}} [opts]
+   * `privacy: true` withholds your number (the far end sees "Anonymous").
+   * @param {{headers?: Object<string,string>, privacy?: boolean, stream?: MediaStream, id?: string}} [opts]
    * @returns {Promise<Call>}
    */
   async call(to, opts = {}) {
     this._mustBeConnected();
     const call = new Call(this, { id: opts.id || randomId('c'), direction: 'outbound', to: String(to),
-      headers: opts.headers });
+      headers: opts.headers, privacy: opts.privacy });
     this.calls.set(call.id, call);
     await call._dial(opts.stream);
     return call;
@@ -697,7 +703,7 @@ export class Client extends Emitter {
     if (m.type === 'incoming') {
       if (!m.call || this.calls.has(m.call)) return;
       const call = new Call(this, { id: m.call, direction: 'inbound', from: m.from, fromName: m.from_name,
-        to: m.to, sdp: m.sdp, headers: m.headers });
+        to: m.to, sdp: m.sdp, headers: m.headers, privacy: m.withheld, asserted: m.asserted });
       this.calls.set(call.id, call);
       this._emit('incoming', { call });
       return;

@@ -59,6 +59,8 @@ struct gw_trunk_config {
 	char *auth_username;     /* digest user when it differs from username; "" = username */
 	char *from_user;         /* caller id user in From; "" = the browser user */
 	char *from_domain;       /* From host; "" = the proxy's host */
+	bool send_pai;           /* INVITEs carry P-Asserted-Identity with the caller (RFC 3325) */
+	bool trust_pai;          /* inbound: the caller shown is the INVITE's P-Asserted-Identity */
 	bool registration;       /* key "register": REGISTER with the proxy */
 	int register_expires;    /* seconds asked for in REGISTER */
 	int options_interval;    /* OPTIONS keepalive period in seconds; 0 = off */

@@ -91,9 +91,15 @@ struct gw_sip_incoming {
 	const char *call_id;
 	const char *ruri_user;        /* user part of the Request-URI ("" when none) */
 	const char *to_user;          /* user part of To */
-	const char *from_user;        /* user part of From ("" when none) */
-	const char *from_display;     /* display name of From ("" when none) */
+	const char *from_user;        /* the caller ("" when none): the user part of From, or
+				       * of P-Asserted-Identity when @asserted */
+	const char *from_display;     /* its display name ("" when none) */
 	const char *from_uri;         /* "sip:user@host" of From */
+	bool asserted;                /* the caller is the trunk's P-Asserted-Identity
+				       * (trunk.trust_pai, RFC 3325) */
+	bool withheld;                /* the caller withheld its identity (From anonymous,
+				       * no asserted identity to show): @from_user is
+				       * "anonymous" */
 	const char *source;           /* "IP:port" the INVITE came from */
 	const struct gw_trunk_config *trunk; /* whose allowed_networks matched */
 	const char *sdp;              /* the offer, or NULL (delayed offer) */
@@ -160,6 +166,9 @@ struct gw_sip_invite_params {
 	const char *to;               /* number (normalised here) or SIP URI */
 	const char *from_user;        /* the browser user (From user unless trunk.from_user) */
 	const char *from_display;     /* may be NULL */
+	bool privacy;                 /* withhold the caller: From anonymous, Privacy: id
+				       * (the identity only in P-Asserted-Identity, with
+				       * trunk.send_pai) */
 	const char *sdp;              /* our offer (RTP/AVP) */
 	const struct gw_sip_header *headers; /* extra headers (X-...), may be NULL */
 	unsigned n_headers;

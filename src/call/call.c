@@ -350,6 +350,7 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	struct gw_sdp_answer_result res = { 0 };
 	struct gw_call *call;
 	char *reason = NULL, *key = NULL, *probe_sdp = NULL;
+	json_t *privacy;
 	bool echo;
 
 	if (!(id = gw_api_require_string(s, msg, tid, "call")) ||
@@ -358,6 +359,11 @@ static void on_call(struct gw_ws_session *s, json_t *msg, json_t *tid)
 		return;
 	if (strlen(id) > 64) {
 		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST, "call id longer than 64 bytes");
+		return;
+	}
+	privacy = json_object_get(msg, "privacy"); /* outbound.c reads it */
+	if (privacy && !json_is_boolean(privacy) && !json_is_null(privacy)) {
+		gw_ws_session_error(s, tid, id, GW_ERR_BAD_REQUEST, "privacy must be true or false");
 		return;
 	}
 	key = call_key(s, id);

@@ -141,6 +141,8 @@ struct gw_call_inbound {
 	char *user;
 	char *from;                    /* caller as shown to the browser */
 	char *from_name;               /* caller's display name, "" when none */
+	bool asserted;                 /* from: the trunk's P-Asserted-Identity */
+	bool withheld;                 /* from: "anonymous", the caller withheld it */
 	char *to;                      /* dialled number */
 	json_t *headers;               /* X- headers for `incoming`, or NULL */
 	struct gw_sdp *sip_offer;      /* NULL: delayed offer */

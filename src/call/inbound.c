@@ -163,6 +163,8 @@ void gw_call_sip_incoming(struct gw_sip_dialog *d, const struct gw_sip_incoming 
 	/* SIP text may be Latin-1; JSON needs UTF-8. */
 	in->from = gw_call_text(*sin->from_user ? sin->from_user : sin->from_uri);
 	in->from_name = gw_call_text(sin->from_display);
+	in->asserted = sin->asserted;
+	in->withheld = sin->withheld;
 	in->to = gw_call_text(*sin->ruri_user ? sin->ruri_user : sin->to_user);
 	in->sip_offer = g_steal_pointer(&offer);
 	in->forks = g_ptr_array_new();
@@ -229,6 +231,10 @@ void gw_call_inbound_gathered(struct gw_call *call)
 	}
 	if (in->headers)
 		json_object_set(msg, "headers", in->headers);
+	if (in->asserted)
+		json_object_set_new(msg, "asserted", json_true());
+	if (in->withheld)
+		json_object_set_new(msg, "withheld", json_true());
 	gw_call_send(call, msg);
 	if (!in->ringing_sent && in->bound) {
 		in->ringing_sent = true;

@@ -231,6 +231,12 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	  "belong to this trunk; with inbound_password; empty = none", T(inbound_username) },
 	{ "trunk.*", "inbound_password", GW_CONF_STRING, "", 0, 0, NULL,
 	  "password of inbound_username (the two go together)", T(inbound_password) },
+	{ "trunk.*", "send_pai", GW_CONF_BOOL, "false", 0, 0, NULL,
+	  "put the caller's identity (From's user and host) in P-Asserted-Identity too (RFC 3325); "
+	  "a browser that withholds its number (call privacy) then sends it only there", T(send_pai) },
+	{ "trunk.*", "trust_pai", GW_CONF_BOOL, "true", 0, 0, NULL,
+	  "show browser users the P-Asserted-Identity of this trunk's INVITEs as the caller "
+	  "(RFC 3325; unless the caller asked for privacy), instead of From", T(trust_pai) },
 	{ "trunk.*", "symmetric_rtp", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "send RTP to where the far end's RTP comes from (for peers behind NAT)", T(symmetric_rtp) },
 	{ "trunk.*", "plus", GW_CONF_ENUM, "keep", 0, 0, "keep|strip|00",

@@ -79,17 +79,19 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 	const sip_from_t *from = msg->sip_from;
 	char *ruri_user = gw_sip_url_user(msg->sip_request ? msg->sip_request->rq_url : NULL);
 	char *to_user = gw_sip_url_user(msg->sip_to ? msg->sip_to->a_url : NULL);
-	char *from_user = gw_sip_url_user(from ? from->a_url : NULL);
-	char *from_display = gw_sip_unquote(from && from->a_display ? from->a_display : "");
+	struct gw_sip_caller caller;
 	char *from_uri = url_string(from ? from->a_url : NULL);
 	char *sdp = gw_sip_body_sdp(msg);
 	struct gw_sip_header *hdrs;
 
+	gw_sip_caller(t->cfg, msg, &caller);
 	in.call_id = d->call_id;
 	in.ruri_user = ruri_user;
 	in.to_user = to_user;
-	in.from_user = from_user;
-	in.from_display = from_display;
+	in.from_user = caller.user;
+	in.from_display = caller.display;
+	in.asserted = caller.asserted;
+	in.withheld = caller.withheld;
 	in.from_uri = from_uri;
 	in.source = source;
 	in.trunk = t->cfg;
@@ -98,8 +100,10 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 	in.headers = hdrs;
 	d->delayed_offer = !sdp;
 	d->rel100 = sip->cfg->sip_100rel && msg && sip_has_feature(msg->sip_require, "100rel");
-	gw_info(d->log, "INVITE from %s (%s) to %s via trunk %s%s", from_uri, source, ruri_user,
-		gw_sip_str(t->cfg->name), sdp ? "" : " (no offer)");
+	gw_info(d->log, "INVITE from %s (%s) to %s via trunk %s%s%s%s", from_uri, source, ruri_user,
+		gw_sip_str(t->cfg->name), sdp ? "" : " (no offer)",
+		caller.asserted ? ", asserted caller " : caller.withheld ? ", caller withheld" : "",
+		caller.asserted ? caller.user : "");
 	if (sip->cfg->sip_ring_timeout > 0)
 		d->ring_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
 							   (guint)sip->cfg->sip_ring_timeout,
@@ -109,8 +113,7 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 	g_free(hdrs);
 	g_free(ruri_user);
 	g_free(to_user);
-	g_free(from_user);
-	g_free(from_display);
+	gw_sip_caller_clear(&caller);
 	g_free(from_uri);
 	g_free(sdp);
 }

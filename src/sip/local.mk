@@ -7,6 +7,7 @@ libgw_la_SOURCES += \
 	src/sip/route.c \
 	src/sip/dialog.c \
 	src/sip/inbound.c \
+	src/sip/identity.c \
 	src/sip/inauth.c \
 	src/sip/outbound.c \
 	src/sip/session.c \

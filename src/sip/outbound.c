@@ -1,6 +1,7 @@
 /* outbound.c — INVITEs we place for the call layer: the Request-URI, To and
- * From for a number on a trunk or a direct SIP URI, the trunk's outbound
- * proxy as the initial Route, and the caller's X- headers (checked).
+ * From for a number on a trunk or a direct SIP URI, the caller's identity
+ * (P-Asserted-Identity, a withheld caller: RFC 3325 and 3323), the trunk's
+ * outbound proxy as the initial Route, and the caller's X- headers (checked).
  * Control loop.  The dialog's answers are handled in dialog.c.
  */
 #include <errno.h>
@@ -74,9 +75,13 @@ char *gw_sip_target_uri(struct gw_sip *sip, const struct gw_trunk_config *trunk,
 	return uri;
 }
 
-/* "X-A: v\r\nX-B: w" or NULL; EINVAL for a name that is not an X- token
- * or a value with CR/LF. */
-static int extra_headers(const struct gw_sip_invite_params *p, char **out)
+/* RFC 3323: the From of a caller who withholds its identity. */
+#define ANONYMOUS_FROM "\"Anonymous\" <sip:anonymous@anonymous.invalid>"
+
+/* "X-A: v\r\nX-B: w", then P-Asserted-Identity: @pai (when not NULL) and
+ * Privacy: id (a withheld caller), or NULL; EINVAL for a name that is not
+ * an X- token or a value with CR/LF. */
+static int extra_headers(const struct gw_sip_invite_params *p, const char *pai, char **out)
 {
 	GString *s = NULL;
 
@@ -94,6 +99,17 @@ static int extra_headers(const struct gw_sip_invite_params *p, char **out)
 		else
 			g_string_append(s, "\r\n");
 		g_string_append_printf(s, "%s: %s", h->name, h->value);
+	}
+	if (pai || p->privacy) {
+		if (!s)
+			s = g_string_new(NULL);
+		else
+			g_string_append(s, "\r\n");
+		if (pai)
+			g_string_append_printf(s, "P-Asserted-Identity: %s%s", pai,
+					       p->privacy ? "\r\n" : "");
+		if (p->privacy)
+			g_string_append(s, "Privacy: id");
 	}
 	*out = s ? g_string_free(s, FALSE) : NULL;
 	return 0;
@@ -124,7 +140,8 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 {
 	struct gw_sip_trunk *t = NULL;
 	struct gw_sip_dialog *d = NULL;
-	char *uri = NULL, *hdrs = NULL, *from = NULL, *to = NULL, *call_id = NULL, *log = NULL;
+	char *uri = NULL, *hdrs = NULL, *from = NULL, *identity = NULL, *to = NULL;
+	char *call_id = NULL, *log = NULL;
 	const char *user, *host;
 	int max, err = 0;
 
@@ -142,9 +159,6 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 		err = EINVAL;
 		goto out;
 	}
-	err = extra_headers(p, &hdrs);
-	if (err)
-		goto out;
 	user = t && t->cfg->from_user && *t->cfg->from_user ? t->cfg->from_user : p->from_user;
 	if (!user || !*user)
 		user = "anonymous";
@@ -156,7 +170,11 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 		host = t->cfg->from_domain && *t->cfg->from_domain ? t->cfg->from_domain : t->host;
 	else
 		host = sip->from_host;
-	from = from_header(p->from_display, user, host);
+	identity = from_header(p->from_display, user, host);
+	from = g_strdup(p->privacy ? ANONYMOUS_FROM : identity);
+	err = extra_headers(p, t && t->cfg->send_pai ? identity : NULL, &hdrs);
+	if (err)
+		goto out;
 	to = g_strdup_printf("<%s>", uri);
 	call_id = g_uuid_string_random();
 	log = p->log_ctx ? g_strdup(p->log_ctx) : g_strdup_printf("sip out %.12s", call_id);
@@ -179,8 +197,8 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 		err = EIO;
 		goto out;
 	}
-	gw_info(d->log, "INVITE %s from %s via %s", uri, from,
-		t ? gw_sip_str(t->cfg->name) : "direct");
+	gw_info(d->log, "INVITE %s from %s%s via %s", uri, identity,
+		p->privacy ? " (withheld)" : "", t ? gw_sip_str(t->cfg->name) : "direct");
 	nua_invite(d->nh, NUTAG_URL(uri),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(p->sdp),
 		   TAG_IF(hdrs, SIPTAG_HEADER_STR(hdrs)), TAG_END());
@@ -189,6 +207,7 @@ out:
 	g_free(uri);
 	g_free(hdrs);
 	g_free(from);
+	g_free(identity);
 	g_free(to);
 	g_free(call_id);
 	g_free(log);

@@ -201,6 +201,17 @@ void gw_sip_source_ip(nua_t *nua, char *out, size_t size);
 void gw_sip_ip_string(GInetAddress *addr, char *out, size_t size);
 char *gw_sip_url_user(const url_t *url);          /* g_free; "" when none */
 char *gw_sip_unquote(const char *s);              /* g_free */
+
+/* The caller of an INVITE from @trunk (identity.c). */
+struct gw_sip_caller {
+	char *user;                /* owned: the user part, or a tel number */
+	char *display;             /* owned: its display name, "" when none */
+	bool asserted;             /* from P-Asserted-Identity */
+	bool withheld;             /* "anonymous" */
+};
+void gw_sip_caller(const struct gw_trunk_config *trunk, const sip_t *msg,
+		   struct gw_sip_caller *out);
+void gw_sip_caller_clear(struct gw_sip_caller *c);
 char *gw_sip_challenge_realm(const sip_t *sip, int status); /* g_free */
 bool gw_sip_token_ok(const char *s);
 bool gw_sip_value_ok(const char *s);

@@ -226,6 +226,20 @@ out:
 	return err;
 }
 
+/* Parse the extension headers of sip_extra.h (P-Asserted-Identity among
+ * them) as headers, not unknown text: once per process, before the first
+ * message (the default parser cannot change after it has been used). */
+static void extend_parser(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		if (sip_update_default_mclass(sip_extend_mclass(NULL)) < 0)
+			gw_warn("sip", "cannot parse the extension headers (P-Asserted-Identity)");
+		g_once_init_leave(&done, 1);
+	}
+}
+
 /* Attach Sofia's GSource to a driven context of the control loop (see
  * the top), or to the default context as it is when there is no control
  * loop or it cannot drive one more context.  Not blocked while it
@@ -280,6 +294,7 @@ int gw_sip_start(const struct gw_config *cfg, gw_sip_incoming_h *incoming, void 
 			goto out;
 	}
 	su_init();
+	extend_parser();
 	gw_sip_log_start(cfg->sip_trace);
 	sip->log_started = true;
 	sip->root = su_glib_root_create(sip);

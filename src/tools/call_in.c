@@ -119,15 +119,22 @@ static void reject_extra(struct gw_tool_app *a, const char *id)
 					 "code", 486));
 }
 
+/* What the gateway said of the call (the caller, its name and whether
+ * the carrier asserted or withheld it, the X- headers ...): the message
+ * but its type, call id and offer. */
 static json_t *incoming_info(json_t *msg)
 {
-	json_t *in = json_object(), *h = json_object_get(msg, "headers");
-	const char *from = json_string_value(json_object_get(msg, "from"));
-	const char *to = json_string_value(json_object_get(msg, "to"));
+	json_t *in = json_deep_copy(msg), *h = json_object_get(msg, "headers");
 
-	json_object_set_new(in, "from", from ? json_string(from) : json_null());
-	json_object_set_new(in, "to", to ? json_string(to) : json_null());
-	json_object_set_new(in, "headers", json_is_object(h) ? json_deep_copy(h) : json_object());
+	json_object_del(in, "type");
+	json_object_del(in, "call");
+	json_object_del(in, "sdp");
+	if (!json_is_string(json_object_get(in, "from")))
+		json_object_set_new(in, "from", json_null());
+	if (!json_is_string(json_object_get(in, "to")))
+		json_object_set_new(in, "to", json_null());
+	if (!json_is_object(h))
+		json_object_set_new(in, "headers", json_object());
 	return in;
 }
 

@@ -112,6 +112,8 @@ void gw_tool_call_out_gathered(struct gw_tool_call *c)
 	}
 	if (headers)
 		json_object_set_new(msg, "headers", headers);
+	if (o->privacy)
+		json_object_set_new(msg, "privacy", json_true());
 	gw_tool_call_send(c, "call", msg);
 	gw_tool_call_arm(c, GW_TOOL_TM_MAX_WAIT, o->max_wait * 1000.0);
 	if (o->hangup_at >= 0)

@@ -219,6 +219,7 @@ static int parse_options(struct gw_tool_app *a, int argc, char **argv)
 		{ "to", 't', 0, G_OPTION_ARG_STRING, &o->to, "destination (default echo)", "TO" },
 		{ "user", 0, 0, G_OPTION_ARG_STRING, &o->user, "user name for hello (default rtcsip-call)", "USER" },
 		{ "header", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->headers, "extra header for the call (repeat)", "NAME:VALUE" },
+		{ "privacy", 0, 0, G_OPTION_ARG_NONE, &o->privacy, "withhold our number (the call's privacy)", NULL },
 		{ "tone", 0, 0, G_OPTION_ARG_DOUBLE, &o->tone, "send a sine tone of HZ (default 1000)", "HZ" },
 		{ "wav", 0, 0, G_OPTION_ARG_FILENAME, &o->wav, "send this PCM16 WAV file (looped)", "FILE" },
 		{ "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record, "record what the first call receives", "FILE" },

@@ -45,6 +45,7 @@ struct gw_tool_opts {
 	char *codec;                 /* --codec: "opus" (default) or "pcmu" */
 	char *id_header;             /* --call-id-header: X- header carrying our call id */
 	char **headers;              /* --header NAME:VALUE, repeated */
+	gboolean privacy;            /* --privacy: withhold our number (call privacy) */
 	double tone, rate;
 	double hangup_at, dtmf_at, hold_at, unhold_at;
 	int seconds, calls, threads, max_wait;
@@ -113,7 +114,7 @@ struct gw_tool_call {
 	guint timers[GW_TOOL_TM_COUNT];
 	json_t *states;              /* [{state, ms}] as the gateway sent them */
 	json_t *errors;              /* [{code, message, request}] */
-	json_t *incoming;            /* {from, to, headers} or NULL */
+	json_t *incoming;            /* the `incoming` message but type, call, sdp; or NULL */
 	GString *dtmf_rx;            /* digits of the gateway's `dtmf` messages */
 	struct gw_sdp *offer;        /* inbound: the gateway's offer, until accept */
 	char *offer_sdp;             /* inbound: its text, until the leg starts */

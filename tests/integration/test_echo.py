@@ -89,6 +89,8 @@ def check_bad_calls(d):
         assert r["type"] == "error" and r["code"] == "bad_request", r
         r = await request(ws, {"type": "call", "call": "x4", "to": "echo"})
         assert r["type"] == "error" and "sdp" in r["message"], r
+        r = await request(ws, {"type": "call", "call": "x5", "to": "echo", "sdp": "v=0\r\n", "privacy": "yes"})
+        assert r["type"] == "error" and r["code"] == "bad_request" and "privacy" in r["message"], r
         r = await request(ws, {"type": "hangup", "call": "ghost"})
         assert r["type"] == "error" and r["code"] == "not_found", r
         r = await request(ws, {"type": "candidate", "call": "ghost", "candidate": None})

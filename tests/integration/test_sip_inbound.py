@@ -6,11 +6,14 @@ alice's tone echoed back to her, the first of two sessions to answer takes
 the call, nobody online gives 480, an address outside the trunk's networks
 gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
 a [dids] number reaches alice, (media.rtp_timeout) a carrier that sends
-no RTP after the answer is hung up with Reason 408, and (sip.100rel) a
+no RTP after the answer is hung up with Reason 408, (sip.100rel) a
 carrier that requires reliable provisional responses gets them, or 420
-when they are turned off.
+when they are turned off, and (RFC 3325, 3323) alice is shown the
+caller the carrier asserts (P-Asserted-Identity), "anonymous" for a
+caller who asked for privacy, and From with trunk.trust_pai = false.
 
 Runs on 127.0.0.11; the refused source is 127.0.0.91."""
+import json
 import random
 import socket
 
@@ -211,6 +214,52 @@ def check_silent_carrier_hung_up_408(far):
         wait_idle(d)
 
 
+PAI_NUMBER = "+15551230000"
+
+
+def identity_seen(d, from_user, privacy):
+    """What alice's `incoming` showed for a carrier's INVITE with From
+    user @from_user, P-Asserted-Identity PAI_NUMBER and Privacy @privacy
+    (she rejects it: 486 to the carrier)."""
+    no_sessions(d)
+    b = alice(d, "--reject", "486", "--seconds", "5")
+    wait_online(d, 1)
+    sipp = Sipp("uac_identity_486.xml", HOST, remote=gateway(d), service="alice",
+                sets={"from_user": from_user, "privacy": privacy})
+    sipp.assert_ok()
+    c = b.result()
+    assert c and c.get("incoming"), c
+    inc = {k: v for k, v in c["incoming"].items() if k != "sdp"}
+    print(f"   From {from_user}, Privacy {privacy}: {inc}")
+    assert hangup_code(c) == 486 and b.rc == 0, (b.rc, c.get("hangup"))
+    wait_idle(d)
+    return inc
+
+
+def check_asserted_identity_shown(d):
+    inc = identity_seen(d, "15557654321", "none")
+    assert inc.get("from") == PAI_NUMBER, inc
+    assert inc.get("from_name") == "Verified Caller", inc
+    assert inc.get("asserted") is True and "withheld" not in inc, inc
+
+
+def check_withheld_caller_shown_anonymous(d):
+    inc = identity_seen(d, "anonymous", "id")
+    assert inc.get("from") == "anonymous" and inc.get("withheld") is True, inc
+    assert "asserted" not in inc, inc
+    # the identity the carrier asserted for itself never reaches the browser
+    assert "5551230000" not in json.dumps(inc) and "Verified" not in json.dumps(inc), inc
+
+
+def check_untrusted_pai_ignored(far):
+    """trunk.trust_pai = false: alice sees From, not the asserted identity."""
+    with sip_daemon(HOST, far, trunk_over={"trust_pai": "false"}) as d:
+        inc = identity_seen(d, "15557654321", "none")
+        assert inc.get("from") == "15557654321" and inc.get("from_name") == "From Header", inc
+        assert "asserted" not in inc and "withheld" not in inc, inc
+        check_clean_stop(d)
+
+
 def main():
     require_sipp()
     res = SipResults()
@@ -230,9 +279,12 @@ def main():
                 check_carrier_requiring_100rel_gets_a_reliable_180, d)
         res.run("inbound_hangup_before_the_carriers_prack_rejects_its_invite_480",
                 check_hangup_before_the_prack_rejects_the_invite, d)
+        res.run("inbound_asserted_identity_shown_as_the_caller", check_asserted_identity_shown, d)
+        res.run("inbound_caller_with_privacy_id_shown_anonymous", check_withheld_caller_shown_anonymous, d)
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("inbound_silent_carrier_hung_up_408_after_rtp_timeout", check_silent_carrier_hung_up_408, far)
     res.run("inbound_100rel_off_requiring_it_gets_420", check_100rel_off_refuses_with_420, far)
+    res.run("inbound_trust_pai_off_shows_from", check_untrusted_pai_ignored, far)
     res.exit()
 
 

@@ -12,7 +12,10 @@ up with BYE + Reason 408 and `hangup 408`, while one that holds longer
 than the timeout is not; and (media.overload_late_ms) a media loop
 stalled during a call sheds Opus encoder work and recovers; and
 (media.max_busy_pct) a gateway whose media loop is at its load limit
-turns new calls away while the calls it carries go on.
+turns new calls away while the calls it carries go on; and the caller's
+identity (RFC 3325, 3323): the browser user in From, withheld with
+`privacy` (From anonymous, Privacy: id), and in P-Asserted-Identity too
+with trunk.send_pai.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
@@ -445,6 +448,57 @@ def check_session_timer_refreshed(far):
         check_clean_stop(d)
 
 
+def invite_seen(d, far, *args):
+    """The INVITE the far end got for a call with @args (it answers 486)."""
+    sipp = Sipp("uas_busy.xml", HOST, port=far)
+    b = Browser(d, "--to", NUMBER, "--seconds", "5", "--expect-hangup", "486", *args)
+    c = b.result()
+    sipp.assert_ok()
+    assert hangup_code(c) == 486 and b.rc == 0, (b.rc, c.get("hangup"))
+    wait_idle(d)
+    m = re.search(r"^INVITE sip:.*?(?:\r?\n){2}", sipp.messages(), re.M | re.S)
+    assert m, sipp.messages()[:2000]
+    head = m.group(0)
+    hdr = {}
+    for line in head.splitlines()[1:]:
+        name, _, value = line.partition(":")
+        hdr.setdefault(name.strip().lower(), value.strip())
+    return head, hdr
+
+
+def check_caller_identity_and_privacy(d, far):
+    """Default trunk (no send_pai): the browser user is From's user and
+    there is no P-Asserted-Identity; with `privacy` the INVITE names
+    nobody: From anonymous (RFC 3323), Privacy: id."""
+    head, hdr = invite_seen(d, far)
+    print(f"   From: {hdr.get('from')}")
+    assert "<sip:rtcsip-call@" in hdr.get("from", ""), hdr
+    assert "p-asserted-identity" not in hdr and "privacy" not in hdr, hdr
+    head, hdr = invite_seen(d, far, "--privacy")
+    print(f"   privacy: From: {hdr.get('from')}; Privacy: {hdr.get('privacy')}")
+    assert '"Anonymous" <sip:anonymous@anonymous.invalid>' in hdr.get("from", ""), hdr
+    assert hdr.get("privacy") == "id", hdr
+    assert "p-asserted-identity" not in hdr and "rtcsip-call" not in head, head
+
+
+def check_send_pai(far):
+    """trunk.send_pai: the caller is in P-Asserted-Identity as in From,
+    and stays there when the browser withholds it (the carrier, trusted,
+    removes it at its boundary)."""
+    with sip_daemon(HOST, far, trunk_over={"send_pai": "true"}) as d:
+        head, hdr = invite_seen(d, far)
+        print(f"   From: {hdr.get('from')}; P-Asserted-Identity: {hdr.get('p-asserted-identity')}")
+        assert hdr.get("p-asserted-identity", "").startswith("<sip:rtcsip-call@"), hdr
+        assert "<sip:rtcsip-call@" in hdr.get("from", ""), hdr
+        head, hdr = invite_seen(d, far, "--privacy")
+        print(f"   privacy: From: {hdr.get('from')}; P-Asserted-Identity: "
+              f"{hdr.get('p-asserted-identity')}; Privacy: {hdr.get('privacy')}")
+        assert "anonymous@anonymous.invalid" in hdr.get("from", ""), hdr
+        assert hdr.get("p-asserted-identity", "").startswith("<sip:rtcsip-call@"), hdr
+        assert hdr.get("privacy") == "id", hdr
+        check_clean_stop(d)
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -466,7 +520,9 @@ def main():
                 check_far_end_hold_stops_and_resumes_audio, d, far)
         res.run("outbound_rtp_sprayed_at_the_sip_port_is_dropped_far_end_heard",
                 check_rtp_sprayed_at_the_port_is_dropped, d, far)
+        res.run("outbound_caller_in_from_and_withheld_with_privacy", check_caller_identity_and_privacy, d, far)
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
+    res.run("outbound_send_pai_asserts_the_caller_also_when_withheld", check_send_pai, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
