@@ -57,7 +57,8 @@ struct gw_trunk_config {
 	char *username;          /* digest user (and From/To user of REGISTER) */
 	char *password;          /* digest password; "" = no credentials */
 	char *auth_username;     /* digest user when it differs from username; "" = username */
-	char *from_user;         /* caller id user in From; "" = the browser user */
+	char *from_user;         /* caller id user in From; "" = caller_id's */
+	char *caller_id;         /* From user when from_user is "": user|did */
 	char *from_domain;       /* From host; "" = the proxy's host */
 	bool send_pai;           /* INVITEs carry P-Asserted-Identity with the caller (RFC 3325) */
 	bool trust_pai;          /* inbound: the caller shown is the INVITE's P-Asserted-Identity */

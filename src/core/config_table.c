@@ -231,6 +231,9 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	  "belong to this trunk; with inbound_password; empty = none", T(inbound_username) },
 	{ "trunk.*", "inbound_password", GW_CONF_STRING, "", 0, 0, NULL,
 	  "password of inbound_username (the two go together)", T(inbound_password) },
+	{ "trunk.*", "caller_id", GW_CONF_ENUM, "user", 0, 0, "user|did",
+	  "From user when from_user is empty: the browser user's name, or the number [dids] maps to "
+	  "that user (the lowest when several; the name when none)", T(caller_id) },
 	{ "trunk.*", "send_pai", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "put the caller's identity (From's user and host) in P-Asserted-Identity too (RFC 3325); "
 	  "a browser that withholds its number (call privacy) then sends it only there", T(send_pai) },

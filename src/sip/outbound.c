@@ -75,6 +75,21 @@ char *gw_sip_target_uri(struct gw_sip *sip, const struct gw_trunk_config *trunk,
 	return uri;
 }
 
+/* trunk.caller_id = did: the number [dids] maps to @user (the lowest
+ * when several, leaving out what cannot be a From user), else @user. */
+static const char *caller_number(const struct gw_config *cfg, const char *user)
+{
+	GHashTableIter it;
+	gpointer num, owner;
+	const char *best = NULL;
+
+	g_hash_table_iter_init(&it, cfg->dids);
+	while (g_hash_table_iter_next(&it, &num, &owner))
+		if (!g_strcmp0(owner, user) && user_ok(num) && (!best || strcmp(num, best) < 0))
+			best = num;
+	return best ? best : user;
+}
+
 /* RFC 3323: the From of a caller who withholds its identity. */
 #define ANONYMOUS_FROM "\"Anonymous\" <sip:anonymous@anonymous.invalid>"
 
@@ -159,7 +174,11 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 		err = EINVAL;
 		goto out;
 	}
-	user = t && t->cfg->from_user && *t->cfg->from_user ? t->cfg->from_user : p->from_user;
+	user = p->from_user;
+	if (t && t->cfg->from_user && *t->cfg->from_user)
+		user = t->cfg->from_user;
+	else if (t && user && !g_strcmp0(t->cfg->caller_id, "did"))
+		user = caller_number(sip->cfg, user);
 	if (!user || !*user)
 		user = "anonymous";
 	if (!user_ok(user)) {

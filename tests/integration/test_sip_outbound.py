@@ -15,7 +15,8 @@ stalled during a call sheds Opus encoder work and recovers; and
 turns new calls away while the calls it carries go on; and the caller's
 identity (RFC 3325, 3323): the browser user in From, withheld with
 `privacy` (From anonymous, Privacy: id), and in P-Asserted-Identity too
-with trunk.send_pai.
+with trunk.send_pai; with trunk.caller_id = did, the number [dids] maps
+to the user.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
@@ -499,6 +500,20 @@ def check_send_pai(far):
         check_clean_stop(d)
 
 
+def check_caller_id_from_dids(far):
+    """trunk.caller_id = did: a user with numbers in [dids] calls as the
+    lowest of them; a user without one as her name."""
+    dids = {"+15550002": "carol", "+15550001": "carol", "+15550009": "dave"}
+    with sip_daemon(HOST, far, trunk_over={"caller_id": "did"}, groups={"dids": dids}) as d:
+        head, hdr = invite_seen(d, far, "--user", "carol")
+        print(f"   carol: From: {hdr.get('from')}")
+        assert "<sip:+15550001@" in hdr.get("from", ""), hdr
+        head, hdr = invite_seen(d, far, "--user", "erin")
+        print(f"   erin: From: {hdr.get('from')}")
+        assert "<sip:erin@" in hdr.get("from", ""), hdr
+        check_clean_stop(d)
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -523,6 +538,7 @@ def main():
         res.run("outbound_caller_in_from_and_withheld_with_privacy", check_caller_identity_and_privacy, d, far)
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("outbound_send_pai_asserts_the_caller_also_when_withheld", check_send_pai, far)
+    res.run("outbound_caller_id_did_sends_the_users_number", check_caller_id_from_dids, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
