@@ -99,6 +99,8 @@ struct gw_call {
 	struct gw_sdp_sip_media sip_remote; /* the far end's current SDP */
 	bool sip_media_known;
 	enum gw_call_sip_state sip_state;
+	bool privacy;                  /* the browser withheld its number (`call`
+					* privacy): the transfer's INVITE too */
 	bool local_hold;               /* browser asked hold */
 	bool remote_hold;              /* the far end holds */
 	bool reinvite_pending;

@@ -340,6 +340,7 @@ void gw_call_transfer_start(struct gw_call *call, const char *refer_to)
 	p.trunk = trunk;
 	p.to = to;
 	p.from_user = gw_ws_session_user(call->session);
+	p.privacy = call->privacy;
 	p.sdp = offer;
 	p.log_ctx = call->log;
 	rc = gw_sip_invite(gw_call_sip(), &p, gw_call_sip_event, call, &x->dialog);

@@ -239,7 +239,7 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	  "a browser that withholds its number (call privacy) then sends it only there", T(send_pai) },
 	{ "trunk.*", "trust_pai", GW_CONF_BOOL, "true", 0, 0, NULL,
 	  "show browser users the P-Asserted-Identity of this trunk's INVITEs as the caller "
-	  "(RFC 3325; unless the caller asked for privacy), instead of From", T(trust_pai) },
+	  "(RFC 3325; unless the caller withheld it), instead of From", T(trust_pai) },
 	{ "trunk.*", "symmetric_rtp", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "send RTP to where the far end's RTP comes from (for peers behind NAT)", T(symmetric_rtp) },
 	{ "trunk.*", "plus", GW_CONF_ENUM, "keep", 0, 0, "keep|strip|00",

@@ -244,11 +244,16 @@ def check_asserted_identity_shown(d):
 
 
 def check_withheld_caller_shown_anonymous(d):
-    inc = identity_seen(d, "anonymous", "id")
-    assert inc.get("from") == "anonymous" and inc.get("withheld") is True, inc
-    assert "asserted" not in inc, inc
-    # the identity the carrier asserted for itself never reaches the browser
-    assert "5551230000" not in json.dumps(inc) and "Verified" not in json.dumps(inc), inc
+    """Privacy: id, with a real number in From too: neither number nor
+    the asserted name reaches the browser; an anonymous From with an
+    asserted identity and no Privacy header is withheld as well."""
+    for from_user, privacy in (("15557654321", "id"), ("anonymous", "none")):
+        inc = identity_seen(d, from_user, privacy)
+        assert inc.get("from") == "anonymous" and inc.get("withheld") is True, inc
+        assert "asserted" not in inc, inc
+        text = json.dumps(inc)
+        assert "5551230000" not in text and "Verified" not in text, inc
+        assert "5557654321" not in text and "From Header" not in text, inc
 
 
 def check_untrusted_pai_ignored(far):

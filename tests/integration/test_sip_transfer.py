@@ -73,15 +73,22 @@ def check_refer_transfers_call_to_target(d, far):
 
 
 def check_transferor_hanging_up_after_202_keeps_call(d, far):
+    """Also: the browser withheld its number (`privacy`), and the
+    target's INVITE withholds it too."""
     bport, uri = target()
     b_side = Sipp("xfer_b_answer_echo.xml", TARGET_HOST, port=bport, echo=True)
     a_side = Sipp("xfer_a_refer_then_bye.xml", HOST, port=far, sets={"target": uri},
                   args=("-aa",))
-    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "7")
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "7", "--privacy")
     c = b.result()
     print(f"   {describe(c)}")
     a_side.assert_ok()  # its BYE got 200
     b_side.assert_ok()
+    invite = re.search(r"^INVITE sip:.*?(?:\r?\n){2}", b_side.messages(), re.M | re.S)
+    assert invite, b_side.messages()[:2000]
+    assert "anonymous@anonymous.invalid" in invite.group(0), invite.group(0)
+    assert re.search(r"^Privacy: id\s*$", invite.group(0), re.M), invite.group(0)
+    assert "rtcsip-call" not in invite.group(0), invite.group(0)
     st = states(c)
     assert after(st, "transferring", "connected"), st
     assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
