@@ -227,8 +227,10 @@ out:
 }
 
 /* Parse the extension headers of sip_extra.h (P-Asserted-Identity among
- * them) as headers, not unknown text: once per process, before the first
- * message (the default parser cannot change after it has been used). */
+ * them) as headers, not unknown text (identity.c reads them): once per
+ * process, before nua_create (nta takes the default parser when its
+ * agent is created).  A malformed one goes to sip_error like any other
+ * header that is not critical: the request is still taken. */
 static void extend_parser(void)
 {
 	static gsize done;
