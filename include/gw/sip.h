@@ -34,6 +34,9 @@ enum gw_sip_event_type {
 	 * answer without SDP ends the dialog with 488 instead).  The SIP layer
 	 * has sent the ACK. */
 	GW_SIP_EV_ANSWERED,
+	/* Our 2xx to the far end's INVITE, held for the PRACK of our reliable
+	 * 18x (gw_sip_dialog_answer_held), has gone out: the call is answered. */
+	GW_SIP_EV_ANSWER_SENT,
 	/* Terminal, sent once: final failure response to our INVITE (@code,
 	 * @reason), BYE or CANCEL from the far end (@code 200 / 487), transaction
 	 * timeout (408), ring timeout on an inbound call (480), session timer
@@ -196,6 +199,11 @@ void gw_sip_dialog_bind(struct gw_sip_dialog *d, gw_sip_event_h *h, void *arg,
  * sent already, EINVAL for a bad code. */
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 			  const char *sdp);
+
+/* The 2xx gw_sip_dialog_respond() took is held until the far end PRACKs
+ * our reliable 18x (its INVITE required 100rel): GW_SIP_EV_ANSWER_SENT
+ * says when it goes out. */
+bool gw_sip_dialog_answer_held(const struct gw_sip_dialog *d);
 
 /* End the dialog from our side: CANCEL while our INVITE has no final
  * response, BYE once established (with a Reason header carrying @code and

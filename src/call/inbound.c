@@ -317,8 +317,10 @@ out:
 	return rc;
 }
 
-/* The SIP 200 OK: our answer to the INVITE's offer, or our offer. */
-static int answer_sip(struct gw_call *call, struct gw_call_inbound *in)
+/* The SIP 200 OK: our answer to the INVITE's offer, or our offer.
+ * *@held: the SIP layer holds it for the carrier's PRACK (100rel); the
+ * call is answered at GW_SIP_EV_ANSWER_SENT (sipleg.c). */
+static int answer_sip(struct gw_call *call, struct gw_call_inbound *in, bool *held)
 {
 	struct gw_sdp_sip_media media = { 0 };
 	char *sdp = NULL, *reason = NULL;
@@ -339,13 +341,16 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in)
 	rc = gw_sip_dialog_respond(in->dialog, 200, NULL, sdp);
 	if (rc)
 		goto out;
+	*held = gw_sip_dialog_answer_held(in->dialog);
 	call->dialog = gw_obj_ref(in->dialog);
 	gw_sip_dialog_bind(call->dialog, gw_call_sip_event, call, call->log);
 	if (in->sip_offer)
 		gw_call_sip_media_apply(call, call->dialog, &media, true);
-	call->sip_state = GW_CALL_SIP_CONNECTED;
 	gw_call_bridge_start(call);
-	gw_call_bridge_answered(call);
+	if (!*held) {
+		call->sip_state = GW_CALL_SIP_CONNECTED;
+		gw_call_bridge_answered(call);
+	}
 out:
 	gw_sdp_sip_media_clear(&media);
 	g_free(sdp);
@@ -360,6 +365,7 @@ static void on_accept(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	const char *sdp;
 	char *why = NULL;
 	GPtrArray *others;
+	bool held = false;
 
 	if (!call || !(sdp = gw_api_require_string(s, msg, tid, "sdp")))
 		return;
@@ -376,14 +382,17 @@ static void on_accept(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	}
 	gw_obj_ref(in);
 	in->answered = call;
-	if (answer_sip(call, in)) {
+	if (answer_sip(call, in, &held)) {
 		in->answered = NULL;
 		gw_call_end(call, 500, "cannot answer the INVITE", true);
 		goto out;
 	}
-	gw_info(call->log, "answered %" G_GINT64_FORMAT " ms after the INVITE",
-		(g_get_monotonic_time() - call->t_created) / 1000);
-	gw_call_send_state(call, "connected");
+	gw_info(call->log, "answered %" G_GINT64_FORMAT " ms after the INVITE%s",
+		(g_get_monotonic_time() - call->t_created) / 1000,
+		held ? ": connected once the carrier PRACKs our 180" : "");
+	/* held: `connected` when the 200 goes out (sipleg.c) */
+	if (!held)
+		gw_call_send_state(call, "connected");
 	/* The winner leaves the ringing group; the others hang up. */
 	call->inbound = NULL;
 	g_ptr_array_remove(in->forks, call);

@@ -288,6 +288,11 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 			(g_get_monotonic_time() - call->t_created) / 1000);
 		set_sip_state(call, GW_CALL_SIP_CONNECTED);
 		break;
+	case GW_SIP_EV_ANSWER_SENT:
+		/* our held 200 went out after the carrier's PRACK */
+		gw_info(call->log, "answer sent after the carrier's PRACK: connected");
+		set_sip_state(call, GW_CALL_SIP_CONNECTED);
+		break;
 	case GW_SIP_EV_ACK:
 		/* We offered in our 200 (delayed offer): the ACK must answer. */
 		if (!ev->sdp || gw_call_sip_answer_apply(call, d, ev->sdp))

@@ -176,9 +176,18 @@ void gw_sip_inbound_prack(struct gw_sip_dialog *d)
 		return;
 	d->held_sdp = d->held_reason = NULL;
 	gw_debug(d->log, "PRACK received: sending the answer held for it");
-	(void)gw_sip_dialog_respond(d, d->held_code, reason, sdp); /* copies @reason */
+	if (!gw_sip_dialog_respond(d, d->held_code, reason, sdp) && d->held_code < 300) {
+		struct gw_sip_event ev = { .type = GW_SIP_EV_ANSWER_SENT };
+
+		gw_sip_dialog_emit(d, &ev);
+	}
 	g_free(sdp);
 	g_free(reason);
+}
+
+bool gw_sip_dialog_answer_held(const struct gw_sip_dialog *d)
+{
+	return d && d->held_sdp;
 }
 
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,

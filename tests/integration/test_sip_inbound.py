@@ -19,7 +19,8 @@ import socket
 
 from siptest import (Browser, SipResults, Sipp, check_clean_stop, connected, describe,
                      free_sip_port, hangup_code, parse_response, require_sipp, sip_daemon,
-                     sip_request, udp_options, wait_health, wait_idle, wait_online)
+                     sip_request, state_ms, states, udp_options, wait_health, wait_idle,
+                     wait_online)
 
 HOST = "127.0.0.11"
 NOT_ALLOWED = "127.0.0.91"
@@ -134,7 +135,8 @@ def check_carrier_requiring_100rel_gets_a_reliable_180(d):
     """sip.100rel (on by default): a carrier's INVITE with Require: 100rel
     is taken; the 180 carries Require: 100rel and RSeq, the carrier's PRACK
     gets 200, and alice's answer (at once) waits for that PRACK, 1 s
-    later: the scenario checks the order.  Then her tone comes back."""
+    later: the scenario checks the order, and alice is told `connected`
+    only then.  Then her tone comes back."""
     no_sessions(d)
     b = alice(d, "--seconds", "30", "--expect-hangup", "200")
     wait_online(d, 1)
@@ -143,6 +145,9 @@ def check_carrier_requiring_100rel_gets_a_reliable_180(d):
     c = b.result()
     print(f"   {describe(c)}")
     assert c and connected(c), c
+    # ringing at `incoming`, the PRACK 1 s after the 180, then the 200
+    print(f"   `connected` {state_ms(c, 'connected')} ms after `incoming`")
+    assert (state_ms(c, "connected") or 0) >= 700, c.get("states")
     assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
     assert hangup_code(c) == 200, c.get("hangup")
     assert b.rc == 0, (b.rc, c)
@@ -156,7 +161,8 @@ def check_hangup_before_the_prack_rejects_the_invite(d):
     """A carrier that requires 100rel and never PRACKs the 180: alice's
     answer is held for the PRACK, so when she hangs up meanwhile the
     carrier gets 480 for its INVITE (the scenario checks), not a 200 after
-    a BYE on an early dialog, and no call is left behind."""
+    a BYE on an early dialog, and no call is left behind; alice was never
+    told `connected` (the carrier never got the answer)."""
     no_sessions(d)
     b = alice(d, "--seconds", "2")
     wait_online(d, 1)
@@ -165,6 +171,7 @@ def check_hangup_before_the_prack_rejects_the_invite(d):
     c = b.result()
     print(f"   {describe(c)}")
     assert c and c.get("incoming"), c
+    assert "connected" not in states(c), c.get("states")
     assert "answer held until the PRACK" in d.log_text(), d.log_text()[-3000:]
     wait_idle(d)
 
