@@ -306,6 +306,12 @@ class Sipp:
     def messages(self):
         return self._read("messages")
 
+    def invite_head(self):
+        """The start line and headers of the first INVITE in the trace."""
+        m = re.search(r"^INVITE sip:.*?(?:\r?\n){2}", self.messages(), re.M | re.S)
+        assert m, f"no INVITE in sipp {self.name}'s messages: {self.messages()[:2000]}"
+        return m.group(0)
+
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 

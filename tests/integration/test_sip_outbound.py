@@ -457,9 +457,7 @@ def invite_seen(d, far, *args):
     sipp.assert_ok()
     assert hangup_code(c) == 486 and b.rc == 0, (b.rc, c.get("hangup"))
     wait_idle(d)
-    m = re.search(r"^INVITE sip:.*?(?:\r?\n){2}", sipp.messages(), re.M | re.S)
-    assert m, sipp.messages()[:2000]
-    head = m.group(0)
+    head = sipp.invite_head()
     hdr = {}
     for line in head.splitlines()[1:]:
         name, _, value = line.partition(":")
