@@ -83,6 +83,11 @@ void gw_sip_dialog_emit(struct gw_sip_dialog *d, struct gw_sip_event *ev)
 	gw_obj_deref(d);
 }
 
+const char *gw_sip_dialog_phrase(struct gw_sip_dialog *d, const char *phrase)
+{
+	return su_strdup(nua_handle_home(d->nh), phrase);
+}
+
 void gw_sip_dialog_emit_ended(struct gw_sip_dialog *d, int code, const char *reason)
 {
 	struct gw_sip_event ev = { .type = GW_SIP_EV_ENDED, .code = code,
@@ -387,9 +392,7 @@ void gw_sip_dialog_end(struct gw_sip_dialog *d, int code, const char *reason)
 		if (code < 300)
 			code = 480;
 		gw_info(d->log, "rejecting: %d %s", code, reason ? reason : "");
-		/* the phrase's pointer is kept until the response is built:
-		 * a copy that lives with the handle (see gw_sip_dialog_respond) */
-		nua_respond(d->nh, code, reason ? su_strdup(nua_handle_home(d->nh), reason)
+		nua_respond(d->nh, code, reason ? gw_sip_dialog_phrase(d, reason)
 					       : sip_status_phrase(code),
 			    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")), TAG_END());
 		d->final_sent = true;

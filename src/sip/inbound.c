@@ -176,7 +176,7 @@ void gw_sip_inbound_prack(struct gw_sip_dialog *d)
 		return;
 	d->held_sdp = d->held_reason = NULL;
 	gw_debug(d->log, "PRACK received: sending the answer held for it");
-	if (!gw_sip_dialog_respond(d, d->held_code, reason, sdp) && d->held_code < 300) {
+	if (!gw_sip_dialog_respond(d, d->held_code, reason, sdp)) { /* a held one is a 2xx */
 		struct gw_sip_event ev = { .type = GW_SIP_EV_ANSWER_SENT };
 
 		gw_sip_dialog_emit(d, &ev);
@@ -215,9 +215,7 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		d->held_sdp = g_strdup(sdp);
 		return 0;
 	}
-	/* nua keeps the phrase's pointer until it builds the response, later
-	 * (and nta may hold that): a copy that lives with the handle */
-	reason = su_strdup(nua_handle_home(d->nh), reason);
+	reason = gw_sip_dialog_phrase(d, reason);
 	nua_respond(d->nh, code, reason,
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),

@@ -93,6 +93,16 @@ static const char *caller_number(const struct gw_config *cfg, const char *user)
 /* RFC 3323: the From of a caller who withholds its identity. */
 #define ANONYMOUS_FROM "\"Anonymous\" <sip:anonymous@anonymous.invalid>"
 
+/* Append "@name: @value" to *@s (made when NULL), CRLF-separated. */
+static void add_header(GString **s, const char *name, const char *value)
+{
+	if (!*s)
+		*s = g_string_new(NULL);
+	else
+		g_string_append(*s, "\r\n");
+	g_string_append_printf(*s, "%s: %s", name, value);
+}
+
 /* "X-A: v\r\nX-B: w", then P-Asserted-Identity: @pai (when not NULL) and
  * Privacy: id (a withheld caller), or NULL; EINVAL for a name that is not
  * an X- token or a value with CR/LF. */
@@ -109,23 +119,12 @@ static int extra_headers(const struct gw_sip_invite_params *p, const char *pai, 
 				g_string_free(s, TRUE);
 			return EINVAL;
 		}
-		if (!s)
-			s = g_string_new(NULL);
-		else
-			g_string_append(s, "\r\n");
-		g_string_append_printf(s, "%s: %s", h->name, h->value);
+		add_header(&s, h->name, h->value);
 	}
-	if (pai || p->privacy) {
-		if (!s)
-			s = g_string_new(NULL);
-		else
-			g_string_append(s, "\r\n");
-		if (pai)
-			g_string_append_printf(s, "P-Asserted-Identity: %s%s", pai,
-					       p->privacy ? "\r\n" : "");
-		if (p->privacy)
-			g_string_append(s, "Privacy: id");
-	}
+	if (pai)
+		add_header(&s, "P-Asserted-Identity", pai);
+	if (p->privacy)
+		add_header(&s, "Privacy", "id");
 	*out = s ? g_string_free(s, FALSE) : NULL;
 	return 0;
 }

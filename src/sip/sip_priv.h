@@ -229,6 +229,10 @@ void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
 			 const char *phrase, const sip_t *sip, tagi_t tags[]);
 /* Deliver @ev to the handler (unless ended). */
 void gw_sip_dialog_emit(struct gw_sip_dialog *d, struct gw_sip_event *ev);
+/* @phrase for nua_respond() on @d's handle: nua keeps the pointer until it
+ * builds the response, later (and nta may hold that), so a copy that lives
+ * with the handle. */
+const char *gw_sip_dialog_phrase(struct gw_sip_dialog *d, const char *phrase);
 /* Report ENDED once, then stay silent. */
 void gw_sip_dialog_emit_ended(struct gw_sip_dialog *d, int code, const char *reason);
 /* The handle is gone (terminated or UA freed): drop the SIP layer's ref. */
