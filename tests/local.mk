@@ -45,6 +45,8 @@ EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.p
 	tests/integration/sipp/uac_expect_480.xml tests/integration/sipp/uas_answer_silent.xml \
 	tests/integration/sipp/uac_identity_486.xml \
 	tests/integration/sipp/uac_call_silent.xml tests/integration/sipp/uac_call_100rel.xml \
+	tests/integration/sipp/uac_delayed_offer_100rel.xml \
+	tests/integration/sipp/uac_delayed_offer_100rel_no_answer.xml \
 	tests/integration/sipp/uas_early_media_100rel.xml tests/integration/sipp/uac_100rel_no_prack.xml \
 	tests/integration/sipp/uas_auth_bye.xml
 TESTS += tests/integration/test_sip_midcall.py

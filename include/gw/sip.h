@@ -53,6 +53,11 @@ enum gw_sip_event_type {
 	/* Inbound call answered with an offer in the 200 (delayed offer): the
 	 * ACK carried the far end's answer in @sdp (NULL when it had none). */
 	GW_SIP_EV_ACK,
+	/* Inbound delayed offer whose INVITE required 100rel: our offer went in
+	 * the reliable 18x (gw_sip_dialog_early_offer), and the far end's
+	 * PRACK carried its answer in @sdp (NULL when it had none: the handler
+	 * should end the dialog, 488).  Reported before a held 2xx goes out. */
+	GW_SIP_EV_EARLY_ANSWER,
 	/* SIP INFO with application/dtmf-relay or application/dtmf: @digit
 	 * (0-9 * # A-D) and @duration_ms (0 when not stated).  Answered 200. */
 	GW_SIP_EV_DTMF,
@@ -192,11 +197,13 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 void gw_sip_dialog_bind(struct gw_sip_dialog *d, gw_sip_event_h *h, void *arg,
 			const char *log_ctx);
 
-/* Inbound INVITE: send a response.  1xx (180, 183 with @sdp for early
- * media), 2xx (@sdp: our answer, or our offer for a delayed-offer INVITE),
- * or a final failure (3xx-6xx; @reason NULL = the standard phrase; a
- * Retry-After is added to 503).  0, EALREADY when a final response was
- * sent already, EINVAL for a bad code. */
+/* Inbound INVITE: send a response.  1xx (180, 183; @sdp: our offer when
+ * gw_sip_dialog_early_offer() says it belongs there, else NULL), 2xx (@sdp:
+ * our answer, or our offer for a delayed-offer INVITE; NULL, and required
+ * NULL, when the offer went in a reliable 18x: RFC 3261 13.2.1 forbids a
+ * second one), or a final failure (3xx-6xx; @reason NULL = the standard
+ * phrase; a Retry-After is added to 503).  0, EALREADY when a final
+ * response was sent already, EINVAL for a bad code or a misplaced @sdp. */
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 			  const char *sdp);
 
@@ -204,6 +211,11 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
  * our reliable 18x (its INVITE required 100rel): GW_SIP_EV_ANSWER_SENT
  * says when it goes out. */
 bool gw_sip_dialog_answer_held(const struct gw_sip_dialog *d);
+
+/* The INVITE has no offer and requires 100rel, and no 18x went out yet: the
+ * next 18x is sent reliably and must carry our offer (RFC 3262 section 5);
+ * the answer comes as GW_SIP_EV_EARLY_ANSWER. */
+bool gw_sip_dialog_early_offer(const struct gw_sip_dialog *d);
 
 /* End the dialog from our side: CANCEL while our INVITE has no final
  * response, BYE once established (with a Reason header carrying @code and

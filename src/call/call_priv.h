@@ -151,6 +151,7 @@ struct gw_call_inbound {
 	GPtrArray *forks;              /* struct gw_call * (borrowed: each holds us) */
 	struct gw_call *answered;      /* the winner (borrowed), NULL while ringing */
 	bool ringing_sent;
+	struct gw_call_early *early;   /* owned: our offer in the reliable 180, or NULL */
 	int reject_code;               /* last code a browser rejected with, 0: none */
 	char log[96];
 };
@@ -203,12 +204,43 @@ void gw_call_inbound_gathered(struct gw_call *call);
 /* A fork ended (any reason) while its INVITE rings. */
 void gw_call_inbound_fork_ended(struct gw_call *call, int code);
 
+/* ---- early.c: a delayed offer whose INVITE requires 100rel (control loop) ---- */
+/* Our offer goes in the reliable 180 (RFC 3262 section 5), on a SIP-side
+ * RTP port the ringing group opens; the far end's PRACK answers it; the
+ * browser that answers takes the port, and the answer, for its call. */
+struct gw_call_early {
+	struct gw_rtp_socket *rtp;       /* reference; the winner takes another */
+	struct gw_sdp_sip_params local;  /* our offer (strings below) */
+	char **codecs;                   /* owned */
+	char *addr;                      /* owned */
+	char *answer;                    /* the PRACK's SDP, usable (owned); NULL until it came */
+};
+/* Open the port and build our offer into a new in->early: the SDP to send
+ * (g_free), or NULL and *@reason (g_free). */
+char *gw_call_early_offer(struct gw_call_inbound *in, char **reason);
+/* The PRACK's @sdp (NULL: none): kept when it answers our offer.  0, or
+ * EINVAL with *@reason (g_free). */
+int gw_call_early_answer(struct gw_call_inbound *in, const char *sdp, char **reason);
+/* gw_call_sip_prepare for the winner @call: the early offer's port and
+ * o= id.  0 or errno. */
+int gw_call_early_prepare(struct gw_call_inbound *in, struct gw_call *call);
+void gw_call_early_free(struct gw_call_early *e);
+
 /* ---- sipleg.c ---- */
 /* "PCMU, pcma" -> {"PCMU", "PCMA", NULL} (g_strfreev); empty -> PCMU PCMA. */
 char **gw_call_split_codecs(const char *list);
-/* The call's SIP side: our SDP parameters from its trunk, the RTP socket.
- * 0 or errno (logged). */
-int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk);
+/* Our SIP-side SDP parameters for @trunk, but the port: @p's strings point
+ * into *@codecs and *@addr (owned: g_strfreev, g_free). */
+void gw_call_sip_params(const struct gw_trunk_config *trunk, struct gw_sdp_sip_params *p,
+			char ***codecs, char **addr);
+/* A new SIP-side RTP socket (*@rtp, a reference) in sip.rtp_port_range.
+ * 0 or errno (logged under @log). */
+int gw_call_sip_rtp_open(struct gw_rtp_socket **rtp, const char *log);
+/* The call's SIP side: our SDP parameters from its trunk, the RTP socket:
+ * @rtp (the call takes a reference) or, when NULL, a new one.  0 or errno
+ * (logged). */
+int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk,
+			struct gw_rtp_socket *rtp);
 /* Our SIP SDP (offer, or answer to @offer when non-NULL) with the current
  * hold state; g_free.  NULL (and *@reason) when it cannot be built; on an
  * answer, @media gets what the offer said. */

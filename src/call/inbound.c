@@ -28,6 +28,7 @@ static void inbound_destroy(void *obj)
 	g_free(in->to);
 	json_decref(in->headers);
 	gw_obj_deref(in->sip_offer);
+	gw_call_early_free(in->early);
 	if (in->forks)
 		g_ptr_array_free(in->forks, TRUE);
 }
@@ -53,9 +54,21 @@ static void end_forks(struct gw_call_inbound *in, int code, const char *reason)
 	gw_obj_deref(in);
 }
 
+/* Refuse the INVITE while it rings (@code) and end every fork. */
+static void give_up(struct gw_call_inbound *in, int code, const char *reason)
+{
+	gw_info(in->log, "refused while ringing: %d %s", code, reason);
+	gw_obj_ref(in);
+	gw_sip_dialog_end(in->dialog, code, reason);
+	unbind(in);
+	end_forks(in, code, reason);
+	gw_obj_deref(in);
+}
+
 static void on_dialog_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *arg)
 {
 	struct gw_call_inbound *in = arg;
+	char *why = NULL;
 
 	switch (ev->type) {
 	case GW_SIP_EV_ENDED:
@@ -64,6 +77,14 @@ static void on_dialog_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, vo
 		unbind(in);
 		end_forks(in, ev->code, *ev->reason ? ev->reason : "cancelled by the caller");
 		gw_obj_deref(in);
+		break;
+	case GW_SIP_EV_EARLY_ANSWER:
+		/* the PRACK of our 180 answers the offer in it (early.c) */
+		if (gw_call_early_answer(in, ev->sdp, &why)) {
+			gw_warn(in->log, "unusable answer in the PRACK: %s", why);
+			give_up(in, 488, "no usable answer to our offer");
+		}
+		g_free(why);
 		break;
 	case GW_SIP_EV_REOFFER:
 		ev->answer_code = 491; /* not answered yet: no re-offer before our answer */
@@ -201,6 +222,24 @@ out:
 	g_free(reason);
 }
 
+/* The 180, once: with our offer when the INVITE had none and requires
+ * 100rel (early.c). */
+static void ring(struct gw_call_inbound *in)
+{
+	char *sdp = NULL, *reason = NULL;
+
+	in->ringing_sent = true;
+	if (gw_sip_dialog_early_offer(in->dialog) && !(sdp = gw_call_early_offer(in, &reason))) {
+		gw_error(in->log, "cannot offer in the reliable 180: %s", reason);
+		give_up(in, 500, "cannot make an offer");
+		goto out;
+	}
+	gw_sip_dialog_respond(in->dialog, 180, NULL, sdp);
+out:
+	g_free(sdp);
+	g_free(reason);
+}
+
 void gw_call_inbound_gathered(struct gw_call *call)
 {
 	struct gw_call_inbound *in = call->inbound;
@@ -236,10 +275,8 @@ void gw_call_inbound_gathered(struct gw_call *call)
 	if (in->withheld)
 		json_object_set_new(msg, "withheld", json_true());
 	gw_call_send(call, msg);
-	if (!in->ringing_sent && in->bound) {
-		in->ringing_sent = true;
-		gw_sip_dialog_respond(in->dialog, 180, NULL, NULL);
-	}
+	if (!in->ringing_sent && in->bound)
+		ring(in);
 out:
 	g_free(sdp);
 	g_free(reason);
@@ -317,21 +354,24 @@ out:
 	return rc;
 }
 
-/* The SIP 200 OK: our answer to the INVITE's offer, or our offer.
- * *@held: the SIP layer holds it for the carrier's PRACK (100rel); the
- * call is answered at GW_SIP_EV_ANSWER_SENT (sipleg.c). */
+/* The SIP 200 OK: our answer to the INVITE's offer, or our offer, or no
+ * SDP when our offer went in the 180 (early.c).  *@held: the SIP layer
+ * holds it for the carrier's PRACK (100rel); the call is answered at
+ * GW_SIP_EV_ANSWER_SENT (sipleg.c). */
 static int answer_sip(struct gw_call *call, struct gw_call_inbound *in, bool *held)
 {
 	struct gw_sdp_sip_media media = { 0 };
 	char *sdp = NULL, *reason = NULL;
 	int rc;
 
-	if (gw_call_sip_prepare(call, in->trunk))
+	if (in->early ? gw_call_early_prepare(in, call) : gw_call_sip_prepare(call, in->trunk, NULL))
 		return EADDRINUSE;
 	call->sip_local.direction = GW_SDP_DIR_SENDRECV;
 	call->sip_local.session_version = 1;
 	if (in->sip_offer)
 		rc = gw_sdp_sip_answer_build(in->sip_offer, &call->sip_local, &media, &sdp, &reason);
+	else if (in->early)
+		rc = 0;
 	else
 		rc = (sdp = gw_call_sip_offer(call, &reason)) ? 0 : EINVAL;
 	if (rc) {
@@ -346,6 +386,9 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in, bool *he
 	gw_sip_dialog_bind(call->dialog, gw_call_sip_event, call, call->log);
 	if (in->sip_offer)
 		gw_call_sip_media_apply(call, call->dialog, &media, true);
+	else if (in->early && in->early->answer)
+		/* checked usable; later, the PRACK's comes to sipleg.c */
+		gw_call_sip_answer_apply(call, call->dialog, in->early->answer);
 	gw_call_bridge_start(call);
 	if (!*held) {
 		call->sip_state = GW_CALL_SIP_CONNECTED;

@@ -67,7 +67,7 @@ void gw_call_outbound_start(struct gw_call *call, json_t *msg, json_t *tid, cons
 		gw_call_end(call, 400, "bad headers", false);
 		goto out;
 	}
-	if (gw_call_sip_prepare(call, trunk)) {
+	if (gw_call_sip_prepare(call, trunk, NULL)) {
 		gw_ws_session_error(call->session, tid, call->id, GW_ERR_INTERNAL, "no RTP port free");
 		gw_call_end(call, 503, "no RTP port free", false);
 		goto out;

@@ -79,32 +79,50 @@ static void prefer_browser_codec(struct gw_call *call)
 	}
 }
 
-int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk)
+void gw_call_sip_params(const struct gw_trunk_config *trunk, struct gw_sdp_sip_params *p,
+			char ***codecs, char **addr)
+{
+	*codecs = gw_call_split_codecs(trunk ? trunk->codecs : NULL);
+	*addr = g_strdup(gw_sip_sdp_address(gw_call_sip()));
+	p->addr = *addr;
+	p->codecs = (const char *const *)*codecs;
+	p->telephone_event = !(trunk && !strcmp(trunk->dtmf, "info"));
+	p->ptime = 20;
+	p->session_id = g_random_int_range(1, G_MAXINT32);
+}
+
+int gw_call_sip_rtp_open(struct gw_rtp_socket **rtp, const char *log)
 {
 	const struct gw_config *cfg = gw_call_config();
 	struct gw_sip *sip = gw_call_sip();
 	uint16_t pmin = 0, pmax = 0;
 	int rc;
 
-	call->trunk = trunk;
-	call->dtmf_info = trunk && !strcmp(trunk->dtmf, "info");
-	call->sip_codecs = gw_call_split_codecs(trunk ? trunk->codecs : NULL);
-	if (call->kind == GW_CALL_OUTBOUND && call->browser_opus_pt < 0)
-		prefer_browser_codec(call);
-	call->sip_addr = g_strdup(gw_sip_sdp_address(sip));
-	call->sip_local.addr = call->sip_addr;
-	call->sip_local.codecs = (const char *const *)call->sip_codecs;
-	call->sip_local.telephone_event = !call->dtmf_info;
-	call->sip_local.ptime = 20;
-	call->sip_local.session_id = g_random_int_range(1, G_MAXINT32);
 	gw_config_split_portrange(cfg->sip_rtp_port_range, &pmin, &pmax);
-	rc = gw_rtp_socket_open(gw_sip_rtp_address(sip), pmin, pmax, &call->rtp);
+	rc = gw_rtp_socket_open(gw_sip_rtp_address(sip), pmin, pmax, rtp);
 	if (rc) {
-		gw_error(call->log, "no SIP-side RTP port on %s (%s): %s", gw_sip_rtp_address(sip),
+		gw_error(log, "no SIP-side RTP port on %s (%s): %s", gw_sip_rtp_address(sip),
 			 cfg->sip_rtp_port_range, g_strerror(rc));
 		return rc;
 	}
-	gw_rtp_socket_set_max_queue(call->rtp, (unsigned)cfg->media_max_queue_ms);
+	gw_rtp_socket_set_max_queue(*rtp, (unsigned)cfg->media_max_queue_ms);
+	return 0;
+}
+
+int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk,
+			struct gw_rtp_socket *rtp)
+{
+	int rc;
+
+	call->trunk = trunk;
+	call->dtmf_info = trunk && !strcmp(trunk->dtmf, "info");
+	gw_call_sip_params(trunk, &call->sip_local, &call->sip_codecs, &call->sip_addr);
+	if (call->kind == GW_CALL_OUTBOUND && call->browser_opus_pt < 0)
+		prefer_browser_codec(call); /* in place: sip_local.codecs follows */
+	if (rtp)
+		call->rtp = gw_obj_ref(rtp);
+	else if ((rc = gw_call_sip_rtp_open(&call->rtp, call->log)))
+		return rc;
 	call->sip_local.port = gw_rtp_socket_port(call->rtp);
 	return 0;
 }
@@ -294,7 +312,9 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 		set_sip_state(call, GW_CALL_SIP_CONNECTED);
 		break;
 	case GW_SIP_EV_ACK:
-		/* We offered in our 200 (delayed offer): the ACK must answer. */
+	case GW_SIP_EV_EARLY_ANSWER:
+		/* We offered in our 200 (delayed offer): the ACK must answer;
+		 * or in the reliable 180 (early.c): the PRACK must. */
 		if (!ev->sdp || gw_call_sip_answer_apply(call, d, ev->sdp))
 			gw_call_end(call, 488, "the far end's answer has no usable audio", true);
 		break;

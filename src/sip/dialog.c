@@ -319,7 +319,7 @@ void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
 		ack_in(d, sip);
 		break;
 	case nua_i_prack:
-		gw_sip_inbound_prack(d);
+		gw_sip_inbound_prack(d, sip);
 		break;
 	case nua_i_cancel:
 		bye_or_cancel_in(d, true, sip);

@@ -167,16 +167,28 @@ out:
 	g_free(source);
 }
 
-void gw_sip_inbound_prack(struct gw_sip_dialog *d)
+void gw_sip_inbound_prack(struct gw_sip_dialog *d, const sip_t *msg)
 {
+	int code = d->held_code;
 	char *sdp = d->held_sdp, *reason = d->held_reason;
 
 	d->prack_wait = false;
-	if (!sdp)
+	if (d->early_offer && !d->early_answered) {
+		char *answer = gw_sip_body_sdp(msg);
+		struct gw_sip_event ev = { .type = GW_SIP_EV_EARLY_ANSWER, .code = 200,
+					   .reason = "PRACK", .sdp = answer };
+
+		d->early_answered = true;
+		gw_debug(d->log, "PRACK %s", answer ? "answers our offer" : "without an answer to our offer");
+		gw_sip_dialog_emit(d, &ev); /* may end the dialog: the respond below is refused */
+		g_free(answer);
+	}
+	if (!code)
 		return;
+	d->held_code = 0;
 	d->held_sdp = d->held_reason = NULL;
 	gw_debug(d->log, "PRACK received: sending the answer held for it");
-	if (!gw_sip_dialog_respond(d, d->held_code, reason, sdp)) { /* a held one is a 2xx */
+	if (!gw_sip_dialog_respond(d, code, reason, sdp)) {
 		struct gw_sip_event ev = { .type = GW_SIP_EV_ANSWER_SENT };
 
 		gw_sip_dialog_emit(d, &ev);
@@ -187,18 +199,28 @@ void gw_sip_inbound_prack(struct gw_sip_dialog *d)
 
 bool gw_sip_dialog_answer_held(const struct gw_sip_dialog *d)
 {
-	return d && d->held_sdp;
+	return d && d->held_code;
+}
+
+bool gw_sip_dialog_early_offer(const struct gw_sip_dialog *d)
+{
+	return d && d->inbound && d->delayed_offer && d->rel100 && !d->sent_18x && !d->final_sent;
 }
 
 int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 			  const char *sdp)
 {
+	bool early = gw_sip_dialog_early_offer(d);
+
 	if (!d || !d->inbound || code <= 100 || code > 699)
 		return EINVAL;
-	if (code >= 200 && code < 300 && !sdp)
-		return EINVAL;
-	if (d->final_sent || d->ended || !d->nh || d->held_sdp)
+	if (d->final_sent || d->ended || !d->nh || d->held_code)
 		return EALREADY;
+	/* SDP where offer/answer puts it (see sip.h) */
+	if (code >= 200 && code < 300 && !sdp != d->early_offer)
+		return EINVAL;
+	if (code < 200 && (early ? !sdp : sdp && d->delayed_offer))
+		return EINVAL;
 	if (reason && !gw_sip_value_ok(reason))
 		reason = NULL;
 	if (!reason)
@@ -222,8 +244,15 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
 		    TAG_END());
 	if (code < 200) {
-		gw_debug(d->log, "sent %d %s%s", code, reason, d->rel100 ? " (reliably)" : "");
+		gw_debug(d->log, "sent %d %s%s%s", code, reason, d->rel100 ? " (reliably)" : "",
+			 early ? " with our offer" : "");
 		d->prack_wait = d->prack_wait || d->rel100;
+		d->sent_18x = true;
+		if (early) {
+			d->early_offer = true;
+			g_free(d->local_sdp);
+			d->local_sdp = g_strdup(sdp);
+		}
 		return 0;
 	}
 	d->final_sent = true;
@@ -231,10 +260,13 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 	if (code < 300) {
 		gw_info(d->log, "answered %d %s", code, reason);
 		d->state = GW_SIP_DLG_ESTABLISHED;
-		g_free(d->local_sdp);
-		d->local_sdp = g_strdup(sdp);
-		/* Delayed offer: our 2xx is the offer, the ACK the answer. */
-		d->ack_sdp_expected = d->delayed_offer;
+		if (sdp) {
+			g_free(d->local_sdp);
+			d->local_sdp = g_strdup(sdp);
+		}
+		/* Delayed offer: our 2xx is the offer, the ACK the answer
+		 * (unless the offer went in the reliable 18x). */
+		d->ack_sdp_expected = d->delayed_offer && !d->early_offer;
 	} else {
 		/* The call layer chose to reject: nothing more to report. */
 		gw_info(d->log, "rejected %d %s", code, reason);

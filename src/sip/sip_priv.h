@@ -152,6 +152,10 @@ struct gw_sip_dialog {
 	bool rel100;               /* inbound INVITE requires 100rel: our 18x are
 				    * sent reliably (nua, RFC 3262) */
 	bool prack_wait;           /* such an 18x is not PRACKed yet */
+	bool early_offer;          /* delayed offer: ours went in that 18x, the
+				    * PRACK answers it (RFC 3262 section 5) */
+	bool early_answered;       /* ... and that PRACK came */
+	bool sent_18x;             /* an 18x went out */
 
 	gw_sip_event_h *h;
 	void *arg;
@@ -162,7 +166,8 @@ struct gw_sip_dialog {
 	char *pending_sdp;         /* our re-INVITE offer until it is answered */
 	char *early_sdp;           /* the far end's SDP in an 18x to our INVITE */
 	char *early_tag;           /* ... and that 18x's To tag (its fork) */
-	/* inbound: our 2xx, waiting for prack_wait to clear (owned) */
+	/* inbound: our 2xx, waiting for prack_wait to clear; held_code 0:
+	 * none (strings owned; held_sdp NULL after an early offer) */
 	char *held_sdp;
 	char *held_reason;
 	int held_code;
@@ -242,8 +247,9 @@ void gw_sip_dialog_uncount(struct gw_sip_dialog *d);
 /* ---- inbound.c ---- */
 void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *sip_msg);
 void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d);
-/* nua_i_prack on an inbound dialog: send the 2xx held for it. */
-void gw_sip_inbound_prack(struct gw_sip_dialog *d);
+/* nua_i_prack on an inbound dialog: report the answer to an early offer,
+ * then send the 2xx held for it. */
+void gw_sip_inbound_prack(struct gw_sip_dialog *d, const sip_t *sip);
 
 /* ---- inauth.c: digest auth of INVITEs from outside allowed networks ---- */
 int gw_sip_inauth_start(struct gw_sip *sip);

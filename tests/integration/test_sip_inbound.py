@@ -8,7 +8,8 @@ gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
 a [dids] number reaches alice, (media.rtp_timeout) a carrier that sends
 no RTP after the answer is hung up with Reason 408, (sip.100rel) a
 carrier that requires reliable provisional responses gets them, or 420
-when they are turned off, and (RFC 3325, 3323) alice is shown the
+when they are turned off, with our offer in the reliable 180 when its
+INVITE has none (answered in the PRACK, or 488 when not), and (RFC 3325, 3323) alice is shown the
 caller the carrier asserts (P-Asserted-Identity), "anonymous" for a
 caller who asked for privacy, and From with trunk.trust_pai = false.
 
@@ -176,6 +177,67 @@ def check_hangup_before_the_prack_rejects_the_invite(d):
     wait_idle(d)
 
 
+def check_delayed_offer_100rel_answered_before_the_prack(d):
+    """An INVITE without SDP that requires 100rel: the reliable 180 carries
+    the gateway's RTP/AVP offer, the carrier's PRACK 1 s later answers it,
+    and the 200 has no SDP (the scenario checks all three).  Alice answers
+    at once, so her 200 waits for that PRACK (`connected` >= 0.7 s after
+    `incoming`); her tone reaches the port the PRACK named (sipp echoes
+    it) and comes back."""
+    no_sessions(d)
+    b = alice(d, "--seconds", "30", "--expect-hangup", "200")
+    wait_online(d, 1)
+    sipp = Sipp("uac_delayed_offer_100rel.xml", HOST, remote=gateway(d), service="alice",
+                pause_ms=4000, echo=True)
+    sipp.assert_ok()
+    c = b.result()
+    print(f"   {describe(c)}; `connected` {state_ms(c, 'connected')} ms after `incoming`")
+    assert c and connected(c), c
+    assert (state_ms(c, "connected") or 0) >= 700, c.get("states")
+    assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+    assert hangup_code(c) == 200 and b.rc == 0, (b.rc, c.get("hangup"))
+    wait_idle(d)
+
+
+def check_delayed_offer_100rel_answered_after_the_prack(d):
+    """The same carrier, two sessions of alice answering 2 s and 6 s after
+    `incoming`, both after the PRACK: the offer in the 180 belongs to the
+    ringing call, not to the session that happened to ring first, so the
+    first to answer gets the PRACK's answer and the offered port, and
+    hears her tone back; the other is told the call went elsewhere."""
+    no_sessions(d)
+    fast = alice(d, "--seconds", "30", "--answer-delay", "2000", "--expect-hangup", "200")
+    slow = alice(d, "--seconds", "30", "--answer-delay", "6000")
+    wait_online(d, 2)
+    sipp = Sipp("uac_delayed_offer_100rel.xml", HOST, remote=gateway(d), service="alice",
+                pause_ms=4000, echo=True)
+    sipp.assert_ok()
+    cf, cs = fast.result(), slow.result()
+    print(f"   fast: {describe(cf)}\n   slow: {describe(cs)}")
+    assert cf and connected(cf), cf
+    assert abs(cf["frequency_hz"] - 1000) <= 10, cf["frequency_hz"]
+    assert hangup_code(cf) == 200 and fast.rc == 0, (fast.rc, cf.get("hangup"))
+    assert cs and cs.get("incoming") and not connected(cs) and cs.get("hangup"), cs
+    wait_idle(d)
+
+
+def check_delayed_offer_100rel_prack_without_answer_488(d):
+    """The carrier's PRACK does not answer the offer in our reliable 180:
+    no media can be agreed, so its INVITE gets 488 (the scenario checks)
+    and alice, still ringing, is told `hangup` 488."""
+    no_sessions(d)
+    b = alice(d, "--seconds", "5", "--answer-delay", "6000")
+    wait_online(d, 1)
+    sipp = Sipp("uac_delayed_offer_100rel_no_answer.xml", HOST, remote=gateway(d), service="alice")
+    sipp.assert_ok()
+    c = b.result()
+    print(f"   {describe(c)}")
+    assert c and c.get("incoming") and not connected(c), c
+    assert hangup_code(c) == 488, c.get("hangup")
+    assert "unusable answer in the PRACK" in d.log_text(), d.log_text()[-3000:]
+    wait_idle(d)
+
+
 def check_100rel_off_refuses_with_420(far):
     """sip.100rel = false: an INVITE that requires 100rel gets 420 Bad
     Extension with Unsupported: 100rel, and OPTIONS no longer names it."""
@@ -291,6 +353,12 @@ def main():
                 check_carrier_requiring_100rel_gets_a_reliable_180, d)
         res.run("inbound_hangup_before_the_carriers_prack_rejects_its_invite_480",
                 check_hangup_before_the_prack_rejects_the_invite, d)
+        res.run("inbound_delayed_offer_100rel_offer_in_the_180_answered_in_the_prack",
+                check_delayed_offer_100rel_answered_before_the_prack, d)
+        res.run("inbound_delayed_offer_100rel_two_sessions_the_winner_takes_the_offer",
+                check_delayed_offer_100rel_answered_after_the_prack, d)
+        res.run("inbound_delayed_offer_100rel_prack_without_answer_gets_488",
+                check_delayed_offer_100rel_prack_without_answer_488, d)
         res.run("inbound_asserted_identity_shown_as_the_caller", check_asserted_identity_shown, d)
         res.run("inbound_caller_with_privacy_id_shown_anonymous", check_withheld_caller_shown_anonymous, d)
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
