@@ -205,7 +205,7 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	{ "trunk.*", "transport", GW_CONF_ENUM, "udp", 0, 0, "udp|tcp|tls",
 	  "transport toward the proxy (a sips: proxy needs tls)", T(transport) },
 	{ "trunk.*", "username", GW_CONF_STRING, "", 0, 0, NULL,
-	  "digest user name, also the user of REGISTER's From and To", T(username) },
+	  "digest user name, also the user of REGISTER's From and To and of our Contact in this trunk's calls", T(username) },
 	{ "trunk.*", "password", GW_CONF_STRING, "", 0, 0, NULL,
 	  "digest password; empty = no credentials", T(password) },
 	{ "trunk.*", "auth_username", GW_CONF_STRING, "", 0, 0, NULL,

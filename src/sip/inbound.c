@@ -239,6 +239,8 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 	}
 	reason = gw_sip_dialog_phrase(d, reason);
 	nua_respond(d->nh, code, reason,
+		    TAG_IF(gw_sip_contact_user(d->trunk),
+			   NUTAG_M_USERNAME(gw_sip_contact_user(d->trunk))),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),

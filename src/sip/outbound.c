@@ -208,6 +208,8 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 	d->nh = nua_handle(sip->nua, &d->magic, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
 			   SIPTAG_CALL_ID_STR(d->call_id),
 			   TAG_IF(t && t->route, NUTAG_INITIAL_ROUTE_STR(t ? t->route : NULL)),
+			   TAG_IF(gw_sip_contact_user(p->trunk),
+				  NUTAG_M_USERNAME(gw_sip_contact_user(p->trunk))),
 			   TAG_END());
 	if (!d->nh) {
 		gw_error(d->log, "nua_handle failed");

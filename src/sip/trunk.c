@@ -53,6 +53,11 @@ void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, c
 
 /* ---- REGISTER ---- */
 
+const char *gw_sip_contact_user(const struct gw_trunk_config *trunk)
+{
+	return trunk && trunk->username && *trunk->username ? trunk->username : NULL;
+}
+
 static void register_start(struct gw_sip_trunk *t);
 
 static gboolean register_retry(gpointer arg)
@@ -106,7 +111,7 @@ static void register_start(struct gw_sip_trunk *t)
 	if (t->reg_nh) {
 		gw_debug(t->log, "REGISTER %s at %s", aor, registrar);
 		nua_register(t->reg_nh, NUTAG_REGISTRAR(registrar), SIPTAG_EXPIRES_STR(expires),
-			     NUTAG_M_USERNAME(c->username), TAG_END());
+			     NUTAG_M_USERNAME(gw_sip_contact_user(c)), TAG_END());
 	} else {
 		register_failed(t, 500, "cannot create a handle");
 	}
