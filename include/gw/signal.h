@@ -70,6 +70,10 @@ const char *gw_ws_session_log(const struct gw_ws_session *s);  /* log context */
 bool gw_ws_session_open(const struct gw_ws_session *s);
 /* Destination prefixes the session's token allows, or NULL = any. */
 const char *const *gw_ws_session_allowed(const struct gw_ws_session *s);
+/* The From user and display name the session's token gives its SIP calls
+ * (JWT caller_id, caller_name), or NULL. */
+const char *gw_ws_session_caller_id(const struct gw_ws_session *s);
+const char *gw_ws_session_caller_name(const struct gw_ws_session *s);
 
 /* Queue @msg (steals the reference) for sending.  Returns ENOTCONN when
  * the session is closed, ENOBUFS when the peer does not read (the session

@@ -173,7 +173,10 @@ struct gw_sip_invite_params {
 	const struct gw_trunk_config *trunk; /* NULL only for a direct SIP URI */
 	const char *to;               /* number (normalised here) or SIP URI */
 	const char *from_user;        /* the browser user (From user unless trunk.from_user,
-				       * or its [dids] number with trunk.caller_id = did) */
+				       * @caller_id, or its [dids] number with
+				       * trunk.caller_id = did) */
+	const char *caller_id;        /* From user the user's token gives (JWT caller_id;
+				       * only trunk.from_user comes first), or NULL */
 	const char *from_display;     /* may be NULL */
 	bool privacy;                 /* withhold the caller: From anonymous, Privacy: id
 				       * (the identity only in P-Asserted-Identity, with

@@ -81,6 +81,8 @@ void gw_call_outbound_start(struct gw_call *call, json_t *msg, json_t *tid, cons
 	p.trunk = trunk;
 	p.to = to;
 	p.from_user = gw_ws_session_user(call->session);
+	p.caller_id = gw_ws_session_caller_id(call->session);
+	p.from_display = gw_ws_session_caller_name(call->session);
 	call->privacy = json_is_true(json_object_get(msg, "privacy")); /* checked by call.c */
 	p.privacy = call->privacy;
 	p.sdp = offer;

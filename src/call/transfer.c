@@ -340,6 +340,8 @@ void gw_call_transfer_start(struct gw_call *call, const char *refer_to)
 	p.trunk = trunk;
 	p.to = to;
 	p.from_user = gw_ws_session_user(call->session);
+	p.caller_id = gw_ws_session_caller_id(call->session);
+	p.from_display = gw_ws_session_caller_name(call->session);
 	p.privacy = call->privacy;
 	p.sdp = offer;
 	p.log_ctx = call->log;

@@ -212,9 +212,10 @@ bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size)
 
 /* hello with "resume": take over the session the token names, calls and
  * all.  False when there is none (expired, closed, another user). */
-static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, const char *user,
-			   char **allowed)
+static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid,
+			   struct gw_auth_claims *claims)
 {
+	const char *user = claims->user;
 	const char *token = json_string_value(json_object_get(msg, "resume"));
 	struct gw_ws_session *old;
 
@@ -225,8 +226,7 @@ static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, co
 		gw_info(s->log, "hello: nothing to resume for %s (expired or ended): new session", user);
 		return false;
 	}
-	g_strfreev(old->allowed);
-	old->allowed = allowed; /* the new token's */
+	gw_ws_session_grant(old, claims); /* the new token's */
 	gw_ws_session_new_resume_token(old);
 	gw_ws_session_resume(old, s, welcome(old, tid, true));
 	return true;
@@ -235,8 +235,8 @@ static bool resume_session(struct gw_ws_session *s, json_t *msg, json_t *tid, co
 static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 {
 	const struct gw_signal_cfg *cfg = s->cfg;
-	char *user = NULL, *why = NULL;
-	char **allowed = NULL;
+	struct gw_auth_claims claims = { 0 };
+	char *why = NULL;
 
 	if (s->user) {
 		gw_ws_session_error(s, tid, NULL, GW_ERR_BAD_REQUEST, "hello already done");
@@ -252,13 +252,13 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 					    "user must be 1-64 characters of letters, digits and ._-+@");
 			goto refused;
 		}
-		user = g_strdup(u);
+		claims.user = g_strdup(u);
 	} else {
 		const char *token = json_string_value(json_object_get(msg, "token"));
 
 		if (!token || gw_auth_jwt_verify(token, cfg->jwt_secret, g_get_real_time() / G_USEC_PER_SEC,
-						 &user, &allowed, &why) ||
-		    !valid_user(user)) {
+						 &claims, &why) ||
+		    !valid_user(claims.user)) {
 			if (!why)
 				why = g_strdup("token sub is not a valid user name");
 			gw_info(s->log, "hello refused: %s", token ? why : "no token");
@@ -267,21 +267,18 @@ static void on_hello(struct gw_ws_session *s, json_t *msg, json_t *tid)
 			goto refused;
 		}
 	}
-	if (resume_session(s, msg, tid, user, allowed)) {
-		allowed = NULL; /* the resumed session's */
+	if (resume_session(s, msg, tid, &claims))
 		goto out;
-	}
 	if (s->resume_only && !promote(s)) {
 		gw_info(s->log, "hello: signal.max_sessions (%u) reached and nothing to resume for %s: "
-			"refusing", cfg->max_sessions, user);
+			"refusing", cfg->max_sessions, claims.user);
 		gw_ws_session_error(s, tid, NULL, GW_ERR_LIMIT, "too many sessions (limit %u)",
 				    cfg->max_sessions);
 		goto refused;
 	}
-	gw_ws_session_set_user(s, user);
-	s->allowed = allowed;
-	allowed = NULL;
-	gw_info(s->log, "hello: user %s", user);
+	gw_ws_session_set_user(s, claims.user);
+	gw_ws_session_grant(s, &claims);
+	gw_info(s->log, "hello: user %s", s->user);
 	gw_ws_session_send(s, welcome(s, tid, false));
 	goto out;
 refused:
@@ -290,8 +287,7 @@ refused:
 		gw_ws_session_close(s, "too many sessions");
 out:
 	g_free(why);
-	g_free(user);
-	g_strfreev(allowed);
+	gw_auth_claims_clear(&claims);
 }
 
 static void on_ping(struct gw_ws_session *s, json_t *msg, json_t *tid)

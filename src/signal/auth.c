@@ -1,7 +1,8 @@
 /* auth.c — HS256 JSON Web Token verification for hello (RFC 7519, 7515).
  * Pure function; control loop.  Claims used: sub (the user), exp (required,
  * seconds since the epoch), nbf (optional), allowed (optional array of
- * destination prefixes the user may call). */
+ * destination prefixes the user may call), caller_id and caller_name
+ * (optional: the From of the user's SIP calls). */
 #include <errno.h>
 #include <string.h>
 #include <glib.h>
@@ -58,8 +59,60 @@ static json_t *decode_json_part(const char *s, size_t n)
 	return j;
 }
 
+void gw_auth_claims_clear(struct gw_auth_claims *c)
+{
+	g_free(c->user);
+	g_strfreev(c->allowed);
+	g_free(c->caller_id);
+	g_free(c->caller_name);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A From user a carrier takes: 1-32 of '+' (first only), digits, '*',
+ * letters, '-', '_', '.' (a number, or a PBX extension's name; no '#',
+ * which a SIP URI would need escaped). */
+static bool caller_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!g_ascii_isalnum(s[i]) && !strchr("*-_.", s[i]) && !(s[i] == '+' && i == 0))
+			return false;
+	return true;
+}
+
+/* A display name: 1-64 bytes of UTF-8 without control characters. */
+static bool caller_name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 64 || !g_utf8_validate(s, -1, NULL))
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* Optional string claim @name checked by @ok (@what it must be) into
+ * *@out; false with *@why. */
+static bool string_claim(json_t *claims, const char *name, bool (*ok)(const char *),
+			 const char *what, char **out, char **why)
+{
+	json_t *v = json_object_get(claims, name);
+
+	if (!v)
+		return true;
+	if (!json_is_string(v) || !ok(json_string_value(v))) {
+		*why = g_strdup_printf("token claim %s must be %s", name, what);
+		return false;
+	}
+	*out = g_strdup(json_string_value(v));
+	return true;
+}
+
 int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
-		       char **user, char ***allowed, char **why)
+		       struct gw_auth_claims *out, char **why)
 {
 	const char *dot1, *dot2;
 	json_t *hdr = NULL, *claims = NULL, *v;
@@ -123,7 +176,14 @@ int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
 		*why = g_strdup("token claim allowed must be an array of strings");
 		goto out;
 	}
-	*allowed = NULL;
+	memset(out, 0, sizeof(*out));
+	if (!string_claim(claims, "caller_id", caller_id_ok,
+			  "1-32 of + (first), digits, *, letters, - _ .", &out->caller_id, why) ||
+	    !string_claim(claims, "caller_name", caller_name_ok,
+			  "1-64 bytes of UTF-8 without control characters", &out->caller_name, why)) {
+		gw_auth_claims_clear(out);
+		goto out;
+	}
 	if (v) {
 		GPtrArray *a = g_ptr_array_new();
 		size_t i;
@@ -133,9 +193,9 @@ int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
 			if (json_is_string(e))
 				g_ptr_array_add(a, g_strdup(json_string_value(e)));
 		g_ptr_array_add(a, NULL);
-		*allowed = (char **)g_ptr_array_free(a, FALSE);
+		out->allowed = (char **)g_ptr_array_free(a, FALSE);
 	}
-	*user = g_strdup(sub);
+	out->user = g_strdup(sub);
 	err = 0;
 out:
 	g_free(sig);

@@ -50,6 +50,8 @@ static void session_destroy(void *arg)
 		g_string_free(s->rx, TRUE);
 	g_free(s->user);
 	g_strfreev(s->allowed);
+	g_free(s->caller_id);
+	g_free(s->caller_name);
 }
 
 static gboolean hello_timeout(gpointer arg)
@@ -177,6 +179,26 @@ const char *gw_ws_session_log(const struct gw_ws_session *s)
 const char *const *gw_ws_session_allowed(const struct gw_ws_session *s)
 {
 	return (const char *const *)s->allowed;
+}
+
+const char *gw_ws_session_caller_id(const struct gw_ws_session *s)
+{
+	return s->caller_id;
+}
+
+const char *gw_ws_session_caller_name(const struct gw_ws_session *s)
+{
+	return s->caller_name;
+}
+
+void gw_ws_session_grant(struct gw_ws_session *s, struct gw_auth_claims *c)
+{
+	g_strfreev(s->allowed);
+	g_free(s->caller_id);
+	g_free(s->caller_name);
+	s->allowed = g_steal_pointer(&c->allowed);
+	s->caller_id = g_steal_pointer(&c->caller_id);
+	s->caller_name = g_steal_pointer(&c->caller_name);
 }
 
 bool gw_ws_session_open(const struct gw_ws_session *s)

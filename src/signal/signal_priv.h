@@ -24,6 +24,8 @@ struct gw_ws_session {
 	char peer[48];           /* signal.max_pending_per_ip's key for the connection's
 				  * address (gw_ws_peer_key), "" = unknown */
 	char **allowed;          /* JWT 'allowed' destination prefixes, or NULL = any */
+	char *caller_id;         /* JWT 'caller_id' (owned), or NULL */
+	char *caller_name;       /* JWT 'caller_name' (owned), or NULL */
 	struct lws *wsi;         /* NULL once lws closed the connection */
 	char resume[33];         /* hex token that resumes this session, "" = none */
 	bool peer_closed;        /* the browser sent a close frame: it meant to go */
@@ -103,10 +105,21 @@ void gw_api_dispatch(struct gw_ws_session *s, const char *text, size_t len);
 bool gw_api_session_admit(struct gw_ws_session *s, char *why, size_t size);
 void gw_api_session_added(struct gw_ws_session *s);
 void gw_api_session_removed(struct gw_ws_session *s);
-/* auth.c: verify an HS256 JWT; on success *user (g_free) is its sub and
- * *allowed (g_strfreev, may be NULL) its destination prefixes. */
+/* auth.c: what a verified token grants (strings owned). */
+struct gw_auth_claims {
+	char *user;              /* sub */
+	char **allowed;          /* destination prefixes (NULL-terminated), NULL = any */
+	char *caller_id;         /* From user of the user's SIP calls, NULL = the trunk's rule */
+	char *caller_name;       /* From display name, NULL = none */
+};
+void gw_auth_claims_clear(struct gw_auth_claims *c);
+/* session.c: the session takes what @c grants but the user (a token's,
+ * on hello or resume; those of an earlier token are dropped). */
+void gw_ws_session_grant(struct gw_ws_session *s, struct gw_auth_claims *c);
+/* Verify an HS256 JWT: 0 and *@out (gw_auth_claims_clear), or EACCES and
+ * *@why (g_free). */
 int gw_auth_jwt_verify(const char *token, const char *secret, gint64 now_s,
-		       char **user, char ***allowed, char **why);
+		       struct gw_auth_claims *out, char **why);
 
 /* origin.c: the signal.allowed_origins policy (immutable once parsed). */
 struct gw_origin_policy;

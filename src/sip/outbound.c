@@ -176,6 +176,8 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 	user = p->from_user;
 	if (t && t->cfg->from_user && *t->cfg->from_user)
 		user = t->cfg->from_user;
+	else if (p->caller_id && *p->caller_id)
+		user = p->caller_id;
 	else if (t && user && !g_strcmp0(t->cfg->caller_id, "did"))
 		user = caller_number(sip->cfg, user);
 	if (!user || !*user)

@@ -171,7 +171,9 @@ static void on_ws_state(bool open, const char *reason, void *arg)
 	struct gw_tool_app *a = arg;
 
 	if (open) {
-		gw_tool_ws_send(a->ws, json_pack("{s:s, s:s}", "type", "hello", "user", a->o.user));
+		gw_tool_ws_send(a->ws, json_pack("{s:s, s:s}", "type", "hello",
+						 a->o.token ? "token" : "user",
+						 a->o.token ? a->o.token : a->o.user));
 		return;
 	}
 	if (a->gave_up || (a->welcomed && a->finished == a->calls->len &&
@@ -218,6 +220,7 @@ static int parse_options(struct gw_tool_app *a, int argc, char **argv)
 		{ "url", 'u', 0, G_OPTION_ARG_STRING, &o->url, "gateway API URL (wss://127.0.0.1:8443/ws)", "URL" },
 		{ "to", 't', 0, G_OPTION_ARG_STRING, &o->to, "destination (default echo)", "TO" },
 		{ "user", 0, 0, G_OPTION_ARG_STRING, &o->user, "user name for hello (default rtcsip-call)", "USER" },
+		{ "token", 0, 0, G_OPTION_ARG_STRING, &o->token, "JWT for hello (auth.mode = jwt) instead of --user", "JWT" },
 		{ "header", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->headers, "extra header for the call (repeat)", "NAME:VALUE" },
 		{ "privacy", 0, 0, G_OPTION_ARG_NONE, &o->privacy, "withhold our number (the call's privacy)", NULL },
 		{ "tone", 0, 0, G_OPTION_ARG_DOUBLE, &o->tone, "send a sine tone of HZ (default 1000)", "HZ" },
@@ -340,6 +343,7 @@ static void opts_clear(struct gw_tool_opts *o)
 	g_free(o->url);
 	g_free(o->to);
 	g_free(o->user);
+	g_free(o->token);
 	g_free(o->wav);
 	g_free(o->record);
 	g_free(o->local_addr);

@@ -44,6 +44,7 @@ struct gw_tool_opts {
 	char *url, *to, *user, *wav, *record, *local_addr, *dtmf;
 	char *codec;                 /* --codec: "opus" (default) or "pcmu" */
 	char *id_header;             /* --call-id-header: X- header carrying our call id */
+	char *token;                 /* --token: a JWT for hello (auth.mode = jwt) instead of --user */
 	char **headers;              /* --header NAME:VALUE, repeated */
 	gboolean privacy;            /* --privacy: withhold our number (call privacy) */
 	double tone, rate;

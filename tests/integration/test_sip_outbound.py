@@ -16,11 +16,16 @@ turns new calls away while the calls it carries go on; and the caller's
 identity (RFC 3325, 3323): the browser user in From, withheld with
 `privacy` (From anonymous, Privacy: id), and in P-Asserted-Identity too
 with trunk.send_pai; with trunk.caller_id = did, the number [dids] maps
-to the user.
+to the user; with auth.mode = jwt, the token's caller_id and
+caller_name.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import os
 import re
 import time
@@ -512,6 +517,39 @@ def check_caller_id_from_dids(far):
         check_clean_stop(d)
 
 
+JWT_SECRET = "outbound-test-secret-0123456789abcdef"
+
+
+def jwt(claims):
+    """An HS256 token for JWT_SECRET with @claims (and exp in an hour)."""
+    def b64(data):
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    signing = (b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." +
+               b64(json.dumps({"exp": int(time.time()) + 3600, **claims}).encode()))
+    mac = hmac.new(JWT_SECRET.encode(), signing.encode(), hashlib.sha256).digest()
+    return signing + "." + b64(mac)
+
+
+def check_caller_id_from_the_token(far):
+    """auth.mode = jwt: a token's caller_id and caller_name are the From of
+    the user's calls, before trunk.caller_id = did; withheld (privacy) it
+    names nobody still; a token without them falls back to the trunk's
+    rule."""
+    groups = {"auth": {"mode": "jwt", "jwt_secret": JWT_SECRET}, "dids": {"+15550001": "carol"}}
+    with sip_daemon(HOST, far, trunk_over={"caller_id": "did"}, groups=groups) as d:
+        claims = {"sub": "carol", "caller_id": "+15557770000", "caller_name": 'Carol "C" Ng'}
+        head, hdr = invite_seen(d, far, "--token", jwt(claims))
+        print(f"   token's caller: From: {hdr.get('from')}")
+        assert hdr.get("from", "").startswith('"Carol \\"C\\" Ng" <sip:+15557770000@'), hdr
+        head, hdr = invite_seen(d, far, "--token", jwt(claims), "--privacy")
+        print(f"   withheld: From: {hdr.get('from')}")
+        assert "7770000" not in head and "Carol" not in head, head
+        head, hdr = invite_seen(d, far, "--token", jwt({"sub": "carol"}))
+        print(f"   no caller claims: From: {hdr.get('from')}")
+        assert hdr.get("from", "").startswith("<sip:+15550001@"), hdr
+        check_clean_stop(d)
+
+
 def main():
     require_sipp()
     far = free_sip_port(HOST)
@@ -537,6 +575,7 @@ def main():
         res.run("outbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("outbound_send_pai_asserts_the_caller_also_when_withheld", check_send_pai, far)
     res.run("outbound_caller_id_did_sends_the_users_number", check_caller_id_from_dids, far)
+    res.run("outbound_jwt_caller_id_and_name_are_the_from", check_caller_id_from_the_token, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,

@@ -334,6 +334,46 @@ START_TEST(test_api_jwt_good_expired_and_forged_tokens)
 }
 END_TEST
 
+/* caller_id / caller_name: kept for the session's calls; a claim that
+ * could not be a From user or display name refuses the token. */
+START_TEST(test_api_jwt_caller_claims)
+{
+	gint64 exp = g_get_real_time() / G_USEC_PER_SEC + 600;
+	static const char *const bad[][2] = {
+		{ "\"caller_id\":\"+1 555\"", "caller_id" },
+		{ "\"caller_id\":\"15#5\"", "caller_id" },
+		{ "\"caller_id\":\"1+5\"", "caller_id" },
+		{ "\"caller_id\":\"\"", "caller_id" },
+		{ "\"caller_id\":\"123456789012345678901234567890123\"", "caller_id" },
+		{ "\"caller_id\":15551230000", "caller_id" },
+		{ "\"caller_name\":\"Bob\\r\\nX-Evil: 1\"", "caller_name" },
+		{ "\"caller_name\":\"\"", "caller_name" },
+		{ "\"caller_name\":[\"Bob\"]", "caller_name" },
+	};
+	char *claims, *token;
+
+	cfg.auth_none = false;
+	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+		claims = g_strdup_printf("{\"sub\":\"carol\",\"exp\":%" G_GINT64_FORMAT ",%s}", exp,
+					 bad[i][0]);
+		token = make_jwt("HS256", claims, cfg.jwt_secret);
+		hello_token(token, "error", bad[i][1]);
+		ck_assert_ptr_null(gw_ws_session_user(session));
+		g_free(claims);
+		g_free(token);
+	}
+	claims = g_strdup_printf("{\"sub\":\"carol\",\"exp\":%" G_GINT64_FORMAT
+				 ",\"caller_id\":\"+15551230000\",\"caller_name\":\"Carol \\\"C\\\" Ng\"}", exp);
+	token = make_jwt("HS256", claims, cfg.jwt_secret);
+	hello_token(token, "welcome", "carol");
+	ck_assert_str_eq(gw_ws_session_caller_id(session), "+15551230000");
+	ck_assert_str_eq(gw_ws_session_caller_name(session), "Carol \"C\" Ng");
+	cfg.auth_none = true;
+	g_free(claims);
+	g_free(token);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -350,6 +390,7 @@ int main(void)
 	tcase_add_test(tc, test_api_oversized_message_refused_then_next_one_works);
 	tcase_add_test(tc, test_api_fragments_are_assembled_into_one_message);
 	tcase_add_test(tc, test_api_jwt_good_expired_and_forged_tokens);
+	tcase_add_test(tc, test_api_jwt_caller_claims);
 	suite_add_tcase(s, tc);
 	return gw_check_run(s);
 }
