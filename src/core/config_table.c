@@ -240,6 +240,10 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	{ "trunk.*", "trust_pai", GW_CONF_BOOL, "true", 0, 0, NULL,
 	  "show browser users the P-Asserted-Identity of this trunk's INVITEs as the caller "
 	  "(RFC 3325; unless the caller withheld it), instead of From", T(trust_pai) },
+	{ "trunk.*", "100rel", GW_CONF_BOOL, "true", 0, 0, NULL,
+	  "RFC 3262 with this trunk (when sip.100rel is on); false = our INVITEs do not say "
+	  "Supported: 100rel and its INVITEs that require it get 420 Bad Extension, for a peer "
+	  "whose reliable 18x or PRACKs misbehave", T(rel100) },
 	{ "trunk.*", "symmetric_rtp", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "send RTP to where the far end's RTP comes from (for peers behind NAT)", T(symmetric_rtp) },
 	{ "trunk.*", "plus", GW_CONF_ENUM, "keep", 0, 0, "keep|strip|00",

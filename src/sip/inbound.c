@@ -138,6 +138,14 @@ void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *ms
 	 * trunk (inauth.c answers 407 or 403 otherwise). */
 	if (!t && !(t = gw_sip_inauth_check(sip, nh, msg, source)))
 		goto out;
+	if (!t->cfg->rel100 && sip_has_feature(msg->sip_require, "100rel")) {
+		/* nua took it (sip.100rel); this trunk does not */
+		gw_info("sip", "INVITE %s from %s requires 100rel, off for trunk %s: 420",
+			call_id, source, gw_sip_str(t->cfg->name));
+		nua_respond(nh, SIP_420_BAD_EXTENSION, SIPTAG_UNSUPPORTED_STR("100rel"),
+			    NUTAG_WITH_THIS(sip->nua), TAG_END());
+		goto out;
+	}
 	if (sip->shutting_down || !sip->incoming) {
 		reject(sip, nh, SIP_503_SERVICE_UNAVAILABLE);
 		goto out;

@@ -212,6 +212,8 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 			   TAG_IF(t && t->route, NUTAG_INITIAL_ROUTE_STR(t ? t->route : NULL)),
 			   TAG_IF(gw_sip_contact_user(p->trunk),
 				  NUTAG_M_USERNAME(gw_sip_contact_user(p->trunk))),
+			   TAG_IF(t && !t->cfg->rel100,
+				  SIPTAG_SUPPORTED_STR(gw_sip_supported(sip->cfg, false))),
 			   TAG_END());
 	if (!d->nh) {
 		gw_error(d->log, "nua_handle failed");

@@ -180,6 +180,9 @@ struct gw_sip_dialog {
 };
 
 /* ---- ua.c ---- */
+/* Our Supported header: timer with sip.session_expires, 100rel with
+ * sip.100rel and @rel100 (the trunk's 100rel). */
+const char *gw_sip_supported(const struct gw_config *cfg, bool rel100);
 struct gw_sip_trunk *gw_sip_trunk_by_cfg(const struct gw_sip *sip,
 					 const struct gw_trunk_config *cfg);
 /* ---- trunk.c ---- */

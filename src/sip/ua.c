@@ -39,6 +39,14 @@ static const char *allow(const struct gw_config *cfg)
 	return cfg->sip_100rel ? GW_SIP_ALLOW_PRACK : GW_SIP_ALLOW;
 }
 
+const char *gw_sip_supported(const struct gw_config *cfg, bool rel100)
+{
+	bool se = cfg->sip_session_expires > 0;
+
+	rel100 = rel100 && cfg->sip_100rel;
+	return se && rel100 ? "timer, 100rel" : se ? "timer" : rel100 ? "100rel" : "";
+}
+
 static const char *nonempty(const char *s, const char *def)
 {
 	return s && *s ? s : def;
@@ -141,8 +149,7 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 	 * (PRACK is not one of our application methods) and sends the 18x
 	 * of an INVITE that requires 100rel reliably, holding the 200 until
 	 * its PRACK; without, such an INVITE gets 420. */
-	const char *supported = se && cfg->sip_100rel ? "timer, 100rel" : se ? "timer"
-				: cfg->sip_100rel ? "100rel" : "";
+	const char *supported = gw_sip_supported(cfg, true);
 
 	sip->nua = nua_create(sip->root, ua_callback, sip,
 			      NUTAG_URL(url),

@@ -8,7 +8,7 @@ gets 403 and never rings alice, a CANCEL while ringing ends alice's call,
 a [dids] number reaches alice, (media.rtp_timeout) a carrier that sends
 no RTP after the answer is hung up with Reason 408, (sip.100rel) a
 carrier that requires reliable provisional responses gets them, or 420
-when they are turned off, with our offer in the reliable 180 when its
+when they are turned off (globally or for the trunk), with our offer in the reliable 180 when its
 INVITE has none (answered in the PRACK, or 488 when not), and (RFC 3325, 3323) alice is shown the
 caller the carrier asserts (P-Asserted-Identity), "anonymous" for a
 caller who asked for privacy, and From with trunk.trust_pai = false.
@@ -238,31 +238,51 @@ def check_delayed_offer_100rel_prack_without_answer_488(d):
     wait_idle(d)
 
 
+def invite_requiring_100rel(d):
+    """The final response to an INVITE that requires 100rel (ACKed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((HOST, 0))
+        s.settimeout(5)
+        tag = f"{random.getrandbits(32):x}"
+        ruri = f"sip:alice@{gateway(d)}"
+        call_id, branch = f"rel-{tag}@{HOST}", f"z9hG4bK-rel-{tag}"
+        sdp = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
+               "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+        s.sendto(sip_request("INVITE", ruri, s.getsockname(), call_id, branch, tag, body=sdp,
+                             extra=("Supported: 100rel", "Require: 100rel")), (HOST, d.sip_port))
+        r = None
+        while not r or r.code < 200:
+            r = parse_response(s.recv(65535))
+        s.sendto(sip_request("ACK", ruri, s.getsockname(), call_id, branch, tag,
+                             to=r.header("to"), ctype=""), (HOST, d.sip_port))
+    print(f"   {r.code} {r.reason}; Unsupported: {r.header('unsupported')}")
+    return r
+
+
 def check_100rel_off_refuses_with_420(far):
     """sip.100rel = false: an INVITE that requires 100rel gets 420 Bad
     Extension with Unsupported: 100rel, and OPTIONS no longer names it."""
     with sip_daemon(HOST, far, sip={"100rel": "false"}) as d:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind((HOST, 0))
-            s.settimeout(5)
-            tag = f"{random.getrandbits(32):x}"
-            ruri = f"sip:alice@{gateway(d)}"
-            call_id, branch = f"rel-{tag}@{HOST}", f"z9hG4bK-rel-{tag}"
-            sdp = (f"v=0\r\no=- 1 1 IN IP4 {HOST}\r\ns=-\r\nc=IN IP4 {HOST}\r\nt=0 0\r\n"
-                   "m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
-            s.sendto(sip_request("INVITE", ruri, s.getsockname(), call_id, branch, tag, body=sdp,
-                                 extra=("Supported: 100rel", "Require: 100rel")), (HOST, d.sip_port))
-            r = None
-            while not r or r.code < 200:
-                r = parse_response(s.recv(65535))
-            s.sendto(sip_request("ACK", ruri, s.getsockname(), call_id, branch, tag,
-                                 to=r.header("to"), ctype=""), (HOST, d.sip_port))
-        print(f"   {r.code} {r.reason}; Unsupported: {r.header('unsupported')}")
+        r = invite_requiring_100rel(d)
         assert r.code == 420, (r.code, r.reason)
         assert "100rel" in (r.header("unsupported") or ""), r.headers
         o = udp_options(HOST, d.sip_port, HOST)
         assert o and "100rel" not in (o.header("supported") or ""), o and o.headers
         assert "PRACK" not in (o.header("allow") or ""), o.headers
+        check_clean_stop(d)
+
+
+def check_trunk_100rel_off_refuses_with_420(far):
+    """trunk.100rel = false (sip.100rel on): the same 420 for that trunk's
+    INVITE, and alice never rang."""
+    with sip_daemon(HOST, far, trunk_over={"100rel": "false"}) as d:
+        b = alice(d, "--seconds", "3", "--answer-timeout", "4")
+        wait_online(d, 1)
+        r = invite_requiring_100rel(d)
+        assert r.code == 420, (r.code, r.reason)
+        assert "100rel" in (r.header("unsupported") or ""), r.headers
+        c = b.result()
+        assert not (c and c.get("incoming")), c
         check_clean_stop(d)
 
 
@@ -364,6 +384,7 @@ def main():
         res.run("inbound_daemon_stops_cleanly", check_clean_stop, d)
     res.run("inbound_silent_carrier_hung_up_408_after_rtp_timeout", check_silent_carrier_hung_up_408, far)
     res.run("inbound_100rel_off_requiring_it_gets_420", check_100rel_off_refuses_with_420, far)
+    res.run("inbound_trunk_100rel_off_requiring_it_gets_420", check_trunk_100rel_off_refuses_with_420, far)
     res.run("inbound_trust_pai_off_shows_from", check_untrusted_pai_ignored, far)
     res.exit()
 

@@ -17,7 +17,7 @@ identity (RFC 3325, 3323): the browser user in From, withheld with
 `privacy` (From anonymous, Privacy: id), and in P-Asserted-Identity too
 with trunk.send_pai; with trunk.caller_id = did, the number [dids] maps
 to the user; with auth.mode = jwt, the token's caller_id and
-caller_name.
+caller_name; no Supported: 100rel with trunk.100rel = false.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
@@ -475,8 +475,9 @@ def check_caller_identity_and_privacy(d, far):
     there is no P-Asserted-Identity; with `privacy` the INVITE names
     nobody: From anonymous (RFC 3323), Privacy: id."""
     head, hdr = invite_seen(d, far)
-    print(f"   From: {hdr.get('from')}")
+    print(f"   From: {hdr.get('from')}; Supported: {hdr.get('supported')}")
     assert "<sip:rtcsip-call@" in hdr.get("from", ""), hdr
+    assert "100rel" in hdr.get("supported", ""), hdr
     assert "p-asserted-identity" not in hdr and "privacy" not in hdr, hdr
     head, hdr = invite_seen(d, far, "--privacy")
     print(f"   privacy: From: {hdr.get('from')}; Privacy: {hdr.get('privacy')}")
@@ -514,6 +515,18 @@ def check_caller_id_from_dids(far):
         head, hdr = invite_seen(d, far, "--user", "erin")
         print(f"   erin: From: {hdr.get('from')}")
         assert "<sip:erin@" in hdr.get("from", ""), hdr
+        check_clean_stop(d)
+
+
+def check_trunk_100rel_off(far):
+    """Our INVITE says Supported: 100rel (sip.100rel; the default trunk's
+    checked in check_caller_identity_and_privacy), but not to a trunk with
+    trunk.100rel = false."""
+    with sip_daemon(HOST, far, trunk_over={"100rel": "false"}) as d:
+        head, hdr = invite_seen(d, far)
+        print(f"   trunk.100rel = false: Supported: {hdr.get('supported')}")
+        assert "100rel" not in head, head
+        assert "timer" in hdr.get("supported", ""), hdr
         check_clean_stop(d)
 
 
@@ -576,6 +589,7 @@ def main():
     res.run("outbound_send_pai_asserts_the_caller_also_when_withheld", check_send_pai, far)
     res.run("outbound_caller_id_did_sends_the_users_number", check_caller_id_from_dids, far)
     res.run("outbound_jwt_caller_id_and_name_are_the_from", check_caller_id_from_the_token, far)
+    res.run("outbound_trunk_100rel_off_not_in_supported", check_trunk_100rel_off, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
