@@ -234,7 +234,11 @@ static void ring(struct gw_call_inbound *in)
 		give_up(in, 500, "cannot make an offer");
 		goto out;
 	}
-	gw_sip_dialog_respond(in->dialog, 180, NULL, sdp);
+	if (gw_sip_dialog_respond(in->dialog, 180, NULL, sdp) && in->early) {
+		/* the dialog is over: our offer never went out */
+		g_clear_pointer(&in->early, gw_call_early_free);
+		give_up(in, 500, "cannot ring");
+	}
 out:
 	g_free(sdp);
 	g_free(reason);
@@ -386,9 +390,10 @@ static int answer_sip(struct gw_call *call, struct gw_call_inbound *in, bool *he
 	gw_sip_dialog_bind(call->dialog, gw_call_sip_event, call, call->log);
 	if (in->sip_offer)
 		gw_call_sip_media_apply(call, call->dialog, &media, true);
-	else if (in->early && in->early->answer)
-		/* checked usable; later, the PRACK's comes to sipleg.c */
-		gw_call_sip_answer_apply(call, call->dialog, in->early->answer);
+	else if (in->early && in->early->answer &&
+		 gw_call_sip_answer_apply(call, call->dialog, in->early->answer))
+		/* checked usable already; a later PRACK's comes to sipleg.c */
+		gw_warn(call->log, "the PRACK's answer no longer applies");
 	gw_call_bridge_start(call);
 	if (!*held) {
 		call->sip_state = GW_CALL_SIP_CONNECTED;
@@ -428,6 +433,8 @@ static void on_accept(struct gw_ws_session *s, json_t *msg, json_t *tid)
 	if (answer_sip(call, in, &held)) {
 		in->answered = NULL;
 		gw_call_end(call, 500, "cannot answer the INVITE", true);
+		if (in->early && in->bound) /* its port went with this call */
+			give_up(in, 500, "cannot answer");
 		goto out;
 	}
 	gw_info(call->log, "answered %" G_GINT64_FORMAT " ms after the INVITE%s",

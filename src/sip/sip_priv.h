@@ -186,10 +186,11 @@ const char *gw_sip_supported(const struct gw_config *cfg, bool rel100);
 struct gw_sip_trunk *gw_sip_trunk_by_cfg(const struct gw_sip *sip,
 					 const struct gw_trunk_config *cfg);
 /* ---- trunk.c ---- */
-/* The user of our Contact in a dialog with @trunk: its username, the user
- * it registers (nua would pick a registration by From, which names the
- * caller, so with several trunks registered another trunk's); NULL: nua's
- * choice (no trunk, or no username). */
+/* The user of our Contact in a dialog with @trunk: the username it
+ * registers (nua picks a registration by From or To, which name the caller
+ * and the number, so with several trunks registered another trunk's);
+ * NULL: nua's choice (no trunk, no registration, or a username a URI
+ * would need escaped). */
 const char *gw_sip_contact_user(const struct gw_trunk_config *trunk);
 /* ---- route.c ---- */
 /* NULL-safe string of the config ("" when NULL). */

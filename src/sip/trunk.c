@@ -55,7 +55,14 @@ void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, c
 
 const char *gw_sip_contact_user(const struct gw_trunk_config *trunk)
 {
-	return trunk && trunk->username && *trunk->username ? trunk->username : NULL;
+	const char *u = trunk && trunk->registration ? trunk->username : NULL;
+
+	if (!u || !*u)
+		return NULL;
+	for (const char *c = u; *c; c++) /* RFC 3261 user characters, no escapes */
+		if (!g_ascii_isalnum(*c) && !strchr("-_.!~*'()&=+$,;?/", *c))
+			return NULL;
+	return u;
 }
 
 static void register_start(struct gw_sip_trunk *t);
