@@ -79,7 +79,8 @@ struct gw_trunk_config {
 /* One [route] prefix rule. */
 struct gw_route {
 	char *prefix;            /* destination prefix, after normalisation, e.g. "+44" */
-	char *trunk;             /* trunk name */
+	char *trunk;             /* trunk names (gw_config_trunk_list): the first, then
+				  * the failovers */
 };
 
 struct gw_config {
@@ -207,6 +208,9 @@ char *gw_config_reference(void);
 
 /* The trunk named @name, or NULL. */
 const struct gw_trunk_config *gw_config_trunk(const struct gw_config *cfg, const char *name);
+/* The trunk names of a [route] value, space or comma separated, in order
+ * (g_strfreev; empty for NULL). */
+char **gw_config_trunk_list(const char *value);
 
 /* Derived values. */
 enum gw_auth_mode gw_config_auth_mode(const struct gw_config *cfg);

@@ -159,11 +159,15 @@ const char *gw_sip_sdp_address(const struct gw_sip *sip);
 
 /* ---- outbound ---- */
 
-/* The trunk @to routes to ([route] longest prefix, else route.default), or
- * NULL when none.  @to is a number or a SIP URI (a SIP URI needs no trunk
+/* The trunk @to routes to ([route] longest prefix, else route.default; the
+ * first one it names), or NULL when none.  @to is a number or a SIP URI (a SIP URI needs no trunk
  * when it names a host: then NULL is returned with *@direct = true). */
 const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char *to,
 					   bool *direct);
+/* The trunk after @after in @to's route (a value naming several: the
+ * failovers), or NULL when none is left. */
+const struct gw_trunk_config *gw_sip_route_next(const struct gw_sip *sip, const char *to,
+						const struct gw_trunk_config *after);
 
 /* @to normalised for @trunk: visual separators (space - . ( )) removed,
  * then the trunk's plus rule and prefix applied.  g_free. */
@@ -201,7 +205,8 @@ void gw_sip_dialog_bind(struct gw_sip_dialog *d, gw_sip_event_h *h, void *arg,
 			const char *log_ctx);
 
 /* Inbound INVITE: send a response.  1xx (180, 183; @sdp: our offer when
- * gw_sip_dialog_early_offer() says it belongs there, else NULL), 2xx (@sdp:
+ * gw_sip_dialog_early_offer() says it belongs there, an early answer to the
+ * INVITE's offer, or NULL), 2xx (@sdp:
  * our answer, or our offer for a delayed-offer INVITE; NULL, and required
  * NULL, when the offer went in a reliable 18x: RFC 3261 13.2.1 forbids a
  * second one), or a final failure (3xx-6xx; @reason NULL = the standard

@@ -47,6 +47,8 @@ static void call_destroy(void *obj)
 	gw_obj_deref(call->inbound);
 	g_strfreev(call->sip_codecs);
 	g_free(call->sip_addr);
+	g_free(call->to);
+	json_decref(call->x_headers);
 	gw_sdp_sip_media_clear(&call->sip_remote);
 	if (call->loop)
 		gw_loop_unpin(call->loop);

@@ -81,6 +81,10 @@ struct gw_call {
 	enum gw_call_state state;
 	gint64 t_created;              /* monotonic µs */
 
+	/* outbound: what the browser called, kept for a failover's INVITE */
+	char *to;                      /* owned */
+	json_t *x_headers;             /* its X- headers (reference), or NULL */
+
 	/* outbound and echo: the browser's offer and what it said */
 	struct gw_sdp *offer;
 	struct gw_sdp_answer_result res;
@@ -196,6 +200,10 @@ void gw_call_echo_rtp(struct gw_call *call, struct gw_webrtc_leg *leg, const str
 void gw_call_outbound_start(struct gw_call *call, json_t *msg, json_t *tid, const char *to);
 /* The route for @to exists (a trunk or a direct SIP URI). */
 bool gw_call_outbound_routable(const char *to);
+/* The call's INVITE ended @code: before any ringing, with 408 or 5xx (RFC
+ * 3261 21.5.4: another server may take it), it goes to the next trunk
+ * its route names.  True when that INVITE went out. */
+bool gw_call_outbound_failover(struct gw_call *call, int code);
 
 /* ---- inbound.c ---- */
 void gw_call_inbound_init(void);

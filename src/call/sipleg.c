@@ -344,6 +344,8 @@ void gw_call_sip_event(struct gw_sip_dialog *d, struct gw_sip_event *ev, void *a
 				ev->code, ev->reason);
 			break;
 		}
+		if (gw_call_outbound_failover(call, ev->code))
+			break;
 		gw_call_end(call, ev->code, *ev->reason ? ev->reason : "ended by the far end", true);
 		break;
 	}

@@ -384,18 +384,45 @@ static gint route_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(ra->prefix, rb->prefix);
 }
 
-/* Every trunk [route] names exists (checked once all sections are read). */
+char **gw_config_trunk_list(const char *value)
+{
+	char **names = g_strsplit_set(value ? value : "", " \t,", -1);
+	guint n = 0;
+
+	for (guint i = 0; names[i]; i++) {
+		if (*names[i])
+			names[n++] = names[i];
+		else
+			g_free(names[i]);
+	}
+	names[n] = NULL;
+	return names;
+}
+
+/* Every trunk a [route] value names exists, once (checked once all
+ * sections are read). */
+static void check_route_trunks(struct loader *ld, struct gw_config *cfg, const char *key,
+			       const char *value)
+{
+	char **names = gw_config_trunk_list(value);
+
+	for (guint i = 0; names[i]; i++) {
+		if (!gw_config_trunk(cfg, names[i]))
+			add_error(ld, "route", key, "no trunk named '%s' (no [trunk.%s] section)",
+				  names[i], names[i]);
+		else if (g_strv_contains((const char *const *)names + i + 1, names[i]))
+			add_error(ld, "route", key, "trunk '%s' named twice", names[i]);
+	}
+	g_strfreev(names);
+}
+
 static void check_routes(struct loader *ld, struct gw_config *cfg)
 {
-	if (*cfg->route_default && !gw_config_trunk(cfg, cfg->route_default))
-		add_error(ld, "route", "default", "no trunk named '%s' (no [trunk.%s] section)",
-			  cfg->route_default, cfg->route_default);
+	check_route_trunks(ld, cfg, "default", cfg->route_default);
 	for (guint i = 0; i < cfg->routes->len; i++) {
 		const struct gw_route *r = g_ptr_array_index(cfg->routes, i);
 
-		if (!gw_config_trunk(cfg, r->trunk))
-			add_error(ld, "route", r->prefix, "no trunk named '%s' (no [trunk.%s] section)",
-				  r->trunk, r->trunk);
+		check_route_trunks(ld, cfg, r->prefix, r->trunk);
 	}
 	g_ptr_array_sort(cfg->routes, route_cmp);
 }

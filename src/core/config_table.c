@@ -258,10 +258,13 @@ const size_t gw_trunk_nkeys = sizeof(gw_trunk_keys) / sizeof(gw_trunk_keys[0]);
  * only document those keys; config.c checks them. */
 const struct gw_conf_key gw_map_keys[] = {
 	{ "route", "default", GW_CONF_STRING, "", 0, 0, NULL,
-	  "trunk for numbers no prefix rule matches; empty = none", F(route_default) },
-	{ "route", "PREFIX", GW_CONF_MAP, "+44 = uk", 0, 0, "trunk name",
+	  "trunk for numbers no prefix rule matches, or several (space or comma separated): "
+	  "a call the first answers 408 or 5xx before ringing goes to the next; empty = none",
+	  F(route_default) },
+	{ "route", "PREFIX", GW_CONF_MAP, "+44 = uk carrier", 0, 0, "trunk names",
 	  "numbers starting with PREFIX (an optional leading '+', then digits, '*', '#'; up to 32 characters; "
-	  "not starting with '#', which starts a comment) go to that trunk; the longest prefix wins", 0 },
+	  "not starting with '#', which starts a comment) go to that trunk, or to the next of several "
+	  "as for default; the longest prefix wins", 0 },
 	{ "dids", "NUMBER", GW_CONF_MAP, "+15551230000 = alice", 0, 0, "browser user",
 	  "an inbound INVITE whose Request-URI user is NUMBER ('+', digits, '*', '#', letters, '-', '_', '.'; "
 	  "not starting with '#') rings that browser user", 0 },

@@ -78,22 +78,13 @@ bool gw_sip_is_direct(const char *to)
 	return sl > 0 && !looks_like_number(to + sl);
 }
 
-const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char *to,
-					   bool *direct)
+/* The [route] value for the number @to: the longest prefix rule's, else
+ * route.default. */
+static const char *route_value(const struct gw_config *cfg, const char *to)
 {
-	const struct gw_config *cfg = sip->cfg;
 	const struct gw_route *best = NULL;
-	const struct gw_trunk_config *t;
-	char *num;
+	char *num = strip_visual(to + scheme_len(to));
 
-	*direct = false;
-	if (!to || !*to)
-		return NULL;
-	if (gw_sip_is_direct(to)) {
-		*direct = true;
-		return NULL;
-	}
-	num = strip_visual(to + scheme_len(to));
 	for (guint i = 0; cfg->routes && i < cfg->routes->len; i++) {
 		const struct gw_route *r = g_ptr_array_index(cfg->routes, i);
 
@@ -102,10 +93,46 @@ const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char 
 			best = r;
 	}
 	g_free(num);
-	t = best ? trunk_named(cfg, best->trunk) : NULL;
-	if (!t)
-		t = trunk_named(cfg, cfg->route_default);
+	return best ? best->trunk : cfg->route_default;
+}
+
+/* The trunk after @after (the first for NULL) in @to's route. */
+static const struct gw_trunk_config *route_trunk(const struct gw_sip *sip, const char *to,
+						 const struct gw_trunk_config *after)
+{
+	char **names = gw_config_trunk_list(route_value(sip->cfg, to));
+	const struct gw_trunk_config *t = NULL;
+	bool past = !after;
+
+	for (guint i = 0; names[i] && !t; i++) {
+		if (past)
+			t = trunk_named(sip->cfg, names[i]);
+		else
+			past = !g_strcmp0(names[i], after->name);
+	}
+	g_strfreev(names);
 	return t;
+}
+
+const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char *to,
+					   bool *direct)
+{
+	*direct = false;
+	if (!to || !*to)
+		return NULL;
+	if (gw_sip_is_direct(to)) {
+		*direct = true;
+		return NULL;
+	}
+	return route_trunk(sip, to, NULL);
+}
+
+const struct gw_trunk_config *gw_sip_route_next(const struct gw_sip *sip, const char *to,
+						const struct gw_trunk_config *after)
+{
+	if (!to || !*to || gw_sip_is_direct(to) || !after)
+		return NULL;
+	return route_trunk(sip, to, after);
 }
 
 char *gw_sip_normalise_number(const struct gw_trunk_config *trunk, const char *to)

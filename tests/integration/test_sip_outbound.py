@@ -17,7 +17,8 @@ identity (RFC 3325, 3323): the browser user in From, withheld with
 `privacy` (From anonymous, Privacy: id), and in P-Asserted-Identity too
 with trunk.send_pai; with trunk.caller_id = did, the number [dids] maps
 to the user; with auth.mode = jwt, the token's caller_id and
-caller_name; no Supported: 100rel with trunk.100rel = false.
+caller_name; no Supported: 100rel with trunk.100rel = false; a route of
+two trunks failing over from a 503 to the second (not from a 486).
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
@@ -32,7 +33,8 @@ import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
                      describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant,
-                     sip_daemon, state_ms, states, stopped, wait_health, wait_idle, wait_log, wait_online)
+                     sip_daemon, state_ms, states, stopped, trunk, wait_health, wait_idle, wait_log,
+                     wait_online)
 from gwtest import request, ws_connect
 
 HOST = "127.0.0.10"
@@ -530,6 +532,36 @@ def check_trunk_100rel_off(far):
         check_clean_stop(d)
 
 
+def check_failover_to_the_next_trunk(far):
+    """route.default = a b: trunk a's far end answers 503 before ringing,
+    so the call goes to trunk b, whose far end answers and echoes: the
+    browser is connected and hears its tone (and b got the browser's X-
+    header, which its scenario checks).  A 486 from trunk a is the
+    callee's answer, not the trunk's failure: it reaches the browser and
+    b is not tried."""
+    far_b = far
+    while far_b == far:
+        far_b = free_sip_port(HOST)
+    groups = {"trunk.b": trunk(HOST, far_b), "route": {"default": "a b"}}
+    with sip_daemon(HOST, far, name="a", groups=groups) as d:
+        primary = Sipp("uas_unavailable.xml", HOST, port=far)
+        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "4",
+                    "--header", "X-Rtcsip-Test:hello-sip")
+        c = b.result()
+        print(f"   a: 503, then b: {describe(c)}")
+        primary.assert_ok()  # got the INVITE, and the 503 was ACKed
+        backup.assert_ok()
+        assert connected(c) and b.rc == 0, (b.rc, c)
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert "answered 503 before ringing: trying trunk b" in daemon_log(d), daemon_log(d)[-3000:]
+        wait_idle(d)
+        mark = len(daemon_log(d))
+        head, hdr = invite_seen(d, far)  # trunk a busy: 486, and no INVITE to b
+        assert "trying trunk" not in daemon_log(d)[mark:], daemon_log(d)[mark:]
+        check_clean_stop(d)
+
+
 JWT_SECRET = "outbound-test-secret-0123456789abcdef"
 
 
@@ -590,6 +622,7 @@ def main():
     res.run("outbound_caller_id_did_sends_the_users_number", check_caller_id_from_dids, far)
     res.run("outbound_jwt_caller_id_and_name_are_the_from", check_caller_id_from_the_token, far)
     res.run("outbound_trunk_100rel_off_not_in_supported", check_trunk_100rel_off, far)
+    res.run("outbound_503_before_ringing_fails_over_to_the_next_trunk", check_failover_to_the_next_trunk, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,

@@ -152,6 +152,8 @@ static const struct {
 	{ "[trunk.t]\nproxy = sip:pbx\n[route]\n123456789012345678901234567890123 = t\n",
 	  "[route] 123456789012345678901234567890123: not a number prefix" },
 	{ "[trunk.t]\nproxy = sip:pbx\n[route]\n+1 =\n", "[route] +1: needs a trunk name" },
+	{ "[trunk.t]\nproxy = sip:pbx\n[route]\n+1 = t backup\n", "[route] +1: no trunk named 'backup'" },
+	{ "[trunk.t]\nproxy = sip:pbx\n[route]\ndefault = t,t\n", "[route] default: trunk 't' named twice" },
 	{ "[dids]\na@b = alice\n", "[dids] a@b: not a number or name" },
 	{ "[trunk.x]\nproxy = sip:pbx\npassword = a\\qb\n", "[trunk.x] password: " },
 	{ "[dids]\n+15551230000 =\n", "[dids] +15551230000: needs a browser user name" },
@@ -214,7 +216,7 @@ START_TEST(test_config_sample_file_matches_the_table)
 	sample_has_keys(gen, gw_map_keys, gw_map_nkeys);
 	ck_assert_ptr_nonnull(strstr(gen, "\n#[trunk.NAME]\n#"));
 	ck_assert_ptr_nonnull(strstr(gen, "\n[route]\n"));
-	ck_assert_ptr_nonnull(strstr(gen, "\n#+44 = uk\n"));
+	ck_assert_ptr_nonnull(strstr(gen, "\n#+44 = uk carrier\n"));
 	ck_assert_ptr_nonnull(strstr(gen, "\n[dids]\n"));
 	ck_assert_ptr_nonnull(strstr(gen, "\n#+15551230000 = alice\n"));
 	/* in the order of the file: [sip], then trunks, then [route], then [dids] */
@@ -243,7 +245,7 @@ START_TEST(test_config_readme_reference_matches_the_table)
 	}
 	ck_assert_ptr_nonnull(strstr(ref, "\n| `sip.session_expires` | int 0-86400 | `1800` |"));
 	ck_assert_ptr_nonnull(strstr(ref, "\n| `route.default` | "));
-	ck_assert_ptr_nonnull(strstr(ref, "\n| `route.PREFIX` | trunk name | | "));
+	ck_assert_ptr_nonnull(strstr(ref, "\n| `route.PREFIX` | trunk names | | "));
 	ck_assert_ptr_nonnull(strstr(ref, "\n| `dids.NUMBER` | browser user | | "));
 	g_free(file);
 	g_free(ref);

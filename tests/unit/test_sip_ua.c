@@ -1177,6 +1177,30 @@ START_TEST(test_sip_route_longest_prefix_default_and_direct)
 }
 END_TEST
 
+/* A route naming several trunks: the first, then each next one once. */
+START_TEST(test_sip_route_failover_order)
+{
+	struct gw_trunk_config *a = trunk_add(F.cfg, "a", 5070);
+	struct gw_trunk_config *b = trunk_add(F.cfg, "b", 5071);
+	struct gw_trunk_config *c = trunk_add(F.cfg, "c", 5072);
+	bool direct = true;
+
+	route_add("+44", "c, a b");
+	g_free(F.cfg->route_default);
+	F.cfg->route_default = g_strdup(" b  a");
+	start_ua();
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), c);
+	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+44 20 7946 0000", c), a);
+	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+44 20 7946 0000", a), b);
+	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+44 20 7946 0000", b));
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+1 555 0100", &direct), b);
+	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+1 555 0100", b), a);
+	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+1 555 0100", a));
+	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+1 555 0100", c)); /* not in the route */
+	ck_assert_ptr_null(gw_sip_route_next(F.sip, "sip:bob@example.com", a));
+}
+END_TEST
+
 START_TEST(test_sip_normalise_plus_rules_and_prefix)
 {
 	struct gw_trunk_config *t = trunk_add(F.cfg, "t", 5070);
@@ -1412,6 +1436,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_timers_do_not_spin_the_control_loop);
 	tcase_add_test(tc, test_sip_refer_out_progress_then_shutdown_sends_bye);
 	tcase_add_test(tc, test_sip_route_longest_prefix_default_and_direct);
+	tcase_add_test(tc, test_sip_route_failover_order);
 	tcase_add_test(tc, test_sip_normalise_plus_rules_and_prefix);
 	tcase_add_test(tc, test_sip_invite_refuses_bad_numbers_and_headers);
 	tcase_add_test(tc, test_sip_refer_in_accepted_reports_target);
