@@ -14,6 +14,7 @@ tests_unit_test_config_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_config_LDADD = $(TEST_LIBS_COMMON)
 tests_unit_test_api_SOURCES = tests/unit/test_api.c
 tests_unit_test_api_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/signal
+tests_unit_test_sip_ua_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/sip
 tests_unit_test_api_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_api_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_core tests/unit/test_config tests/unit/test_api

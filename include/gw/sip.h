@@ -160,12 +160,12 @@ const char *gw_sip_sdp_address(const struct gw_sip *sip);
 /* ---- outbound ---- */
 
 /* The trunk @to routes to ([route] longest prefix, else route.default; the
- * first one it names), or NULL when none.  @to is a number or a SIP URI (a SIP URI needs no trunk
+ * first one it names that is not down, else its first), or NULL when none.  @to is a number or a SIP URI (a SIP URI needs no trunk
  * when it names a host: then NULL is returned with *@direct = true). */
 const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char *to,
 					   bool *direct);
 /* The trunk after @after in @to's route (a value naming several: the
- * failovers), or NULL when none is left. */
+ * failovers; the first not down, else the next), or NULL when none is left. */
 const struct gw_trunk_config *gw_sip_route_next(const struct gw_sip *sip, const char *to,
 						const struct gw_trunk_config *after);
 

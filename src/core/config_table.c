@@ -259,7 +259,8 @@ const size_t gw_trunk_nkeys = sizeof(gw_trunk_keys) / sizeof(gw_trunk_keys[0]);
 const struct gw_conf_key gw_map_keys[] = {
 	{ "route", "default", GW_CONF_STRING, "", 0, 0, NULL,
 	  "trunk for numbers no prefix rule matches, or several (space or comma separated): "
-	  "a call the first answers 408 or 5xx before ringing goes to the next; empty = none",
+	  "a call the first answers 408 or 5xx before ringing goes to the next, and one that is "
+	  "down (OPTIONS or requests timed out) is passed over while another is not; empty = none",
 	  F(route_default) },
 	{ "route", "PREFIX", GW_CONF_MAP, "+44 = uk carrier", 0, 0, "trunk names",
 	  "numbers starting with PREFIX (an optional leading '+', then digits, '*', '#'; up to 32 characters; "

@@ -96,22 +96,36 @@ static const char *route_value(const struct gw_config *cfg, const char *to)
 	return best ? best->trunk : cfg->route_default;
 }
 
-/* The trunk after @after (the first for NULL) in @to's route. */
+static bool trunk_down(const struct gw_sip *sip, const struct gw_trunk_config *cfg)
+{
+	const struct gw_sip_trunk *t = gw_sip_trunk_by_cfg(sip, cfg);
+
+	return t && t->state == GW_SIP_TRUNK_DOWN;
+}
+
+/* Of the trunks after @after (all for NULL) in @to's route, the first one
+ * not down (its OPTIONS or requests timed out), else the first. */
 static const struct gw_trunk_config *route_trunk(const struct gw_sip *sip, const char *to,
 						 const struct gw_trunk_config *after)
 {
 	char **names = gw_config_trunk_list(route_value(sip->cfg, to));
-	const struct gw_trunk_config *t = NULL;
+	const struct gw_trunk_config *t, *first = NULL, *up = NULL;
 	bool past = !after;
 
-	for (guint i = 0; names[i] && !t; i++) {
-		if (past)
-			t = trunk_named(sip->cfg, names[i]);
-		else
+	for (guint i = 0; names[i] && !up; i++) {
+		if (!past) {
 			past = !g_strcmp0(names[i], after->name);
+			continue;
+		}
+		if (!(t = trunk_named(sip->cfg, names[i])))
+			continue;
+		if (!first)
+			first = t;
+		if (!trunk_down(sip, t))
+			up = t;
 	}
 	g_strfreev(names);
-	return t;
+	return up ? up : first;
 }
 
 const struct gw_trunk_config *gw_sip_route(const struct gw_sip *sip, const char *to,

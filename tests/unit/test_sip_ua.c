@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include "gw_check.h"
 #include <glib.h>
+#include "sip_priv.h" /* a trunk's state, for routing */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include "gw/cert.h"
@@ -1198,6 +1199,18 @@ START_TEST(test_sip_route_failover_order)
 	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+1 555 0100", a));
 	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+1 555 0100", c)); /* not in the route */
 	ck_assert_ptr_null(gw_sip_route_next(F.sip, "sip:bob@example.com", a));
+	/* a trunk down (OPTIONS or requests timed out) is passed over while
+	 * another is not; when all left are down, the next is tried anyway */
+	gw_sip_trunk_by_cfg(F.sip, c)->state = GW_SIP_TRUNK_DOWN;
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), a);
+	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+44 20 7946 0000", c), a);
+	gw_sip_trunk_by_cfg(F.sip, a)->state = GW_SIP_TRUNK_DOWN;
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), b);
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+1 555 0100", &direct), b);
+	gw_sip_trunk_by_cfg(F.sip, b)->state = GW_SIP_TRUNK_DOWN;
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), c);
+	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+44 20 7946 0000", c), a);
+	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+44 20 7946 0000", b));
 }
 END_TEST
 
