@@ -219,6 +219,7 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 			  const char *sdp)
 {
 	bool early = gw_sip_dialog_early_offer(d);
+	const char *contact_user;
 
 	if (!d || !d->inbound || code <= 100 || code > 699)
 		return EINVAL;
@@ -246,9 +247,9 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		return 0;
 	}
 	reason = gw_sip_dialog_phrase(d, reason);
+	contact_user = gw_sip_contact_user(d->trunk);
 	nua_respond(d->nh, code, reason,
-		    TAG_IF(gw_sip_contact_user(d->trunk),
-			   NUTAG_M_USERNAME(gw_sip_contact_user(d->trunk))),
+		    TAG_IF(contact_user, NUTAG_M_USERNAME(contact_user)),
 		    TAG_IF(sdp, SIPTAG_CONTENT_TYPE_STR("application/sdp")),
 		    TAG_IF(sdp, SIPTAG_PAYLOAD_STR(sdp)),
 		    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),

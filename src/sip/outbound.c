@@ -156,7 +156,7 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 	struct gw_sip_dialog *d = NULL;
 	char *uri = NULL, *hdrs = NULL, *from = NULL, *identity = NULL, *to = NULL;
 	char *call_id = NULL, *log = NULL;
-	const char *user, *host;
+	const char *user, *host, *contact_user = gw_sip_contact_user(p ? p->trunk : NULL);
 	int max, err = 0;
 
 	if (!sip || !p || !p->to || !p->sdp || !h)
@@ -210,8 +210,7 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 	d->nh = nua_handle(sip->nua, &d->magic, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from),
 			   SIPTAG_CALL_ID_STR(d->call_id),
 			   TAG_IF(t && t->route, NUTAG_INITIAL_ROUTE_STR(t ? t->route : NULL)),
-			   TAG_IF(gw_sip_contact_user(p->trunk),
-				  NUTAG_M_USERNAME(gw_sip_contact_user(p->trunk))),
+			   TAG_IF(contact_user, NUTAG_M_USERNAME(contact_user)),
 			   TAG_IF(t && !t->cfg->rel100,
 				  SIPTAG_SUPPORTED_STR(gw_sip_supported(sip->cfg, false))),
 			   TAG_END());

@@ -59,12 +59,15 @@ def require_baresip():
 
 # ---- ports and the daemon ----
 
-def free_sip_port(host):
+def free_sip_port(host, avoid=()):
     """A port free for UDP and TCP on @host, below the ephemeral range so
-    neither the daemon's own ports nor sipp's media ports (6000+) take it."""
+    neither the daemon's own ports nor sipp's media ports (6000+) take it;
+    not one of @avoid (ports picked already but not bound yet)."""
     rnd = random.Random()
     for _ in range(500):
         port = rnd.randrange(15000, 25000, 2)
+        if port in avoid:
+            continue
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
                     socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:

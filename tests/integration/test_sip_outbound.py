@@ -539,9 +539,7 @@ def check_failover_to_the_next_trunk(far):
     header, which its scenario checks).  A 486 from trunk a is the
     callee's answer, not the trunk's failure: it reaches the browser and
     b is not tried."""
-    far_b = far
-    while far_b == far:
-        far_b = free_sip_port(HOST)
+    far_b = free_sip_port(HOST, avoid=(far,))
     groups = {"trunk.b": trunk(HOST, far_b), "route": {"default": "a b"}}
     with sip_daemon(HOST, far, name="a", groups=groups) as d:
         primary = Sipp("uas_unavailable.xml", HOST, port=far)

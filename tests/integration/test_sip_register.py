@@ -65,9 +65,7 @@ def check_each_trunk_calls_with_its_own_contact(far):
     either trunk's INVITE must carry in Contact the user that trunk
     registered: a carrier that checks Contact against its registration
     refuses another account's, and it would leak that account's name."""
-    far_b = far
-    while far_b == far:
-        far_b = free_sip_port(HOST)
+    far_b = free_sip_port(HOST, avoid=(far,))
     accounts = {"a": ("acct-a", far), "b": ("acct-b", far_b)}
     sipps = {n: Sipp("uas_register_busy.xml", HOST, port=port, calls=2, timeout=60)
              for n, (_, port) in accounts.items()}
