@@ -63,6 +63,7 @@ struct gw_trunk_config {
 	bool send_pai;           /* INVITEs carry P-Asserted-Identity with the caller (RFC 3325) */
 	bool trust_pai;          /* inbound: the caller shown is the INVITE's P-Asserted-Identity */
 	bool rel100;             /* RFC 3262 with this trunk (with sip.100rel) */
+	int invite_timeout;      /* s without any response to our INVITE before giving up; 0 = timer B */
 	bool registration;       /* key "register": REGISTER with the proxy */
 	int register_expires;    /* seconds asked for in REGISTER */
 	int options_interval;    /* OPTIONS keepalive period in seconds; 0 = off */

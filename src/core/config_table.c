@@ -244,6 +244,10 @@ const struct gw_conf_key gw_trunk_keys[] = {
 	  "RFC 3262 with this trunk (when sip.100rel is on); false = our INVITEs do not say "
 	  "Supported: 100rel and its INVITEs that require it get 420 Bad Extension, for a peer "
 	  "whose reliable 18x or PRACKs misbehave", T(rel100) },
+	{ "trunk.*", "invite_timeout", GW_CONF_INT, "0", 0, 32, NULL,
+	  "seconds our INVITE may go without any response (not even 100 Trying) before the trunk "
+	  "counts as down and the call goes to the route's next trunk (or ends 408); 0 = SIP timer "
+	  "B, 32 s", T(invite_timeout) },
 	{ "trunk.*", "symmetric_rtp", GW_CONF_BOOL, "false", 0, 0, NULL,
 	  "send RTP to where the far end's RTP comes from (for peers behind NAT)", T(symmetric_rtp) },
 	{ "trunk.*", "plus", GW_CONF_ENUM, "keep", 0, 0, "keep|strip|00",

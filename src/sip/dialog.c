@@ -51,13 +51,21 @@ void gw_sip_dialog_uncount(struct gw_sip_dialog *d)
 	}
 }
 
+void gw_sip_dialog_stop_timer(struct gw_sip_dialog *d)
+{
+	if (d->timer) {
+		g_source_remove(d->timer);
+		d->timer = 0;
+	}
+}
+
 void gw_sip_dialog_detach(struct gw_sip_dialog *d)
 {
 	struct gw_sip *sip = d->sip;
 
 	if (!sip)
 		return;
-	gw_sip_inbound_stop_ring(d);
+	gw_sip_dialog_stop_timer(d);
 	gw_sip_dialog_uncount(d);
 	if (d->nh) {
 		nua_handle_bind(d->nh, NULL);
@@ -96,7 +104,7 @@ void gw_sip_dialog_emit_ended(struct gw_sip_dialog *d, int code, const char *rea
 	if (d->ended)
 		return;
 	d->ended = true;
-	gw_sip_inbound_stop_ring(d);
+	gw_sip_dialog_stop_timer(d);
 	gw_info(d->log, "ended: %d %s", code, ev.reason);
 	if (!d->h)
 		return;
@@ -172,8 +180,12 @@ static void invite_response(struct gw_sip_dialog *d, int status, const char *phr
 {
 	struct gw_sip_trunk *t = d->sip ? gw_sip_trunk_by_cfg(d->sip, d->trunk) : NULL;
 
-	if (t && !d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED)
-		gw_sip_trunk_seen(t, status, phrase, sip);
+	if (!d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED) {
+		if (t)
+			gw_sip_trunk_seen(t, status, phrase, sip);
+		if (!d->inbound && !d->ended)
+			gw_sip_dialog_stop_timer(d); /* heard: the trunk's invite_timeout is met */
+	}
 	if (status > 100 && status < 300 && d->sip) {
 		char ip[sizeof(d->peer_ip)];
 
@@ -381,7 +393,7 @@ void gw_sip_dialog_end(struct gw_sip_dialog *d, int code, const char *reason)
 	if (!d || d->ended)
 		return;
 	d->ended = true;
-	gw_sip_inbound_stop_ring(d);
+	gw_sip_dialog_stop_timer(d);
 	if (!d->nh)
 		return;
 	if (code < 200 || code > 699)

@@ -13,20 +13,12 @@
 
 #define GW_SIP_MAX_X_HEADERS 32
 
-void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d)
-{
-	if (d->ring_timer) {
-		g_source_remove(d->ring_timer);
-		d->ring_timer = 0;
-	}
-}
-
 static gboolean ring_expired(gpointer arg)
 {
 	struct gw_sip_dialog *d = arg;
 	char *hdr;
 
-	d->ring_timer = 0;
+	d->timer = 0;
 	if (d->final_sent || d->ended || !d->nh)
 		return G_SOURCE_REMOVE;
 	gw_info(d->log, "no answer within %d s: 480", d->sip ? d->sip->cfg->sip_ring_timeout : 0);
@@ -105,7 +97,7 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 		caller.asserted ? ", asserted caller " : caller.withheld ? ", caller withheld" : "",
 		caller.asserted ? caller.user : "");
 	if (sip->cfg->sip_ring_timeout > 0)
-		d->ring_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
+		d->timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
 							   (guint)sip->cfg->sip_ring_timeout,
 							   ring_expired, gw_obj_ref(d),
 							   gw_obj_release);
@@ -240,7 +232,7 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		 * after it: held here, the call is not answered until then
 		 * (gw_sip_dialog_end rejects it instead). */
 		gw_info(d->log, "answer held until the PRACK of our reliable 18x");
-		gw_sip_inbound_stop_ring(d);
+		gw_sip_dialog_stop_timer(d);
 		d->held_code = code;
 		d->held_reason = g_strdup(reason);
 		d->held_sdp = g_strdup(sdp);
@@ -267,7 +259,7 @@ int gw_sip_dialog_respond(struct gw_sip_dialog *d, int code, const char *reason,
 		return 0;
 	}
 	d->final_sent = true;
-	gw_sip_inbound_stop_ring(d);
+	gw_sip_dialog_stop_timer(d);
 	if (code < 300) {
 		gw_info(d->log, "answered %d %s", code, reason);
 		d->state = GW_SIP_DLG_ESTABLISHED;

@@ -149,6 +149,28 @@ static char *from_header(const char *display, const char *user, const char *host
 	return g_string_free(s, FALSE);
 }
 
+/* The trunk's invite_timeout ran out with nothing heard: CANCEL (sent
+ * when something comes, or dropped with the transaction), the trunk down,
+ * ENDED 408 (a failover for the call layer).  A 2xx that comes later gets
+ * a BYE (dialog.c). */
+static gboolean invite_expired(gpointer arg)
+{
+	struct gw_sip_dialog *d = arg;
+	struct gw_sip_trunk *t = d->sip ? gw_sip_trunk_by_cfg(d->sip, d->trunk) : NULL;
+	char *why;
+
+	d->timer = 0;
+	if (d->ended || !d->nh || !t)
+		return G_SOURCE_REMOVE;
+	why = g_strdup_printf("no response to an INVITE in %d s", d->trunk->invite_timeout);
+	gw_warn(d->log, "%s: cancelling", why);
+	gw_sip_trunk_unresponsive(t, why);
+	nua_cancel(d->nh, TAG_END());
+	gw_sip_dialog_emit_ended(d, 408, why);
+	g_free(why);
+	return G_SOURCE_REMOVE;
+}
+
 int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 		  gw_sip_event_h *h, void *arg, struct gw_sip_dialog **out)
 {
@@ -225,6 +247,10 @@ int gw_sip_invite(struct gw_sip *sip, const struct gw_sip_invite_params *p,
 	nua_invite(d->nh, NUTAG_URL(uri),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(p->sdp),
 		   TAG_IF(hdrs, SIPTAG_HEADER_STR(hdrs)), TAG_END());
+	if (t && t->cfg->invite_timeout > 0)
+		d->timer = g_timeout_add_full(G_PRIORITY_DEFAULT,
+					      (guint)t->cfg->invite_timeout * 1000u, invite_expired,
+					      gw_obj_ref(d), gw_obj_release);
 	*out = gw_obj_ref(d);
 out:
 	g_free(uri);

@@ -174,7 +174,8 @@ struct gw_sip_dialog {
 	char *refer_event;         /* Event of an accepted REFER's subscription,
 				    * NULL once its final NOTIFY went out */
 	bool refer_reported;       /* that final NOTIFY went out (until the next REFER) */
-	guint ring_timer;
+	guint timer;               /* inbound: sip.ring_timeout; outbound: the trunk's
+				    * invite_timeout until any response (a reference) */
 	GPtrArray *realms;         /* realms answered for the pending request */
 	char peer_ip[48];          /* gw_sip_dialog_peer_ip() */
 };
@@ -186,6 +187,9 @@ const char *gw_sip_supported(const struct gw_config *cfg, bool rel100);
 struct gw_sip_trunk *gw_sip_trunk_by_cfg(const struct gw_sip *sip,
 					 const struct gw_trunk_config *cfg);
 /* ---- trunk.c ---- */
+/* Nothing came back from the trunk (@reason): it counts as down until it
+ * answers anything again. */
+void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason);
 /* The user of our Contact in a dialog with @trunk: the username it
  * registers (nua picks a registration by From or To, which name the caller
  * and the number, so with several trunks registered another trunk's);
@@ -253,10 +257,11 @@ void gw_sip_dialog_emit_ended(struct gw_sip_dialog *d, int code, const char *rea
 /* The handle is gone (terminated or UA freed): drop the SIP layer's ref. */
 void gw_sip_dialog_detach(struct gw_sip_dialog *d);
 void gw_sip_dialog_uncount(struct gw_sip_dialog *d);
+/* Stop the dialog's timer (ring timeout, or INVITE timeout). */
+void gw_sip_dialog_stop_timer(struct gw_sip_dialog *d);
 
 /* ---- inbound.c ---- */
 void gw_sip_inbound_invite(struct gw_sip *sip, nua_handle_t *nh, const sip_t *sip_msg);
-void gw_sip_inbound_stop_ring(struct gw_sip_dialog *d);
 /* nua_i_prack on an inbound dialog: report the answer to an early offer,
  * then send the 2xx held for it. */
 void gw_sip_inbound_prack(struct gw_sip_dialog *d, const sip_t *sip);
@@ -285,6 +290,9 @@ void gw_sip_session_refer_response(struct gw_sip_dialog *d, int status, const ch
 char *gw_sip_target_uri(struct gw_sip *sip, const struct gw_trunk_config *trunk, const char *to);
 
 /* ---- trunk.c ---- */
+/* Nothing came back from the trunk (@reason): it counts as down until it
+ * answers anything again. */
+void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason);
 int gw_sip_trunks_start(struct gw_sip *sip);
 void gw_sip_trunks_shutdown(struct gw_sip *sip);
 void gw_sip_trunks_free(struct gw_sip *sip);

@@ -51,6 +51,11 @@ void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, c
 	g_free(reason);
 }
 
+void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason)
+{
+	set_state(t, GW_SIP_TRUNK_DOWN, reason);
+}
+
 /* ---- REGISTER ---- */
 
 const char *gw_sip_contact_user(const struct gw_trunk_config *trunk)

@@ -119,6 +119,10 @@ static void ua_callback(nua_event_t event, int status, char const *phrase, nua_t
 		}
 		return;
 	}
+	/* nta passes 100 Trying up (NTATAG_PASS_100): an INVITE's tells that
+	 * the trunk heard it (trunk.invite_timeout); others say nothing */
+	if (status == 100 && msg && msg->sip_status && event != nua_r_invite)
+		return;
 	if (!hm) {
 		if (nh)
 			unbound_event(sip, event, nh, msg, tags);
@@ -158,6 +162,7 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 			      TAG_IF(sips_url, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_NONE)),
 			      TPTAG_LOG(cfg->sip_trace ? 1 : 0),
 			      NTATAG_CLIENT_RPORT(1),
+			      NTATAG_PASS_100(1),
 			      NTATAG_SERVER_RPORT(1),
 			      NUTAG_MEDIA_ENABLE(0),
 			      NUTAG_AUTOANSWER(0),

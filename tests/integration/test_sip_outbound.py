@@ -18,7 +18,8 @@ identity (RFC 3325, 3323): the browser user in From, withheld with
 with trunk.send_pai; with trunk.caller_id = did, the number [dids] maps
 to the user; with auth.mode = jwt, the token's caller_id and
 caller_name; no Supported: 100rel with trunk.100rel = false; a route of
-two trunks failing over from a 503 to the second (not from a 486).
+two trunks failing over from a 503 to the second (not from a 486), and
+(trunk.invite_timeout) from a trunk that answers nothing.
 
 Runs on 127.0.0.10 (one loopback address per test file); the stranger
 sprays from 127.0.0.20."""
@@ -29,12 +30,13 @@ import hmac
 import json
 import os
 import re
+import socket
 import time
 
 from siptest import (Browser, SipResults, Sipp, Sprayer, check_clean_stop, connected, daemon_log,
                      describe, free_even_pair, free_sip_port, hangup_code, require_sipp, scenario_variant,
-                     sip_daemon, state_ms, states, stopped, trunk, wait_health, wait_idle, wait_log,
-                     wait_online)
+                     sip_daemon, state_ms, states, stopped, trunk, trunk_health, wait_health,
+                     wait_idle, wait_log, wait_online)
 from gwtest import request, ws_connect
 
 HOST = "127.0.0.10"
@@ -560,6 +562,44 @@ def check_failover_to_the_next_trunk(far):
         check_clean_stop(d)
 
 
+def check_invite_timeout_gives_a_silent_trunk_up(far):
+    """trunk.invite_timeout = 2: trunk a drops every packet (a socket that
+    never reads: no ICMP, no answer), so after 2 s its INVITE is given up,
+    a counts as down in /healthz and the call connects through trunk b
+    (not after timer B's 32 s).  Then b (a down, so b first) answers 100
+    at once and rings only 3 s later: the 100 meets the 2 s and the call
+    connects through b."""
+    far_b = free_sip_port(HOST, avoid=(far,))
+    over = {"invite_timeout": "2"}
+    groups = {"trunk.b": trunk(HOST, far_b, invite_timeout="2"), "route": {"default": "a b"}}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as hole, \
+            sip_daemon(HOST, far, name="a", trunk_over=over, groups=groups) as d:
+        hole.bind((HOST, far))
+        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3",
+                    "--header", "X-Rtcsip-Test:hello-sip")
+        c = b.result()
+        print(f"   a silent, then b: {describe(c)}; connected after {c and c.get('connected_ms')} ms")
+        backup.assert_ok()
+        assert connected(c) and b.rc == 0, (b.rc, c)
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert 1500 <= c["connected_ms"] < 20000, c["connected_ms"]  # 2 s, not 32 s
+        a = trunk_health(d.health(), "a")
+        print(f"   trunk a: {a}")
+        assert a and a.get("state") == "down" and "no response" in a.get("reason", ""), a
+        wait_idle(d)
+        slow = Sipp("uas_slow_ring_echo.xml", HOST, port=far_b, echo=True)
+        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3",
+                    "--header", "X-Rtcsip-Test:hello-sip")
+        c = b.result()
+        print(f"   b ringing after 3 s: {describe(c)}; connected after {c and c.get('connected_ms')} ms")
+        slow.assert_ok()
+        assert connected(c) and b.rc == 0, (b.rc, c)
+        assert c["connected_ms"] >= 2500, c["connected_ms"]
+        wait_idle(d)
+        check_clean_stop(d)
+
+
 JWT_SECRET = "outbound-test-secret-0123456789abcdef"
 
 
@@ -621,6 +661,8 @@ def main():
     res.run("outbound_jwt_caller_id_and_name_are_the_from", check_caller_id_from_the_token, far)
     res.run("outbound_trunk_100rel_off_not_in_supported", check_trunk_100rel_off, far)
     res.run("outbound_503_before_ringing_fails_over_to_the_next_trunk", check_failover_to_the_next_trunk, far)
+    res.run("outbound_invite_timeout_gives_a_silent_trunk_up_and_fails_over",
+            check_invite_timeout_gives_a_silent_trunk_up, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)
     res.run("outbound_silent_far_end_hung_up_408_after_rtp_timeout_hold_is_not", check_rtp_timeout, far)
     res.run("outbound_stalled_media_loop_sheds_opus_encoder_work", check_stalled_media_loop_sheds_encoder_work,
