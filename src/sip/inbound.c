@@ -98,9 +98,8 @@ static void offer_to_handler(struct gw_sip *sip, struct gw_sip_dialog *d, const 
 		caller.asserted ? caller.user : "");
 	if (sip->cfg->sip_ring_timeout > 0)
 		d->timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT,
-							   (guint)sip->cfg->sip_ring_timeout,
-							   ring_expired, gw_obj_ref(d),
-							   gw_obj_release);
+						      (guint)sip->cfg->sip_ring_timeout,
+						      ring_expired, gw_obj_ref(d), gw_obj_release);
 	sip->incoming(d, &in, sip->incoming_arg);
 	g_free(hdrs);
 	g_free(ruri_user);
