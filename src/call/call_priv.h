@@ -244,9 +244,9 @@ void gw_call_sip_params(const struct gw_trunk_config *trunk, struct gw_sdp_sip_p
 /* A new SIP-side RTP socket (*@rtp, a reference) in sip.rtp_port_range.
  * 0 or errno (logged under @log). */
 int gw_call_sip_rtp_open(struct gw_rtp_socket **rtp, const char *log);
-/* The call's SIP side: our SDP parameters from its trunk, the RTP socket:
- * @rtp (the call takes a reference) or, when NULL, a new one.  0 or errno
- * (logged). */
+/* The call's SIP side: our SDP parameters from its trunk (again for a
+ * failover), the RTP socket: @rtp (the call takes a reference; it may be
+ * the call's own) or, when NULL, a new one.  0 or errno (logged). */
 int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trunk,
 			struct gw_rtp_socket *rtp);
 /* Our SIP SDP (offer, or answer to @offer when non-NULL) with the current

@@ -56,16 +56,12 @@ static int send_invite(struct gw_call *call, const struct gw_trunk_config *trunk
 {
 	struct gw_sip_header headers[MAX_HEADERS];
 	struct gw_sip_invite_params p = { 0 };
-	struct gw_rtp_socket *rtp = g_steal_pointer(&call->rtp);
 	char *offer = NULL, *reason = NULL;
 	const char *name;
 	json_t *v;
 	int rc;
 
-	g_clear_pointer(&call->sip_codecs, g_strfreev);
-	g_clear_pointer(&call->sip_addr, g_free);
-	rc = gw_call_sip_prepare(call, trunk, rtp); /* takes its own reference */
-	gw_obj_deref(rtp);
+	rc = gw_call_sip_prepare(call, trunk, call->rtp);
 	if (rc) {
 		*why = "no RTP port free";
 		rc = EADDRINUSE;

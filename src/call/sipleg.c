@@ -116,13 +116,17 @@ int gw_call_sip_prepare(struct gw_call *call, const struct gw_trunk_config *trun
 
 	call->trunk = trunk;
 	call->dtmf_info = trunk && !strcmp(trunk->dtmf, "info");
+	g_strfreev(call->sip_codecs); /* a failover prepares again */
+	g_free(call->sip_addr);
 	gw_call_sip_params(trunk, &call->sip_local, &call->sip_codecs, &call->sip_addr);
 	if (call->kind == GW_CALL_OUTBOUND && call->browser_opus_pt < 0)
 		prefer_browser_codec(call); /* in place: sip_local.codecs follows */
-	if (rtp)
+	if (rtp && rtp != call->rtp) {
+		gw_obj_deref(call->rtp);
 		call->rtp = gw_obj_ref(rtp);
-	else if ((rc = gw_call_sip_rtp_open(&call->rtp, call->log)))
+	} else if (!rtp && (rc = gw_call_sip_rtp_open(&call->rtp, call->log))) {
 		return rc;
+	}
 	call->sip_local.port = gw_rtp_socket_port(call->rtp);
 	return 0;
 }
