@@ -171,14 +171,18 @@ int gw_ice_agent_send(struct gw_ice_agent *ice, const uint8_t *buf, size_t len);
 /* Snapshot of state, timing, counters and selected pair. */
 void gw_ice_agent_stats(struct gw_ice_agent *ice, struct gw_ice_stats *out);
 
-/* Media loop: RTP/RTCP dropped on the direct path for waiting over
- * max_queue_ms in the socket (counted among direct_rx_packets). */
+/* Media loop: RTP dropped for waiting over max_queue_ms in the socket: on
+ * the direct path (counted among direct_rx_packets) and, guessed, among
+ * what libnice read past it (gw_ice_agent_set_rx_pts). */
 uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice);
 
-/* Media loop: the RFC 4733 telephone-event payload types the browser may
- * send (none by default).  Those, like RTCP, are never dropped for waiting
- * over max_queue_ms (gw_rtp_age_limit). */
-void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts);
+/* Media loop: the payload types the browser may send: its media's
+ * @media_pt with RTP clock @media_rate (0: none), whose age is guessed
+ * when libnice read it without a receive stamp, and its RFC 4733
+ * telephone-event @events (none by default), which like RTCP are never
+ * dropped for waiting over max_queue_ms (gw_rtp_age_limit). */
+void gw_ice_agent_set_rx_pts(struct gw_ice_agent *ice, uint8_t media_pt, uint32_t media_rate,
+			     const struct gw_rtp_pts *events);
 
 /* Current state. */
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice);

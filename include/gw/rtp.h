@@ -79,16 +79,37 @@ static inline bool gw_rtp_pts_has(const struct gw_rtp_pts *set, unsigned pt)
  * already too late.  Not RTCP (multiplexed) nor RFC 4733 events, whose
  * payload types are in @events: a digit or report late beats one lost (a
  * long stall could take a whole digit, or its end packets), and they are
- * few.  Owned by the reader's media loop. */
+ * few.
+ *
+ * A datagram read without a stamp (a browser's ICE: libnice read it, as it
+ * reads everything queued behind a consent check that was at the head of
+ * the queue) has its arrival guessed from its RTP timestamp: the last
+ * stamped packet of the same stream (@media_pt, clock @media_rate, one
+ * SSRC) anchors the sender's timeline to ours, and a packet T later on
+ * that timeline arrived no earlier than T after it (a sender paces its
+ * media in real time; a network that delayed it only makes the guess
+ * younger).  No anchor (a TURN-relayed pair: libnice reads all of it), or
+ * one over GW_RTP_AGE_ANCHOR_MAX_MS back on the sender's timeline: no
+ * guess, kept.  Owned by the reader's media loop. */
+#define GW_RTP_AGE_ANCHOR_MAX_MS 10000
 struct gw_rtp_age_limit {
 	int64_t max_us;              /* 0 = never */
 	struct gw_rtp_pts events;    /* kept however late */
 	uint64_t dropped;            /* so far */
+	uint8_t media_pt;            /* the stream anchored ... */
+	uint32_t media_rate;         /* ... and its RTP clock, Hz; 0: none */
+	bool anchored;               /* the anchor_* below are a packet's */
+	uint32_t anchor_ssrc, anchor_ts;
+	int64_t anchor_rx_us;        /* its receive stamp (monotonic) */
 };
 
 /* gw_rtp_age_drop's half for a datagram that did wait too long. */
 bool gw_rtp_age_limit_drops(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
 			    int64_t now_us, const char *ctx, const char *side);
+
+/* gw_rtp_age_drop's half that keeps the anchor: @buf arrived at @rx_us. */
+void gw_rtp_age_anchor(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+		       int64_t rx_us);
 
 /* Media thread: whether to drop @buf, which arrived at @rx_us (gw_rx_time_us)
  * and was read at @now_us (monotonic); counted, and logged at most every
@@ -97,9 +118,16 @@ bool gw_rtp_age_limit_drops(struct gw_rtp_age_limit *l, const uint8_t *buf, size
 static inline bool gw_rtp_age_drop(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
 				   int64_t rx_us, int64_t now_us, const char *ctx, const char *side)
 {
+	if (l->media_rate)
+		gw_rtp_age_anchor(l, buf, len, rx_us);
 	return l->max_us && now_us - rx_us > l->max_us &&
 	       gw_rtp_age_limit_drops(l, buf, len, now_us, ctx, side);
 }
+
+/* Media thread: the same for @buf read at @now_us without a receive stamp,
+ * its arrival guessed from its RTP timestamp (see above). */
+bool gw_rtp_age_drop_unstamped(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+			       int64_t now_us, const char *ctx, const char *side);
 
 /* Write a 12-byte RTP header (V=2, no padding/extension/CSRC) at @buf.
  * Returns 12, or 0 when @cap < 12 or @pt > 127 (nothing written). */

@@ -100,9 +100,11 @@ int gw_webrtc_leg_send_rtp(struct gw_webrtc_leg *leg, uint8_t *buf, size_t len, 
  * garbage this way).  0 or errno. */
 int gw_webrtc_leg_send_raw(struct gw_webrtc_leg *leg, const uint8_t *buf, size_t len);
 
-/* Media loop: the RFC 4733 telephone-event payload types the browser may
- * send, kept however long they waited (gw_ice_agent_set_event_pts). */
-void gw_webrtc_leg_set_event_pts(struct gw_webrtc_leg *leg, const struct gw_rtp_pts *pts);
+/* Media loop: the payload types the browser may send: its media (@media_pt,
+ * RTP clock @media_rate) and RFC 4733 telephone-events, kept however long
+ * they waited (gw_ice_agent_set_rx_pts). */
+void gw_webrtc_leg_set_rx_pts(struct gw_webrtc_leg *leg, uint8_t media_pt, uint32_t media_rate,
+			      const struct gw_rtp_pts *events);
 
 /* Media loop: counters. */
 void gw_webrtc_leg_stats(struct gw_webrtc_leg *leg, struct gw_webrtc_stats *out);

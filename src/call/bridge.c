@@ -300,14 +300,18 @@ static void set_sip_on_loop(void *obj)
 			gw_media_codec_name(m->codec), m->pt, m->ptime);
 	}
 	/* digits are never dropped for waiting in a socket (media.max_queue_ms):
-	 * the SIP side's telephone-event the engine uses, the browser's both */
+	 * the SIP side's telephone-event the engine uses, the browser's both;
+	 * the browser's audio has its age guessed when read without a stamp */
 	gw_rtp_socket_set_event_pt(call->rtp, gw_media_session_sip_event_pt(call->media));
 	if (call->leg) {
 		struct gw_rtp_pts te = { { 0 } };
+		struct gw_media_config bc;
 
 		gw_rtp_pts_add(&te, call->browser_te_pt);
 		gw_rtp_pts_add(&te, call->browser_te8_pt);
-		gw_webrtc_leg_set_event_pts(call->leg, &te);
+		browser_codec(call, &bc);
+		gw_webrtc_leg_set_rx_pts(call->leg, bc.browser_pt,
+					 gw_media_codec_clock(bc.browser_codec), &te);
 	}
 	gw_media_session_set_hold(call->media, m->hold);
 	quiet = m->hold || !m->far_sends;

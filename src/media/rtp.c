@@ -228,3 +228,46 @@ bool gw_rtp_age_limit_drops(struct gw_rtp_age_limit *l, const uint8_t *buf, size
 			l->max_us / 1000, unlogged);
 	return true;
 }
+
+/* @buf's SSRC and timestamp when it is RTP of the anchored stream. */
+static bool anchored_stream(const struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+			    uint32_t *ssrc, uint32_t *ts)
+{
+	if (len < GW_RTP_HDR_LEN || (buf[0] >> 6) != 2 || (buf[1] & 0x7f) != l->media_pt ||
+	    gw_rtp_is_rtcp(buf, len))
+		return false;
+	*ts = rd32(buf + 4);
+	*ssrc = rd32(buf + 8);
+	return true;
+}
+
+void gw_rtp_age_anchor(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+		       int64_t rx_us)
+{
+	uint32_t ssrc, ts;
+
+	if (!anchored_stream(l, buf, len, &ssrc, &ts))
+		return;
+	l->anchored = true;
+	l->anchor_ssrc = ssrc;
+	l->anchor_ts = ts;
+	l->anchor_rx_us = rx_us;
+}
+
+bool gw_rtp_age_drop_unstamped(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
+			       int64_t now_us, const char *ctx, const char *side)
+{
+	uint32_t ssrc, ts;
+	int64_t later;   /* ticks after the anchor on the sender's timeline */
+
+	if (!l->max_us || !l->anchored || !l->media_rate ||
+	    !anchored_stream(l, buf, len, &ssrc, &ts) || ssrc != l->anchor_ssrc)
+		return false;
+	later = gw_rtp_ts_diff(ts, l->anchor_ts);
+	/* before the anchor (reordered), or too far from it for two clocks
+	 * to agree: no guess */
+	if (later < 0 || later > (int64_t)l->media_rate * GW_RTP_AGE_ANCHOR_MAX_MS / 1000)
+		return false;
+	return now_us - (l->anchor_rx_us + later * 1000000 / l->media_rate) > l->max_us &&
+	       gw_rtp_age_limit_drops(l, buf, len, now_us, ctx, side);
+}

@@ -65,6 +65,7 @@ static void direct_drop(struct gw_ice_agent *ice)
 	ice->direct = NULL;
 	ice->direct_fd = -1;
 	ice->direct_gen++;
+	ice->age.anchored = false;      /* another path, other delays */
 	if (ice->driven)
 		gw_loop_ctx_set_reader(ice->driven, -1, NULL, NULL);
 }
@@ -345,13 +346,22 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 		    gpointer data)
 {
 	struct gw_ice_agent *ice = data;
+	int64_t now_us;
 
 	if (ice->driven)
 		dont_block(g_main_current_source());
 	ice->rx_packets++;
 	ice->rx_bytes += len;
-	if (ice->recvh)
-		ice->recvh((const uint8_t *)buf, len, g_get_monotonic_time(), ice->arg);
+	if (!ice->recvh)
+		return;
+	/* Media here with a direct path went round it: libnice read it with
+	 * what was queued behind a consent check at the head of the queue.
+	 * Its age is guessed (gw_rtp_age_limit). */
+	now_us = g_get_monotonic_time();
+	if (ice->direct && gw_rtp_age_drop_unstamped(&ice->age, (const uint8_t *)buf, len, now_us,
+						    ice->name, "browser"))
+		return;
+	ice->recvh((const uint8_t *)buf, len, now_us, ice->arg);
 }
 
 /* libnice's STUN code calls its own exported stun_* functions through the
@@ -706,9 +716,14 @@ uint64_t gw_ice_agent_stale_packets(const struct gw_ice_agent *ice)
 	return ice->age.dropped;
 }
 
-void gw_ice_agent_set_event_pts(struct gw_ice_agent *ice, const struct gw_rtp_pts *pts)
+void gw_ice_agent_set_rx_pts(struct gw_ice_agent *ice, uint8_t media_pt, uint32_t media_rate,
+			     const struct gw_rtp_pts *events)
 {
-	ice->age.events = *pts;
+	ice->age.events = *events;
+	if (media_pt != ice->age.media_pt || media_rate != ice->age.media_rate)
+		ice->age.anchored = false;
+	ice->age.media_pt = media_pt;
+	ice->age.media_rate = media_rate;
 }
 
 enum gw_ice_state gw_ice_agent_state(const struct gw_ice_agent *ice)

@@ -46,7 +46,7 @@ struct gw_ice_agent {
 	uint64_t direct_packets;
 	uint64_t direct_rx_packets;     /* received by direct_read */
 	unsigned direct_gen;            /* bumped whenever the path is dropped */
-	struct gw_rtp_age_limit age;    /* media.max_queue_ms on the direct path */
+	struct gw_rtp_age_limit age;    /* media.max_queue_ms (guessed for libnice's reads) */
 };
 
 /* Our candidate @c as "candidate:..." (no "a="), with public_ip applied to

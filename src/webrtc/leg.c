@@ -615,10 +615,11 @@ int gw_webrtc_leg_send_raw(struct gw_webrtc_leg *leg, const uint8_t *buf, size_t
 	return gw_ice_agent_send(leg->ice, buf, len);
 }
 
-void gw_webrtc_leg_set_event_pts(struct gw_webrtc_leg *leg, const struct gw_rtp_pts *pts)
+void gw_webrtc_leg_set_rx_pts(struct gw_webrtc_leg *leg, uint8_t media_pt, uint32_t media_rate,
+			      const struct gw_rtp_pts *events)
 {
 	if (leg->ice)
-		gw_ice_agent_set_event_pts(leg->ice, pts);
+		gw_ice_agent_set_rx_pts(leg->ice, media_pt, media_rate, events);
 }
 
 void gw_webrtc_leg_stats(struct gw_webrtc_leg *leg, struct gw_webrtc_stats *out)

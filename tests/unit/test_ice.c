@@ -728,7 +728,7 @@ START_TEST(test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits)
 	peer_init(&p[1], &cb);
 	gw_rtp_pts_add(&te, 110);    /* telephone-event/48000 ... */
 	gw_rtp_pts_add(&te, 101);    /* ... and the /8000 the browser sends */
-	gw_ice_agent_set_event_pts(p[1].ice, &te);
+	gw_ice_agent_set_rx_pts(p[1].ice, 0, 8000, &te);
 	connect_pair(p);
 	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
 	send_behind_a_stall(p, g, 3, &direct, &dropped);
@@ -737,6 +737,68 @@ START_TEST(test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits)
 	ck_assert_int_eq(p[1].n_rx, 2);
 	ck_assert_uint_eq(p[1].rx->len, g[2].len);          /* the report came last */
 	ck_assert_mem_eq(p[1].rx->data, g[2].d, g[2].len);
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
+static bool got_two(void *arg)
+{
+	return ((const struct peer *)arg)->n_rx >= 2;
+}
+
+/* What libnice reads past the direct path has no receive stamp: in a call,
+ * everything queued behind a consent check at the head of the queue after
+ * a stall (here a datagram that is not media stands in for the check).
+ * Its age is guessed from its RTP timestamp, anchored by the last packet
+ * the direct path read: audio 1 ms after the anchor on the sender's
+ * timeline, read 40 ms after it, is dropped (media.max_queue_ms 20);
+ * audio 1 s after it, which by its timestamp cannot have waited, is kept. */
+START_TEST(test_ice_stale_audio_read_by_libnice_is_dropped_by_its_timestamp)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	/* PCMU (pt 0, 8000 Hz), SSRC 1, timestamps 160, 168 and 8160 */
+	static const struct dgram anchor =
+		{ {0x80, 0x00, 0x00, 0x01, 0, 0, 0x00, 0xa0, 0, 0, 0, 1, 0xff}, 13 };
+	static const struct dgram g[] = {
+		{ {0x17, 0xfe, 0xfd, 0, 1, 2, 3, 4}, 8 },
+		{ {0x80, 0x00, 0x00, 0x02, 0, 0, 0x00, 0xa8, 0, 0, 0, 1, 0xff}, 13 },
+		{ {0x80, 0x00, 0x00, 0x03, 0, 0, 0x1f, 0xe0, 0, 0, 0, 1, 0xff}, 13 },
+	};
+	struct peer p[2];
+	struct gw_rtp_pts te = { { 0 } };
+	struct gw_ice_stats s;
+	uint64_t base, stale;
+	bool direct = false;
+
+	cb.max_queue_ms = 20;
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	gw_ice_agent_set_rx_pts(p[1].ice, 0, 8000, &te);
+	connect_pair(p);
+	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
+	/* the anchor, read by the direct path (not behind a consent check) */
+	for (int i = 0; i < 5 && !direct; i++) {
+		run_until(never, NULL, 50);
+		gw_ice_agent_stats(p[1].ice, &s);
+		base = s.direct_rx_packets;
+		p[1].n_rx = 0;
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, anchor.d, anchor.len), 0);
+		ck_assert(run_until(got_packet, &p[1], 5000));
+		gw_ice_agent_stats(p[1].ice, &s);
+		direct = s.direct_rx_packets == base + 1;
+	}
+	ck_assert_msg(direct, "the direct path never read the anchor");
+	stale = gw_ice_agent_stale_packets(p[1].ice);
+	p[1].n_rx = 0;
+	for (size_t k = 0; k < G_N_ELEMENTS(g); k++)
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+	g_usleep(40000);                 /* the loop is busy elsewhere */
+	ck_assert(run_until(got_two, &p[1], 5000));
+	run_until(never, NULL, 50);
+	ck_assert_int_eq(p[1].n_rx, 2);
+	ck_assert_uint_eq(gw_ice_agent_stale_packets(p[1].ice) - stale, 1);
+	ck_assert_mem_eq(p[1].rx->data, g[2].d, g[2].len);   /* the one 1 s later */
 	peer_done(&p[0]);
 	peer_done(&p[1]);
 }
@@ -1076,6 +1138,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_media_queued_behind_a_stall_is_read_in_one_go);
 	tcase_add_test(drv, test_ice_close_from_the_handler_ends_the_queued_read);
 	tcase_add_test(drv, test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits);
+	tcase_add_test(drv, test_ice_stale_audio_read_by_libnice_is_dropped_by_its_timestamp);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);

@@ -178,6 +178,65 @@ START_TEST(test_rtp_age_limit_keeps_only_rtcp_and_events)
 }
 END_TEST
 
+/* Opus (pt 111, 48 kHz) with SSRC @ssrc and timestamp @ts at @buf. */
+static void opus_pkt(uint8_t *buf, uint32_t ssrc, uint32_t ts)
+{
+	ck_assert_uint_eq(gw_rtp_hdr_write(buf, 12, 111, false, 1, ts, ssrc), 12);
+}
+
+/* Without a receive stamp a packet's arrival is guessed from its RTP
+ * timestamp: no earlier than the last stamped packet of the stream plus
+ * the time between them on the sender's timeline.  No guess (kept) without
+ * an anchor, for another SSRC or payload type, for a packet before the
+ * anchor or 10 s or more after it; events are kept however late. */
+START_TEST(test_rtp_age_guessed_from_the_timestamp_without_a_stamp)
+{
+	struct gw_rtp_age_limit l = { .max_us = 200000, .media_pt = 111, .media_rate = 48000 };
+	uint8_t pkt[12], event[16] = { 0x80, 110 };
+	const int64_t t0 = 50000000;
+	const uint32_t ts0 = 0xfffff000;   /* wraps on the way */
+
+	gw_rtp_pts_add(&l.events, 110);
+	opus_pkt(pkt, 7, ts0 + 960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	/* the anchor: stamped at t0 (read 1 ms later) */
+	opus_pkt(pkt, 7, ts0);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0, t0 + 1000, "t", "browser"));
+	/* 20 ms after it on the sender's timeline: read 150 ms after that, kept;
+	 * read 900 ms after the anchor: it waited about 880 ms, dropped */
+	opus_pkt(pkt, 7, ts0 + 960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 170000, "t", "browser"));
+	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	/* 800 ms after it: read at 900 ms, it waited at most 100 ms */
+	opus_pkt(pkt, 7, ts0 + 38400);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	/* no guess: another SSRC, before the anchor, 10 s after it */
+	opus_pkt(pkt, 8, ts0 + 960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	opus_pkt(pkt, 7, ts0 - 960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	opus_pkt(pkt, 7, ts0 + 48000 * 10 + 1);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 20000000, "t", "browser"));
+	/* nor for another payload type, whose clock may differ; an event is
+	 * kept however late */
+	ck_assert_uint_eq(gw_rtp_hdr_write(pkt, 12, 0, false, 1, ts0 + 960, 7), 12);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
+	memcpy(event + 4, (uint8_t[]){ 0xff, 0xff, 0xf3, 0xc0, 0, 0, 0, 7 }, 8);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, event, sizeof(event), t0 + 900000, "t", "browser"));
+	ck_assert_uint_eq(l.dropped, 1);
+	/* a stamped packet moves the anchor */
+	opus_pkt(pkt, 7, ts0 + 96000);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 2000000, t0 + 2000000, "t", "browser"));
+	opus_pkt(pkt, 7, ts0 + 96960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 2100000, "t", "browser"));
+	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 2300000, "t", "browser"));
+	/* max_us 0: never */
+	l.max_us = 0;
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 9000000, "t", "browser"));
+	ck_assert_uint_eq(l.dropped, 2);
+}
+END_TEST
+
 START_TEST(test_rtp_parse_random_bytes_never_reads_past_end)
 {
 	/* Each buffer is allocated at its exact size so ASan catches any
@@ -291,6 +350,7 @@ static Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rtp_parse_leaves_output_untouched_on_error);
 	tcase_add_test(tc, test_rtp_parse_sends_muxed_rtcp_away);
 	tcase_add_test(tc, test_rtp_age_limit_keeps_only_rtcp_and_events);
+	tcase_add_test(tc, test_rtp_age_guessed_from_the_timestamp_without_a_stamp);
 	tcase_add_test(tc, test_rtp_parse_random_bytes_never_reads_past_end);
 	tcase_add_test(tc, test_rtp_seq_diff_handles_wraparound);
 	tcase_add_test(tc, test_rtp_seq_extend_counts_cycles_and_late_packets);
