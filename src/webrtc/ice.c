@@ -65,6 +65,8 @@ static void direct_drop(struct gw_ice_agent *ice)
 	ice->direct = NULL;
 	ice->direct_fd = -1;
 	ice->direct_gen++;
+	ice->direct_alt.ss_family = 0;
+	ice->probe_len = 0;
 	ice->age.anchored = false;      /* another path, other delays */
 	if (ice->driven)
 		gw_loop_ctx_set_reader(ice->driven, -1, NULL, NULL);
@@ -94,6 +96,25 @@ static void direct_drop(struct gw_ice_agent *ice)
  * loop waiting; the rest is reported again. */
 #define DRAIN_MAX 64
 
+/* Whether media from @from is read directly: the selected pair's remote,
+ * or the second one learned.  If not, @fd's first datagram (media from
+ * @from, @len bytes) is left to libnice, and its header kept to learn
+ * @from by (probe_*) if libnice hands it on. */
+static bool direct_source(struct gw_ice_agent *ice, int fd, const struct sockaddr_storage *from,
+			  size_t len)
+{
+	if (gw_sockaddr_equal(from, &ice->direct_to) ||
+	    (ice->direct_alt.ss_family && gw_sockaddr_equal(from, &ice->direct_alt)))
+		return true;
+	if (len >= sizeof(ice->probe_hdr) &&
+	    recv(fd, ice->probe_hdr, sizeof(ice->probe_hdr), MSG_DONTWAIT | MSG_PEEK) ==
+		    (ssize_t)sizeof(ice->probe_hdr)) {
+		ice->probe_from = *from;
+		ice->probe_len = len;
+	}
+	return false;
+}
+
 static bool direct_read(int fd, void *arg)
 {
 	struct gw_ice_agent *ice = arg;
@@ -115,7 +136,7 @@ static bool direct_read(int fd, void *arg)
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		if (n < 1 || n > (ssize_t)sizeof(buf) || buf[0] < 128 || buf[0] > 191 ||
-		    !gw_sockaddr_equal(&from, &ice->direct_to))
+		    !direct_source(ice, fd, &from, (size_t)n))
 			return false;
 		iov.iov_len = sizeof(buf);
 		m.msg_name = NULL;
@@ -341,6 +362,23 @@ static void dont_block(GSource *src)
 		g_source_set_can_recurse(src, TRUE);
 }
 
+/* libnice handed on the media direct_read left to it for its source
+ * (probe_*): that source is a valid pair's remote, read directly from now. */
+static void learn_source(struct gw_ice_agent *ice)
+{
+	char ip[NICE_ADDRESS_STRING_LEN];
+	NiceAddress a;
+
+	ice->probe_len = 0;
+	if (!ice->direct)
+		return;
+	ice->direct_alt = ice->probe_from;
+	nice_address_set_from_sockaddr(&a, (const struct sockaddr *)&ice->direct_alt);
+	nice_address_to_string(&a, ip);
+	gw_info(ice->name, "ice: the browser also sends media from %s port %u (a valid pair it "
+		"chose): read directly too", ip, nice_address_get_port(&a));
+}
+
 /* Hot path.  The callback may close the agent: nothing touches @ice after it. */
 static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf,
 		    gpointer data)
@@ -354,6 +392,9 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 	ice->rx_bytes += len;
 	if (!ice->recvh)
 		return;
+	if (ice->probe_len && len == ice->probe_len &&
+	    !memcmp(buf, ice->probe_hdr, sizeof(ice->probe_hdr)))
+		learn_source(ice);
 	/* Media here with a direct path went round it: libnice read it with
 	 * what was queued behind a consent check at the head of the queue.
 	 * Its age is guessed (gw_rtp_age_limit). */

@@ -45,6 +45,17 @@ struct gw_ice_agent {
 	socklen_t direct_len;
 	uint64_t direct_packets;
 	uint64_t direct_rx_packets;     /* received by direct_read */
+	/* A second address the browser's media comes from, read directly too:
+	 * a browser may send on a valid pair other than the one libnice
+	 * selected (Chromium switches without nominating again).  Learned
+	 * when libnice hands on media direct_read left to it for coming from
+	 * there (libnice delivers only what comes from a valid pair's remote):
+	 * the header and length of that datagram, and its source, are kept
+	 * until then.  ss_family 0: none.  Cleared with the direct path. */
+	struct sockaddr_storage direct_alt;
+	struct sockaddr_storage probe_from;
+	uint8_t probe_hdr[12];
+	size_t probe_len;               /* 0: nothing being learned */
 	unsigned direct_gen;            /* bumped whenever the path is dropped */
 	struct gw_rtp_age_limit age;    /* media.max_queue_ms (guessed for libnice's reads) */
 };

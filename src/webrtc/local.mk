@@ -8,6 +8,7 @@ libgw_la_SOURCES += \
 	src/webrtc/ice_priv.h
 check_PROGRAMS += tests/unit/test_ice
 tests_unit_test_ice_SOURCES = tests/unit/test_ice.c
+tests_unit_test_ice_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/webrtc
 tests_unit_test_ice_CFLAGS = $(TEST_CFLAGS_COMMON)
 tests_unit_test_ice_LDADD = $(TEST_LIBS_COMMON)
 TESTS += tests/unit/test_ice

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "gw/log.h"
 #include "gw/obj.h"
 #include "gw/rtp.h"
+#include "ice_priv.h"   /* the libnice agent, to make one side switch pairs */
 
 static const char *const loopback[] = {"127.0.0.1", "127.0.0.2", NULL};
 
@@ -804,6 +806,94 @@ START_TEST(test_ice_stale_audio_read_by_libnice_is_dropped_by_its_timestamp)
 }
 END_TEST
 
+/* p[0] sends on another pair that p[1] validated: its other local
+ * address to the same remote, switched to without nominating again (as
+ * Chromium does).  false if it has no such pair. */
+static bool switch_sending_pair(struct peer *p)
+{
+	struct gw_ice_agent *ice = p[0].ice;
+	NiceCandidate *l = NULL, *r = NULL;
+	GSList *locals;
+	bool done = false;
+
+	ck_assert(nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &l, &r));
+	locals = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
+	for (GSList *it = locals; it && !done; it = it->next) {
+		NiceCandidate *c = it->data;
+
+		if (c->type == NICE_CANDIDATE_TYPE_HOST && !nice_address_equal_no_port(&c->addr, &l->addr))
+			done = nice_agent_set_selected_pair(ice->agent, ice->stream, 1, c->foundation,
+							    r->foundation);
+	}
+	g_slist_free_full(locals, (GDestroyNotify)nice_candidate_free);
+	return done;
+}
+
+/* A browser that sends on a valid pair other than the selected one has
+ * its media read directly too, once libnice took one datagram from there
+ * (libnice alone knows which remotes are valid); a source no check ever
+ * validated is neither read directly nor handed on. */
+START_TEST(test_ice_media_from_another_valid_pair_is_read_directly)
+{
+	struct gw_ice_config ca = base_config(true), cb = base_config(false);
+	struct dgram g[12];
+	struct peer p[2];
+	struct gw_ice_stats s;
+	struct sockaddr_in to = { .sin_family = AF_INET }, from = { .sin_family = AF_INET };
+	char ip[64];
+	unsigned port;
+	uint64_t base;
+	int fd, k = 0;
+
+	fill_rtp(g, G_N_ELEMENTS(g));
+	peer_init(&p[0], &ca);
+	peer_init(&p[1], &cb);
+	connect_pair(p);
+	ck_assert_msg(run_until(same_pair, p, 10000), "the two sides never agreed on a pair");
+	run_until(never, NULL, 1000);   /* the other pairs' checks */
+	ck_assert_msg(switch_sending_pair(p), "no other pair to send on");
+	gw_ice_agent_stats(p[1].ice, &s);
+	base = s.direct_rx_packets;
+	/* until libnice hands one on (p[1] validated that pair) ... */
+	p[1].n_rx = 0;
+	while (p[1].n_rx == 0 && k < 6) {
+		ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+		k++;
+		run_until(got_packet, &p[1], 500);
+	}
+	ck_assert_msg(p[1].n_rx == 1, "p[1] took nothing from the other pair");
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.direct_rx_packets, base);
+	/* ... then the direct path reads it */
+	p[1].n_rx = 0;
+	ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+	ck_assert(run_until(got_packet, &p[1], 5000));
+	ck_assert_mem_eq(p[1].rx->data, g[k].d, g[k].len);
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.direct_rx_packets, base + 1);
+
+	/* a source no check validated: nothing, twice */
+	ck_assert_int_eq(sscanf(s.local, "%63[^:]:%u", ip, &port), 2);
+	ck_assert_int_eq(inet_pton(AF_INET, ip, &to.sin_addr), 1);
+	to.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.3", &from.sin_addr);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	p[1].n_rx = 0;
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(sendto(fd, g[i].d, g[i].len, 0, (struct sockaddr *)&to, sizeof(to)),
+				 (ssize_t)g[i].len);
+		run_until(never, NULL, 100);
+	}
+	close(fd);
+	ck_assert_int_eq(p[1].n_rx, 0);
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.direct_rx_packets, base + 1);
+	peer_done(&p[0]);
+	peer_done(&p[1]);
+}
+END_TEST
+
 START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
 {
 	struct gw_ice_config cfg = base_config(false);
@@ -1139,6 +1229,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_close_from_the_handler_ends_the_queued_read);
 	tcase_add_test(drv, test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits);
 	tcase_add_test(drv, test_ice_stale_audio_read_by_libnice_is_dropped_by_its_timestamp);
+	tcase_add_test(drv, test_ice_media_from_another_valid_pair_is_read_directly);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);
