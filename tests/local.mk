@@ -50,7 +50,8 @@ EXTRA_DIST += tests/integration/siptest.py tests/integration/test_sip_outbound.p
 	tests/integration/sipp/uac_delayed_offer_100rel_no_answer.xml \
 	tests/integration/sipp/uas_early_media_100rel.xml tests/integration/sipp/uac_100rel_no_prack.xml \
 	tests/integration/sipp/uas_auth_bye.xml tests/integration/sipp/uas_register_busy.xml \
-	tests/integration/sipp/uas_unavailable.xml tests/integration/sipp/uas_slow_ring_echo.xml
+	tests/integration/sipp/uas_unavailable.xml tests/integration/sipp/uas_slow_ring_echo.xml \
+	tests/integration/sipp/uas_unavailable_retry_after.xml
 TESTS += tests/integration/test_sip_midcall.py
 EXTRA_DIST += tests/integration/test_sip_midcall.py \
 	tests/integration/sipp/mid_uas_browser_hold.xml tests/integration/sipp/mid_uas_answer_wait_bye.xml \

@@ -175,12 +175,40 @@ static void invite_final(struct gw_sip_dialog *d, int status, const char *phrase
 	g_free(text);
 }
 
+/* Sofia-SIP 1.12 keeps a 5xx with Retry-After under 32 s to itself: it
+ * reports it as 100 "Retry After N" (with the 5xx as the message) and
+ * sends the INVITE again N s later; no tag turns that off.  For a browser
+ * that is N s of nothing while the route's next trunk could answer: a 503
+ * takes the trunk out of service for N s instead, and the call ends with
+ * the 5xx now, which fails over; the handle goes with nua's retry (nua
+ * would never call it terminated).  true if so. */
+static bool invite_retry_after(struct gw_sip_dialog *d, struct gw_sip_trunk *t, int status,
+			       const sip_t *sip)
+{
+	const sip_status_t *st = sip ? sip->sip_status : NULL;
+	unsigned long secs;
+
+	if (status != 100 || !st || st->st_status < 500 || st->st_status > 599 ||
+	    !sip->sip_retry_after || d->inbound)
+		return false;
+	secs = sip->sip_retry_after->af_delta;
+	gw_info(d->log, "%d %s with Retry-After: %lu: the call ends here (Sofia-SIP would send the "
+		"INVITE again after it)", st->st_status, st->st_phrase, secs);
+	if (t)
+		gw_sip_trunk_seen(t, st->st_status, st->st_phrase, sip); /* 503: out of service */
+	gw_sip_dialog_emit_ended(d, st->st_status, st->st_phrase); /* (unless it was) */
+	gw_sip_dialog_detach(d);
+	return true;
+}
+
 static void invite_response(struct gw_sip_dialog *d, int status, const char *phrase,
 			    const sip_t *sip)
 {
 	struct gw_sip_trunk *t = d->sip ? gw_sip_trunk_by_cfg(d->sip, d->trunk) : NULL;
 
 	if (!d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED) {
+		if (invite_retry_after(d, t, status, sip))
+			return;
 		if (t)
 			gw_sip_trunk_seen(t, status, phrase, sip);
 		if (!d->inbound && !d->ended)

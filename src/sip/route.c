@@ -100,11 +100,12 @@ static bool trunk_down(const struct gw_sip *sip, const struct gw_trunk_config *c
 {
 	const struct gw_sip_trunk *t = gw_sip_trunk_by_cfg(sip, cfg);
 
-	return t && t->state == GW_SIP_TRUNK_DOWN;
+	return t && gw_sip_trunk_is_down(t);
 }
 
 /* Of the trunks after @after (all for NULL) in @to's route, the first one
- * not down (its OPTIONS or requests timed out), else the first. */
+ * not down (its OPTIONS or requests timed out, or a 503 with Retry-After
+ * took it out of service for a while), else the first. */
 static const struct gw_trunk_config *route_trunk(const struct gw_sip *sip, const char *to,
 						 const struct gw_trunk_config *after)
 {

@@ -93,6 +93,8 @@ struct gw_sip_trunk {
 
 	enum gw_sip_trunk_state state;
 	char *reason;              /* last state change reason */
+	gint64 out_until;          /* down for a 503's Retry-After: until this
+				    * (monotonic µs), and only so long; 0 other */
 };
 
 struct gw_sip {
@@ -186,10 +188,6 @@ struct gw_sip_dialog {
 const char *gw_sip_supported(const struct gw_config *cfg, bool rel100);
 struct gw_sip_trunk *gw_sip_trunk_by_cfg(const struct gw_sip *sip,
 					 const struct gw_trunk_config *cfg);
-/* ---- trunk.c ---- */
-/* Nothing came back from the trunk (@reason): it counts as down until it
- * answers anything again. */
-void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason);
 /* The user of our Contact in a dialog with @trunk: the username it
  * registers (nua picks a registration by From or To, which name the caller
  * and the number, so with several trunks registered another trunk's);
@@ -298,8 +296,16 @@ void gw_sip_trunks_shutdown(struct gw_sip *sip);
 void gw_sip_trunks_free(struct gw_sip *sip);
 void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int status,
 			const char *phrase, const sip_t *sip);
-/* A call through @t got a response: the trunk answers (for health). */
+/* A call through @t got a response: the trunk answers (for health).  A
+ * 503 from it with Retry-After (RFC 3261 21.5.4, RFC 3263 4.3) takes it
+ * out of service for that long (at most GW_SIP_RETRY_AFTER_MAX s): routes
+ * pass over it until then, whatever it answers meanwhile. */
+#define GW_SIP_RETRY_AFTER_MAX 600u
 void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, const sip_t *sip);
+/* @t answered 503 @phrase with Retry-After: @secs: out of service so long. */
+void gw_sip_trunk_out_of_service(struct gw_sip_trunk *t, unsigned long secs, const char *phrase);
+/* Whether routes pass over @t (another trunk of the route is not down). */
+bool gw_sip_trunk_is_down(const struct gw_sip_trunk *t);
 struct gw_sip_trunk *gw_sip_trunk_for_source(struct gw_sip *sip, GInetAddress *addr);
 
 #endif

@@ -27,6 +27,7 @@ static void set_state(struct gw_sip_trunk *t, enum gw_sip_trunk_state s, const c
 	g_free(t->reason);
 	t->reason = g_strdup(reason);
 	t->state = s;
+	t->out_until = 0;
 	if (old == s)
 		return;
 	if (s == GW_SIP_TRUNK_DOWN)
@@ -45,10 +46,32 @@ void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, c
 
 	if (status >= 700)
 		return;
+	if (status == 503 && !down && sip->sip_retry_after && sip->sip_retry_after->af_delta) {
+		gw_sip_trunk_out_of_service(t, sip->sip_retry_after->af_delta, phrase);
+		return;
+	}
+	/* out of service for a Retry-After: so long, whatever it says */
+	if (!down && t->out_until && g_get_monotonic_time() < t->out_until)
+		return;
 	reason = g_strdup_printf("%d %s", status, phrase ? phrase : "");
-
 	set_state(t, down ? GW_SIP_TRUNK_DOWN : GW_SIP_TRUNK_UP, reason);
 	g_free(reason);
+}
+
+void gw_sip_trunk_out_of_service(struct gw_sip_trunk *t, unsigned long secs, const char *phrase)
+{
+	unsigned s = (unsigned)MIN(secs, (unsigned long)GW_SIP_RETRY_AFTER_MAX);
+	char *reason = g_strdup_printf("503 %s, Retry-After %u s", phrase ? phrase : "", s);
+
+	set_state(t, GW_SIP_TRUNK_DOWN, reason);
+	t->out_until = g_get_monotonic_time() + (gint64)s * G_USEC_PER_SEC;
+	g_free(reason);
+}
+
+bool gw_sip_trunk_is_down(const struct gw_sip_trunk *t)
+{
+	return t->state == GW_SIP_TRUNK_DOWN &&
+	       (!t->out_until || g_get_monotonic_time() < t->out_until);
 }
 
 void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason)
@@ -386,7 +409,10 @@ json_t *gw_sip_health(const struct gw_sip *sip)
 
 	for (guint i = 0; sip && i < sip->trunks->len; i++) {
 		const struct gw_sip_trunk *t = g_ptr_array_index(sip->trunks, i);
-		json_t *o = json_pack("{s:s, s:s}", "state", state_name(t->state),
+		/* a Retry-After that ran out says nothing of now */
+		const char *state = t->state == GW_SIP_TRUNK_DOWN && !gw_sip_trunk_is_down(t)
+					    ? "unknown" : state_name(t->state);
+		json_t *o = json_pack("{s:s, s:s}", "state", state,
 				      "reason", t->reason ? t->reason : "");
 
 		if (t->cfg->registration)

@@ -562,6 +562,50 @@ def check_failover_to_the_next_trunk(far):
         check_clean_stop(d)
 
 
+def check_retry_after_takes_a_trunk_out_of_service(far):
+    """route.default = a b: trunk a's far end answers 503 with Retry-After:
+    30, so the call goes to b, and a is out of service for 30 s: /healthz
+    shows it down with the Retry-After, and the next call goes to b at
+    once: a's port (a socket that only records) gets no INVITE.  (Without
+    Retry-After a is tried again: check_failover_to_the_next_trunk.)"""
+    far_b = free_sip_port(HOST, avoid=(far,))
+    groups = {"trunk.b": trunk(HOST, far_b), "route": {"default": "a b"}}
+    with sip_daemon(HOST, far, name="a", groups=groups) as d:
+        primary = Sipp("uas_unavailable_retry_after.xml", HOST, port=far)
+        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
+        c = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "2",
+                    "--header", "X-Rtcsip-Test:hello-sip").result()
+        primary.assert_ok()
+        backup.assert_ok()
+        assert connected(c), c
+        a = trunk_health(d.health(), "a")
+        print(f"   a: 503 with Retry-After: 30, then b: {describe(c)}; trunk a: {a}")
+        assert a and a.get("state") == "down" and "Retry-After 30 s" in a.get("reason", ""), a
+        wait_idle(d)
+        mark = len(daemon_log(d))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rec:
+            rec.bind((HOST, far))
+            backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
+            b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "2",
+                        "--header", "X-Rtcsip-Test:hello-sip")
+            c = b.result()
+            backup.assert_ok()
+            rec.setblocking(False)
+            got = []
+            while True:
+                try:
+                    got.append(rec.recv(65535))
+                except BlockingIOError:
+                    break
+        print(f"   the next call: {describe(c)}; datagrams at a: {len(got)}")
+        assert connected(c) and b.rc == 0, (b.rc, c)
+        assert abs(c["frequency_hz"] - 1000) <= 10, c["frequency_hz"]
+        assert not got, got[:1]
+        assert "trying trunk" not in daemon_log(d)[mark:], daemon_log(d)[mark:]
+        wait_idle(d)
+        check_clean_stop(d)
+
+
 def check_invite_timeout_gives_a_silent_trunk_up(far):
     """trunk.invite_timeout = 2: trunk a drops every packet (a socket that
     never reads: no ICMP, no answer), so after 2 s its INVITE is given up,
@@ -661,6 +705,8 @@ def main():
     res.run("outbound_jwt_caller_id_and_name_are_the_from", check_caller_id_from_the_token, far)
     res.run("outbound_trunk_100rel_off_not_in_supported", check_trunk_100rel_off, far)
     res.run("outbound_503_before_ringing_fails_over_to_the_next_trunk", check_failover_to_the_next_trunk, far)
+    res.run("outbound_503_with_retry_after_takes_the_trunk_out_of_service",
+            check_retry_after_takes_a_trunk_out_of_service, far)
     res.run("outbound_invite_timeout_gives_a_silent_trunk_up_and_fails_over",
             check_invite_timeout_gives_a_silent_trunk_up, far)
     res.run("outbound_session_timer_refreshed_before_expiry", check_session_timer_refreshed, far)

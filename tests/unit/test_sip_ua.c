@@ -1211,6 +1211,19 @@ START_TEST(test_sip_route_failover_order)
 	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), c);
 	ck_assert_ptr_eq(gw_sip_route_next(F.sip, "+44 20 7946 0000", c), a);
 	ck_assert_ptr_null(gw_sip_route_next(F.sip, "+44 20 7946 0000", b));
+	/* down for a 503's Retry-After: only so long (a answered nothing since) */
+	gw_sip_trunk_by_cfg(F.sip, c)->state = GW_SIP_TRUNK_UP;
+	gw_sip_trunk_out_of_service(gw_sip_trunk_by_cfg(F.sip, c), 30, "Service Unavailable");
+	gw_sip_trunk_by_cfg(F.sip, a)->state = GW_SIP_TRUNK_UP;
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), a);
+	gw_sip_trunk_seen(gw_sip_trunk_by_cfg(F.sip, c), 200, "OK", NULL); /* still out */
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), a);
+	gw_sip_trunk_by_cfg(F.sip, c)->out_until = g_get_monotonic_time() - 1;
+	ck_assert_ptr_eq(gw_sip_route(F.sip, "+44 20 7946 0000", &direct), c);
+	/* and what it answers after that counts again */
+	gw_sip_trunk_seen(gw_sip_trunk_by_cfg(F.sip, c), 200, "OK", NULL);
+	ck_assert_int_eq(gw_sip_trunk_by_cfg(F.sip, c)->state, GW_SIP_TRUNK_UP);
+	ck_assert_int_eq(gw_sip_trunk_by_cfg(F.sip, c)->out_until, 0);
 }
 END_TEST
 
