@@ -83,24 +83,42 @@ static inline bool gw_rtp_pts_has(const struct gw_rtp_pts *set, unsigned pt)
  *
  * A datagram read without a stamp (a browser's ICE: libnice read it, as it
  * reads everything queued behind a consent check that was at the head of
- * the queue) has its arrival guessed from its RTP timestamp: the last
- * stamped packet of the same stream (@media_pt, clock @media_rate, one
- * SSRC) anchors the sender's timeline to ours, and a packet T later on
- * that timeline arrived no earlier than T after it (a sender paces its
- * media in real time; a network that delayed it only makes the guess
- * younger).  No anchor (a TURN-relayed pair: libnice reads all of it), or
- * one over GW_RTP_AGE_ANCHOR_MAX_MS back on the sender's timeline: no
- * guess, kept.  Owned by the reader's media loop. */
+ * the queue) has its arrival guessed from its RTP timestamp.  The stamped
+ * packets of the stream (@media_pt, clock @media_rate, one SSRC) tie the
+ * sender's timeline to ours: a packet sent T after one of them arrives T
+ * after it, give or take the difference in their network delays.  So the
+ * anchor is the most delayed stamped packet of the last one to two seconds
+ * (a packet no more delayed than it is guessed to have arrived no earlier
+ * than it did: its wait is underestimated, never over); one delayed more
+ * than that, by over max_us - its real wait, would be dropped fresh: a
+ * jump of 200 ms (the default) in the network's delay within two
+ * seconds.  No guess (kept) without an anchor (a TURN-relayed pair:
+ * libnice reads all of it), for a packet before the anchor or over
+ * GW_RTP_AGE_ANCHOR_MAX_MS after it on the sender's timeline, or when the
+ * last stamped packet is that long ago on ours (the sender paused: its
+ * timestamps may not have kept time).  Owned by the reader's media loop;
+ * its owner clears @anchored when the path or the media changes. */
 #define GW_RTP_AGE_ANCHOR_MAX_MS 10000
+/* The anchor's two windows, each this long: the most delayed packet of the
+ * current one and of the one before. */
+#define GW_RTP_AGE_WINDOW_US 1000000
+struct gw_rtp_age_mark {
+	uint32_t ts;                 /* a stamped packet's RTP timestamp ... */
+	int64_t rx_us;               /* ... and its receive stamp (monotonic) */
+};
 struct gw_rtp_age_limit {
 	int64_t max_us;              /* 0 = never */
 	struct gw_rtp_pts events;    /* kept however late */
 	uint64_t dropped;            /* so far */
 	uint8_t media_pt;            /* the stream anchored ... */
 	uint32_t media_rate;         /* ... and its RTP clock, Hz; 0: none */
-	bool anchored;               /* the anchor_* below are a packet's */
-	uint32_t anchor_ssrc, anchor_ts;
-	int64_t anchor_rx_us;        /* its receive stamp (monotonic) */
+	bool anchored;               /* the fields below hold that stream's */
+	bool has_prev;               /* prev holds a window's */
+	uint32_t anchor_ssrc;
+	struct gw_rtp_age_mark cur;  /* the most delayed of the current window */
+	struct gw_rtp_age_mark prev; /* ... and of the one before */
+	int64_t window_us;           /* the current window began (monotonic) */
+	int64_t last_rx_us;          /* the newest stamped packet arrived */
 };
 
 /* gw_rtp_age_drop's half for a datagram that did wait too long. */

@@ -241,33 +241,60 @@ static bool anchored_stream(const struct gw_rtp_age_limit *l, const uint8_t *buf
 	return true;
 }
 
+/* Whether @a was delayed more than @b by the network: it arrived later
+ * after @b than it was sent. */
+static bool more_delayed(const struct gw_rtp_age_limit *l, const struct gw_rtp_age_mark *a,
+			 const struct gw_rtp_age_mark *b)
+{
+	return (a->rx_us - b->rx_us) * (int64_t)l->media_rate >
+	       (int64_t)gw_rtp_ts_diff(a->ts, b->ts) * G_USEC_PER_SEC;
+}
+
 void gw_rtp_age_anchor(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
 		       int64_t rx_us)
 {
-	uint32_t ssrc, ts;
+	struct gw_rtp_age_mark m = { .rx_us = rx_us };
+	uint32_t ssrc;
 
-	if (!anchored_stream(l, buf, len, &ssrc, &ts))
+	if (!anchored_stream(l, buf, len, &ssrc, &m.ts))
 		return;
-	l->anchored = true;
-	l->anchor_ssrc = ssrc;
-	l->anchor_ts = ts;
-	l->anchor_rx_us = rx_us;
+	if (!l->anchored || ssrc != l->anchor_ssrc) {
+		l->anchored = true;
+		l->has_prev = false;
+		l->anchor_ssrc = ssrc;
+		l->cur = m;
+		l->window_us = l->last_rx_us = rx_us;
+		return;
+	}
+	if (rx_us > l->last_rx_us)
+		l->last_rx_us = rx_us;
+	if (rx_us - l->window_us >= GW_RTP_AGE_WINDOW_US) {
+		l->prev = l->cur;
+		l->has_prev = true;
+		l->cur = m;
+		l->window_us = rx_us;
+	} else if (more_delayed(l, &m, &l->cur)) {
+		l->cur = m;
+	}
 }
 
 bool gw_rtp_age_drop_unstamped(struct gw_rtp_age_limit *l, const uint8_t *buf, size_t len,
 			       int64_t now_us, const char *ctx, const char *side)
 {
+	const struct gw_rtp_age_mark *a;
 	uint32_t ssrc, ts;
 	int64_t later;   /* ticks after the anchor on the sender's timeline */
 
 	if (!l->max_us || !l->anchored || !l->media_rate ||
-	    !anchored_stream(l, buf, len, &ssrc, &ts) || ssrc != l->anchor_ssrc)
+	    !anchored_stream(l, buf, len, &ssrc, &ts) || ssrc != l->anchor_ssrc ||
+	    now_us - l->last_rx_us > (int64_t)GW_RTP_AGE_ANCHOR_MAX_MS * 1000)
 		return false;
-	later = gw_rtp_ts_diff(ts, l->anchor_ts);
+	a = l->has_prev && more_delayed(l, &l->prev, &l->cur) ? &l->prev : &l->cur;
+	later = gw_rtp_ts_diff(ts, a->ts);
 	/* before the anchor (reordered), or too far from it for two clocks
 	 * to agree: no guess */
 	if (later < 0 || later > (int64_t)l->media_rate * GW_RTP_AGE_ANCHOR_MAX_MS / 1000)
 		return false;
-	return now_us - (l->anchor_rx_us + later * 1000000 / l->media_rate) > l->max_us &&
+	return now_us - (a->rx_us + later * G_USEC_PER_SEC / l->media_rate) > l->max_us &&
 	       gw_rtp_age_limit_drops(l, buf, len, now_us, ctx, side);
 }

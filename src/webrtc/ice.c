@@ -761,8 +761,9 @@ void gw_ice_agent_set_rx_pts(struct gw_ice_agent *ice, uint8_t media_pt, uint32_
 			     const struct gw_rtp_pts *events)
 {
 	ice->age.events = *events;
-	if (media_pt != ice->age.media_pt || media_rate != ice->age.media_rate)
-		ice->age.anchored = false;
+	/* called on every change of the call's media (a hold, a resume, a
+	 * new codec): the browser may pause, and its timestamps with it */
+	ice->age.anchored = false;
 	ice->age.media_pt = media_pt;
 	ice->age.media_rate = media_rate;
 }

@@ -185,8 +185,8 @@ static void opus_pkt(uint8_t *buf, uint32_t ssrc, uint32_t ts)
 }
 
 /* Without a receive stamp a packet's arrival is guessed from its RTP
- * timestamp: no earlier than the last stamped packet of the stream plus
- * the time between them on the sender's timeline.  No guess (kept) without
+ * timestamp: a stamped packet of the stream plus the time between them on
+ * the sender's timeline (all equally delayed here).  No guess (kept) without
  * an anchor, for another SSRC or payload type, for a packet before the
  * anchor or 10 s or more after it; events are kept however late. */
 START_TEST(test_rtp_age_guessed_from_the_timestamp_without_a_stamp)
@@ -217,8 +217,8 @@ START_TEST(test_rtp_age_guessed_from_the_timestamp_without_a_stamp)
 	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
 	opus_pkt(pkt, 7, ts0 + 48000 * 10 + 1);
 	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 20000000, "t", "browser"));
-	/* nor for another payload type, whose clock may differ; an event is
-	 * kept however late */
+	/* nor for another payload type, whose clock may differ, such as an
+	 * event's */
 	ck_assert_uint_eq(gw_rtp_hdr_write(pkt, 12, 0, false, 1, ts0 + 960, 7), 12);
 	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 900000, "t", "browser"));
 	memcpy(event + 4, (uint8_t[]){ 0xff, 0xff, 0xf3, 0xc0, 0, 0, 0, 7 }, 8);
@@ -234,6 +234,57 @@ START_TEST(test_rtp_age_guessed_from_the_timestamp_without_a_stamp)
 	l.max_us = 0;
 	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 9000000, "t", "browser"));
 	ck_assert_uint_eq(l.dropped, 2);
+}
+END_TEST
+
+/* The guess's anchor is the most delayed stamped packet of the last one to
+ * two seconds, so a packet delayed as much by the network as a recent one
+ * is not taken for one that waited in the socket; and a stream whose last
+ * stamped packet is 10 s old has no anchor (its sender paused). */
+START_TEST(test_rtp_age_guess_anchored_by_the_most_delayed_recent_packet)
+{
+	struct gw_rtp_age_limit l = { .max_us = 200000, .media_pt = 111, .media_rate = 48000 };
+	uint8_t pkt[12];
+	const int64_t t0 = 50000000;
+
+	/* 0 ms on the sender's timeline arrived at t0; 20 ms arrived 150 ms
+	 * later than that would say (the network delayed it) */
+	opus_pkt(pkt, 7, 0);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0, t0, "t", "browser"));
+	opus_pkt(pkt, 7, 960);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 170000, t0 + 170000, "t", "browser"));
+	/* a less delayed one does not move the anchor */
+	opus_pkt(pkt, 7, 1920);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 180000, t0 + 180000, "t", "browser"));
+	/* 60 ms, read unstamped 380 ms after t0: against the first packet it
+	 * waited 320 ms, against the most delayed at most 170 ms: kept */
+	opus_pkt(pkt, 7, 2880);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 380000, "t", "browser"));
+	/* read at 450 ms: over 200 ms even so */
+	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 450000, "t", "browser"));
+	/* a second on (the next window), 1.1 s arrived 100 ms late; a second
+	 * on again, the window before the last still anchors: 2.02 s read at
+	 * 2.25 s waited at most 130 ms */
+	opus_pkt(pkt, 7, 48000);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 1000000, t0 + 1000000, "t", "browser"));
+	opus_pkt(pkt, 7, 52800);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 1200000, t0 + 1200000, "t", "browser"));
+	opus_pkt(pkt, 7, 96000);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 2000000, t0 + 2000000, "t", "browser"));
+	opus_pkt(pkt, 7, 96960);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 2250000, "t", "browser"));
+	/* one more window: the delay is forgotten, 3.02 s read at 3.25 s
+	 * waited 230 ms */
+	opus_pkt(pkt, 7, 144000);
+	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 3000000, t0 + 3000000, "t", "browser"));
+	opus_pkt(pkt, 7, 144960);
+	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 3250000, "t", "browser"));
+	/* nothing stamped for over 10 s: no guess, though 12 s on the
+	 * sender's timeline read at 13.1 s would be 1.1 s old */
+	opus_pkt(pkt, 7, 48000 * 12);
+	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 13100000, "t", "browser"));
+	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 12900000, "t", "browser"));
+	ck_assert_uint_eq(l.dropped, 3);
 }
 END_TEST
 
@@ -351,6 +402,7 @@ static Suite *rtp_suite(void)
 	tcase_add_test(tc, test_rtp_parse_sends_muxed_rtcp_away);
 	tcase_add_test(tc, test_rtp_age_limit_keeps_only_rtcp_and_events);
 	tcase_add_test(tc, test_rtp_age_guessed_from_the_timestamp_without_a_stamp);
+	tcase_add_test(tc, test_rtp_age_guess_anchored_by_the_most_delayed_recent_packet);
 	tcase_add_test(tc, test_rtp_parse_random_bytes_never_reads_past_end);
 	tcase_add_test(tc, test_rtp_seq_diff_handles_wraparound);
 	tcase_add_test(tc, test_rtp_seq_extend_counts_cycles_and_late_packets);
