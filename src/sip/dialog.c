@@ -175,28 +175,28 @@ static void invite_final(struct gw_sip_dialog *d, int status, const char *phrase
 	g_free(text);
 }
 
-/* Sofia-SIP 1.12 keeps a 5xx with Retry-After under 32 s to itself: it
- * reports it as 100 "Retry After N" (with the 5xx as the message) and
- * sends the INVITE again N s later; no tag turns that off.  For a browser
- * that is N s of nothing while the route's next trunk could answer: a 503
- * takes the trunk out of service for N s instead, and the call ends with
- * the 5xx now, which fails over; the handle goes with nua's retry (nua
- * would never call it terminated).  true if so. */
+/* Sofia-SIP 1.12 keeps a 5xx with Retry-After under 32 s to itself (1.13
+ * more: 404, 413, 480, 486, 5xx, 600 and 603 under 3200 s, unless
+ * NUTAG_RETRY_AFTER_ENABLE(0), which ua.c sets where it exists): it
+ * reports it as 100 "Retry After N" (with the answer as the message) and
+ * sends the INVITE again N s later.  For a browser that is N s of nothing
+ * while the route's next trunk could answer: a 503 takes the trunk out of
+ * service for N s instead, and the call ends with the answer now, which
+ * fails over; the handle goes with nua's retry (nua would never call it
+ * terminated).  true if so. */
 static bool invite_retry_after(struct gw_sip_dialog *d, struct gw_sip_trunk *t, int status,
 			       const sip_t *sip)
 {
 	const sip_status_t *st = sip ? sip->sip_status : NULL;
-	unsigned long secs;
 
-	if (status != 100 || !st || st->st_status < 500 || st->st_status > 599 ||
-	    !sip->sip_retry_after || d->inbound)
+	if (status != 100 || !st || st->st_status < 300 || !sip->sip_retry_after || d->inbound)
 		return false;
-	secs = sip->sip_retry_after->af_delta;
 	gw_info(d->log, "%d %s with Retry-After: %lu: the call ends here (Sofia-SIP would send the "
-		"INVITE again after it)", st->st_status, st->st_phrase, secs);
+		"INVITE again after it)", st->st_status, st->st_phrase,
+		sip->sip_retry_after->af_delta);
 	if (t)
 		gw_sip_trunk_seen(t, st->st_status, st->st_phrase, sip); /* 503: out of service */
-	gw_sip_dialog_emit_ended(d, st->st_status, st->st_phrase); /* (unless it was) */
+	invite_final(d, st->st_status, st->st_phrase, sip); /* ended (unless it was) */
 	gw_sip_dialog_detach(d);
 	return true;
 }

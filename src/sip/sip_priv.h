@@ -83,7 +83,9 @@ struct gw_sip_trunk {
 	GPtrArray *reg_realms;     /* realms answered on the current attempt */
 	bool registered;
 	bool unregistering;
-	unsigned reg_backoff;      /* seconds before the next retry */
+	unsigned reg_backoff;      /* s to wait after the next failure */
+	unsigned reg_wait;         /* s the pending retry waits (the backoff
+				    * or a longer Retry-After) */
 	guint reg_timer;
 
 	/* OPTIONS keepalive (cfg->options_interval) */
@@ -297,7 +299,7 @@ void gw_sip_trunks_free(struct gw_sip *sip);
 void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int status,
 			const char *phrase, const sip_t *sip);
 /* A call through @t got a response: the trunk answers (for health).  A
- * 503 from it with Retry-After (RFC 3261 21.5.4, RFC 3263 4.3) takes it
+ * 503 from it with Retry-After (RFC 3261 21.5.4) takes it
  * out of service for that long (at most GW_SIP_RETRY_AFTER_MAX s): routes
  * pass over it until then, whatever it answers meanwhile. */
 #define GW_SIP_RETRY_AFTER_MAX 600u

@@ -36,6 +36,24 @@ static void set_state(struct gw_sip_trunk *t, enum gw_sip_trunk_state s, const c
 		gw_info(t->log, "%s: %s", old == GW_SIP_TRUNK_DOWN ? "up again" : "up", reason);
 }
 
+/* Out of service for a 503's Retry-After, and still within it. */
+static bool out_of_service(const struct gw_sip_trunk *t)
+{
+	return t->out_until && g_get_monotonic_time() < t->out_until;
+}
+
+/* A registration's outcome as the trunk's reason (takes @reason), unless
+ * a Retry-After's, which says more, is in force. */
+static void register_reason(struct gw_sip_trunk *t, char *reason)
+{
+	if (out_of_service(t)) {
+		g_free(reason);
+		return;
+	}
+	g_free(t->reason);
+	t->reason = reason;
+}
+
 void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, const sip_t *sip)
 {
 	/* Any answer from the peer, even 4xx/5xx, means it is there; only
@@ -51,7 +69,7 @@ void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, c
 		return;
 	}
 	/* out of service for a Retry-After: so long, whatever it says */
-	if (!down && t->out_until && g_get_monotonic_time() < t->out_until)
+	if (!down && out_of_service(t))
 		return;
 	reason = g_strdup_printf("%d %s", status, phrase ? phrase : "");
 	set_state(t, down ? GW_SIP_TRUNK_DOWN : GW_SIP_TRUNK_UP, reason);
@@ -70,8 +88,7 @@ void gw_sip_trunk_out_of_service(struct gw_sip_trunk *t, unsigned long secs, con
 
 bool gw_sip_trunk_is_down(const struct gw_sip_trunk *t)
 {
-	return t->state == GW_SIP_TRUNK_DOWN &&
-	       (!t->out_until || g_get_monotonic_time() < t->out_until);
+	return t->state == GW_SIP_TRUNK_DOWN && (!t->out_until || out_of_service(t));
 }
 
 void gw_sip_trunk_unresponsive(struct gw_sip_trunk *t, const char *reason)
@@ -113,19 +130,27 @@ static void register_drop(struct gw_sip_trunk *t)
 	}
 }
 
-static void register_failed(struct gw_sip_trunk *t, int status, const char *phrase)
+/* The registrar refused (or nothing answered): again after the backoff,
+ * or the Retry-After if longer (RFC 3261 21.5.4; at most
+ * GW_SIP_RETRY_AFTER_MAX s; nua itself retries a 5xx's under 32 s). */
+static void register_failed(struct gw_sip_trunk *t, int status, const char *phrase,
+			    const sip_t *sip)
 {
-	char *reason = g_strdup_printf("REGISTER: %d %s", status, phrase);
+	unsigned wait = t->reg_backoff;
 
+	if (sip && sip->sip_retry_after && sip->sip_retry_after->af_delta > wait)
+		wait = (unsigned)MIN(sip->sip_retry_after->af_delta,
+				     (unsigned long)GW_SIP_RETRY_AFTER_MAX);
 	t->registered = false;
 	register_drop(t);
-	g_free(t->reason);
-	t->reason = reason;
+	register_reason(t, g_strdup_printf("REGISTER: %d %s", status, phrase));
 	if (t->sip->shutting_down)
 		return;
-	gw_warn(t->log, "registration failed: %d %s; retrying in %u s", status, phrase,
-		t->reg_backoff);
-	t->reg_timer = g_timeout_add_seconds(t->reg_backoff, register_retry, t);
+	gw_warn(t->log, "registration failed: %d %s; retrying in %u s", status, phrase, wait);
+	t->reg_wait = wait;
+	if (t->reg_timer)
+		g_source_remove(t->reg_timer); /* one pending retry at most */
+	t->reg_timer = g_timeout_add_seconds(wait, register_retry, t);
 	t->reg_backoff = MIN(t->reg_backoff * 2, REG_BACKOFF_MAX);
 }
 
@@ -148,7 +173,7 @@ static void register_start(struct gw_sip_trunk *t)
 		nua_register(t->reg_nh, NUTAG_REGISTRAR(registrar), SIPTAG_EXPIRES_STR(expires),
 			     NUTAG_M_USERNAME(gw_sip_contact_user(c)), TAG_END());
 	} else {
-		register_failed(t, 500, "cannot create a handle");
+		register_failed(t, 500, "cannot create a handle", NULL);
 	}
 	g_free(aor);
 	g_free(registrar);
@@ -176,7 +201,7 @@ static void register_event(struct gw_sip_trunk *t, nua_event_t event, int status
 	    gw_sip_auth_answer(t->reg_nh, t->reg_realms, sip, status, user, c->password, t->log))
 		return;
 	if (status >= 300) {
-		register_failed(t, status, phrase);
+		register_failed(t, status, phrase, sip);
 		return;
 	}
 	if (!t->registered)
@@ -188,8 +213,7 @@ static void register_event(struct gw_sip_trunk *t, nua_event_t event, int status
 	t->reg_backoff = REG_BACKOFF_MIN;
 	/* A later challenge for the same realm is a new attempt. */
 	g_ptr_array_set_size(t->reg_realms, 0);
-	g_free(t->reason);
-	t->reason = g_strdup_printf("REGISTER: %d %s", status, phrase);
+	register_reason(t, g_strdup_printf("REGISTER: %d %s", status, phrase));
 }
 
 /* ---- OPTIONS keepalive ---- */

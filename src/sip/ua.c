@@ -163,6 +163,11 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 			      TPTAG_LOG(cfg->sip_trace ? 1 : 0),
 			      NTATAG_CLIENT_RPORT(1),
 			      NTATAG_PASS_100(1),
+#ifdef NUTAG_RETRY_AFTER_ENABLE
+			      /* 1.13: a 486 or 503 with Retry-After is answered
+			       * now, not N s later (dialog.c invite_retry_after) */
+			      NUTAG_RETRY_AFTER_ENABLE(0),
+#endif
 			      NTATAG_SERVER_RPORT(1),
 			      NUTAG_MEDIA_ENABLE(0),
 			      NUTAG_AUTOANSWER(0),

@@ -1227,6 +1227,44 @@ START_TEST(test_sip_route_failover_order)
 }
 END_TEST
 
+/* A registrar's 503 with Retry-After takes the trunk out of service and
+ * the next REGISTER waits as long (at most 600 s), not the backoff (RFC
+ * 3261 21.5.4); what a REGISTER gets meanwhile does not replace the
+ * Retry-After as the trunk's reason in /healthz. */
+START_TEST(test_sip_register_503_retry_after_waits_that_long)
+{
+	struct gw_trunk_config *c = trunk_add(F.cfg, "reg", free_port());
+	sip_retry_after_t ra = { .af_delta = 120 };
+	sip_t unavailable = { .sip_retry_after = &ra };
+	struct gw_sip_trunk *t;
+
+	trunk_set(c, "username", "alice");
+	trunk_set(c, "register", "true");
+	start_ua();
+	t = gw_sip_trunk_by_cfg(F.sip, c);
+	gw_sip_trunk_event(t, true, nua_r_register, 503, "Service Unavailable", &unavailable);
+	ck_assert_uint_eq(t->reg_wait, 120);
+	ck_assert(gw_sip_trunk_is_down(t));
+	ck_assert_str_eq(t->reason, "503 Service Unavailable, Retry-After 120 s");
+	/* answered meanwhile (another registrar behind the name) */
+	gw_sip_trunk_event(t, true, nua_r_register, 200, "OK", NULL);
+	ck_assert(t->registered);
+	ck_assert_str_eq(t->reason, "503 Service Unavailable, Retry-After 120 s");
+	/* over 600 s: 600 */
+	ra.af_delta = 5000;
+	gw_sip_trunk_event(t, true, nua_r_register, 503, "Service Unavailable", &unavailable);
+	ck_assert_uint_eq(t->reg_wait, 600);
+	ck_assert_str_eq(t->reason, "503 Service Unavailable, Retry-After 600 s");
+	/* refused without one: the backoff (5 s from the 200, doubled by the
+	 * failure since) */
+	t->out_until = g_get_monotonic_time() - 1;
+	gw_sip_trunk_event(t, true, nua_r_register, 403, "Forbidden", NULL);
+	ck_assert_uint_eq(t->reg_wait, 10);
+	ck_assert_str_eq(t->reason, "REGISTER: 403 Forbidden");
+	ck_assert(!t->registered);
+}
+END_TEST
+
 START_TEST(test_sip_normalise_plus_rules_and_prefix)
 {
 	struct gw_trunk_config *t = trunk_add(F.cfg, "t", 5070);
@@ -1458,6 +1496,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_inbound_over_max_calls_gets_503);
 	tcase_add_test(tc, test_sip_inbound_ring_timeout_answers_480);
 	tcase_add_test(tc, test_sip_register_digest_then_refresh_before_expiry);
+	tcase_add_test(tc, test_sip_register_503_retry_after_waits_that_long);
 	tcase_add_test(tc, test_sip_health_options_up_then_down_and_unknown);
 	tcase_add_test(tc, test_sip_timers_do_not_spin_the_control_loop);
 	tcase_add_test(tc, test_sip_refer_out_progress_then_shutdown_sends_bye);
