@@ -97,18 +97,17 @@ static void direct_drop(struct gw_ice_agent *ice)
 #define DRAIN_MAX 64
 
 /* Whether media from @from is read directly: the selected pair's remote,
- * or the second one learned.  If not, @fd's first datagram (media from
- * @from, @len bytes) is left to libnice, and its header kept to learn
- * @from by (probe_*) if libnice hands it on. */
-static bool direct_source(struct gw_ice_agent *ice, int fd, const struct sockaddr_storage *from,
-			  size_t len)
+ * or the second one learned.  If not, the socket's first datagram (media
+ * from @from, @len bytes, starting with @hdr) is left to libnice, and its
+ * header kept to learn @from by (probe_*) if libnice hands it on. */
+static bool direct_source(struct gw_ice_agent *ice, const struct sockaddr_storage *from,
+			  const uint8_t *hdr, size_t len)
 {
 	if (gw_sockaddr_equal(from, &ice->direct_to) ||
 	    (ice->direct_alt.ss_family && gw_sockaddr_equal(from, &ice->direct_alt)))
 		return true;
-	if (len >= sizeof(ice->probe_hdr) &&
-	    recv(fd, ice->probe_hdr, sizeof(ice->probe_hdr), MSG_DONTWAIT | MSG_PEEK) ==
-		    (ssize_t)sizeof(ice->probe_hdr)) {
+	if (len >= sizeof(ice->probe_hdr)) {
+		memcpy(ice->probe_hdr, hdr, sizeof(ice->probe_hdr));
 		ice->probe_from = *from;
 		ice->probe_len = len;
 	}
@@ -129,14 +128,15 @@ static bool direct_read(int fd, void *arg)
 	bool more;
 
 	for (int reads = 1;; reads++) {
-		iov = (struct iovec){ buf, 1 };
+		/* the length, and the header direct_source may keep */
+		iov = (struct iovec){ buf, sizeof(ice->probe_hdr) };
 		m = (struct msghdr){ .msg_name = &from, .msg_namelen = sizeof(from),
 				     .msg_iov = &iov, .msg_iovlen = 1 };
 		n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC);
 		if (n < 0)
 			return errno == EAGAIN || errno == EWOULDBLOCK;
 		if (n < 1 || n > (ssize_t)sizeof(buf) || buf[0] < 128 || buf[0] > 191 ||
-		    !direct_source(ice, fd, &from, (size_t)n))
+		    !direct_source(ice, &from, buf, (size_t)n))
 			return false;
 		iov.iov_len = sizeof(buf);
 		m.msg_name = NULL;
@@ -362,19 +362,44 @@ static void dont_block(GSource *src)
 		g_source_set_can_recurse(src, TRUE);
 }
 
-/* libnice handed on the media direct_read left to it for its source
- * (probe_*): that source is a valid pair's remote, read directly from now. */
-static void learn_source(struct gw_ice_agent *ice)
+/* Whether @a is one of the remote candidates libnice knows (signalled or
+ * peer-reflexive). */
+static bool remote_candidate(struct gw_ice_agent *ice, const NiceAddress *a)
+{
+	GSList *remotes = nice_agent_get_remote_candidates(ice->agent, ice->stream, COMPONENT);
+	bool found = false;
+
+	for (GSList *it = remotes; it && !found; it = it->next)
+		found = nice_address_equal(&((NiceCandidate *)it->data)->addr, a);
+	g_slist_free_full(remotes, (GDestroyNotify)nice_candidate_free);
+	return found;
+}
+
+/* libnice handed on a datagram: if it is the media direct_read left to it
+ * for its source (probe_*), that source is a valid pair's remote, read
+ * directly from now.  libnice reads in order and drops what came from no
+ * valid pair, so the first datagram it hands on after the probe decides;
+ * and the source must be a remote candidate, so that a copy of the
+ * browser's packet sent just ahead of it from elsewhere (an on-path
+ * attacker) does not get its source learned. */
+static void learn_source(struct gw_ice_agent *ice, const gchar *buf, guint len)
 {
 	char ip[NICE_ADDRESS_STRING_LEN];
 	NiceAddress a;
+	bool same = len == ice->probe_len && !memcmp(buf, ice->probe_hdr, sizeof(ice->probe_hdr));
 
 	ice->probe_len = 0;
-	if (!ice->direct)
+	if (!same || !ice->direct)
 		return;
-	ice->direct_alt = ice->probe_from;
-	nice_address_set_from_sockaddr(&a, (const struct sockaddr *)&ice->direct_alt);
+	nice_address_set_from_sockaddr(&a, (const struct sockaddr *)&ice->probe_from);
 	nice_address_to_string(&a, ip);
+	if (!remote_candidate(ice, &a)) {
+		gw_debug(ice->name, "ice: media from %s port %u, not a remote candidate, came "
+			 "with a copy from the browser: not read directly", ip,
+			 nice_address_get_port(&a));
+		return;
+	}
+	ice->direct_alt = ice->probe_from;
 	gw_info(ice->name, "ice: the browser also sends media from %s port %u (a valid pair it "
 		"chose): read directly too", ip, nice_address_get_port(&a));
 }
@@ -392,9 +417,8 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 	ice->rx_bytes += len;
 	if (!ice->recvh)
 		return;
-	if (ice->probe_len && len == ice->probe_len &&
-	    !memcmp(buf, ice->probe_hdr, sizeof(ice->probe_hdr)))
-		learn_source(ice);
+	if (ice->probe_len)
+		learn_source(ice, buf, len);
 	/* Media here with a direct path went round it: libnice read it with
 	 * what was queued behind a consent check at the head of the queue.
 	 * Its age is guessed (gw_rtp_age_limit). */

@@ -885,8 +885,30 @@ START_TEST(test_ice_media_from_another_valid_pair_is_read_directly)
 				 (ssize_t)g[i].len);
 		run_until(never, NULL, 100);
 	}
-	close(fd);
 	ck_assert_int_eq(p[1].n_rx, 0);
+	gw_ice_agent_stats(p[1].ice, &s);
+	ck_assert_uint_eq(s.direct_rx_packets, base + 1);
+
+	/* nor when it sends a copy of the browser's next packet just ahead of
+	 * it (on the path): the copy is dropped, the packet taken, and the
+	 * copy's source still not read (nor the browser's forgotten) */
+	k++;
+	ck_assert_int_eq(sendto(fd, g[k].d, g[k].len, 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)g[k].len);
+	ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k].d, g[k].len), 0);
+	ck_assert(run_until(got_packet, &p[1], 5000));
+	run_until(never, NULL, 100);
+	ck_assert_int_eq(p[1].n_rx, 1);
+	p[1].n_rx = 0;
+	ck_assert_int_eq(sendto(fd, g[k + 1].d, g[k + 1].len, 0, (struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)g[k + 1].len);
+	run_until(never, NULL, 100);
+	ck_assert_int_eq(p[1].n_rx, 0);
+	close(fd);
+	gw_ice_agent_stats(p[1].ice, &s);
+	base = s.direct_rx_packets;
+	ck_assert_int_eq(gw_ice_agent_send(p[0].ice, g[k + 2].d, g[k + 2].len), 0);
+	ck_assert(run_until(got_packet, &p[1], 5000));
 	gw_ice_agent_stats(p[1].ice, &s);
 	ck_assert_uint_eq(s.direct_rx_packets, base + 1);
 	peer_done(&p[0]);
