@@ -534,6 +534,16 @@ def check_trunk_100rel_off(far):
         check_clean_stop(d)
 
 
+def tone_call_via(d, port, scenario, seconds):
+    """A call with the 1 kHz tone and the X- header (which @scenario, a
+    far end echoing RTP on @port, checks): (that sipp, the browser, its
+    report); asserting on them is the caller's."""
+    sipp = Sipp(scenario, HOST, port=port, echo=True)
+    b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", seconds,
+                "--header", "X-Rtcsip-Test:hello-sip")
+    return sipp, b, b.result()
+
+
 def check_failover_to_the_next_trunk(far):
     """route.default = a b: trunk a's far end answers 503 before ringing,
     so the call goes to trunk b, whose far end answers and echoes: the
@@ -545,10 +555,7 @@ def check_failover_to_the_next_trunk(far):
     groups = {"trunk.b": trunk(HOST, far_b), "route": {"default": "a b"}}
     with sip_daemon(HOST, far, name="a", groups=groups) as d:
         primary = Sipp("uas_unavailable.xml", HOST, port=far)
-        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
-        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "4",
-                    "--header", "X-Rtcsip-Test:hello-sip")
-        c = b.result()
+        backup, b, c = tone_call_via(d, far_b, "uas_answer_echo.xml", 4)
         print(f"   a: 503, then b: {describe(c)}")
         primary.assert_ok()  # got the INVITE, and the 503 was ACKed
         backup.assert_ok()
@@ -572,9 +579,7 @@ def check_retry_after_takes_a_trunk_out_of_service(far):
     groups = {"trunk.b": trunk(HOST, far_b), "route": {"default": "a b"}}
     with sip_daemon(HOST, far, name="a", groups=groups) as d:
         primary = Sipp("uas_unavailable_retry_after.xml", HOST, port=far)
-        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
-        c = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "2",
-                    "--header", "X-Rtcsip-Test:hello-sip").result()
+        backup, _, c = tone_call_via(d, far_b, "uas_answer_echo.xml", 2)
         primary.assert_ok()
         backup.assert_ok()
         assert connected(c), c
@@ -585,10 +590,7 @@ def check_retry_after_takes_a_trunk_out_of_service(far):
         mark = len(daemon_log(d))
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rec:
             rec.bind((HOST, far))
-            backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
-            b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "2",
-                        "--header", "X-Rtcsip-Test:hello-sip")
-            c = b.result()
+            backup, b, c = tone_call_via(d, far_b, "uas_answer_echo.xml", 2)
             backup.assert_ok()
             rec.setblocking(False)
             got = []
@@ -619,10 +621,7 @@ def check_invite_timeout_gives_a_silent_trunk_up(far):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as hole, \
             sip_daemon(HOST, far, name="a", trunk_over=over, groups=groups) as d:
         hole.bind((HOST, far))
-        backup = Sipp("uas_answer_echo.xml", HOST, port=far_b, echo=True)
-        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3",
-                    "--header", "X-Rtcsip-Test:hello-sip")
-        c = b.result()
+        backup, b, c = tone_call_via(d, far_b, "uas_answer_echo.xml", 3)
         print(f"   a silent, then b: {describe(c)}; connected after {c and c.get('connected_ms')} ms")
         backup.assert_ok()
         assert connected(c) and b.rc == 0, (b.rc, c)
@@ -632,10 +631,7 @@ def check_invite_timeout_gives_a_silent_trunk_up(far):
         print(f"   trunk a: {a}")
         assert a and a.get("state") == "down" and "no response" in a.get("reason", ""), a
         wait_idle(d)
-        slow = Sipp("uas_slow_ring_echo.xml", HOST, port=far_b, echo=True)
-        b = Browser(d, "--to", NUMBER, "--tone", "1000", "--seconds", "3",
-                    "--header", "X-Rtcsip-Test:hello-sip")
-        c = b.result()
+        slow, b, c = tone_call_via(d, far_b, "uas_slow_ring_echo.xml", 3)
         print(f"   b ringing after 3 s: {describe(c)}; connected after {c and c.get('connected_ms')} ms")
         slow.assert_ok()
         assert connected(c) and b.rc == 0, (b.rc, c)
