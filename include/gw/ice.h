@@ -44,12 +44,22 @@ int gw_ice_networks_parse(const char *list, struct gw_ice_networks **out, char *
 /* Free a list from gw_ice_networks_parse (NULL-safe). */
 void gw_ice_networks_free(struct gw_ice_networks *nets);
 
+/* Its prefixes (0: any; NULL-safe). */
+size_t gw_ice_networks_count(const struct gw_ice_networks *nets);
+
 /* Whether @sa (AF_INET or AF_INET6; IPv4-mapped IPv6 counts as IPv4) lies in
  * one of the prefixes; an empty list matches everything, other families never. */
 bool gw_ice_networks_match(const struct gw_ice_networks *nets, const struct sockaddr *sa);
 
 /* Same for a numeric address string; false if @ip is not an IP address. */
 bool gw_ice_networks_match_ip(const struct gw_ice_networks *nets, const char *ip);
+
+/* Attach to @fd, if a UDP socket, a kernel filter that drops STUN Binding
+ * Requests (connectivity checks) from sources outside @nets, so that
+ * libnice neither answers them nor learns their sources as peer-reflexive
+ * remotes; nothing for an empty list or another kind of socket.  0 or an
+ * errno (ENOSPC: too many prefixes for one program). */
+int gw_ice_networks_attach(const struct gw_ice_networks *nets, int fd);
 
 /* ---- agent --------------------------------------------------------------- */
 

@@ -146,7 +146,9 @@ const struct gw_conf_key gw_conf_keys[] = {
 	{ "ice", "port_range", GW_CONF_PORTRANGE, "", 0, 0, NULL,
 	  "UDP ports for ICE, \"min-max\"; empty = any free port", F(ice_port_range) },
 	{ "ice", "remote_networks", GW_CONF_NETLIST, "", 0, 0, NULL,
-	  "browser candidates outside these networks are ignored; empty = any", F(ice_remote_networks) },
+	  "browser candidates outside these networks are ignored, and so are connectivity checks "
+	  "from outside them (dropped in the kernel, so none is answered or learned as a "
+	  "peer-reflexive candidate); empty = any", F(ice_remote_networks) },
 	{ "ice", "timeout", GW_CONF_INT, "30", 5, 300, NULL,
 	  "seconds ICE may take to connect before the call ends", F(ice_timeout) },
 

@@ -83,6 +83,8 @@ struct gw_loop_ctx {
 					 * the reader before it goes */
 	dev_t reader_dev;
 	ino_t reader_ino;
+	gw_loop_ctx_socket_h *socket_hook; /* each socket watched; NULL: none */
+	void *socket_hook_arg;          /* (as reader_arg) */
 	guint slot;                     /* in loop->due, NO_SLOT if none */
 	bool coarse;                    /* gw_loop_ctx_set_coarse_timers() */
 	struct gw_loop_ctx_stats stats;
@@ -259,6 +261,8 @@ static void register_all(struct gw_loop_ctx *c)
 			r->ino = st.st_ino;
 			r->unique = S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode);
 			r->reader = reader_file(c, r);
+			if (c->socket_hook && S_ISSOCK(st.st_mode))
+				c->socket_hook(r->dup, c->socket_hook_arg);
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
@@ -585,6 +589,12 @@ int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *
 	for (guint i = 0; i < c->nregs; i++)
 		c->regs[i].reader = reader_file(c, &c->regs[i]);
 	return err;
+}
+
+void gw_loop_ctx_set_socket_hook(struct gw_loop_ctx *c, gw_loop_ctx_socket_h *fn, void *arg)
+{
+	c->socket_hook = fn;
+	c->socket_hook_arg = arg;
 }
 
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out)

@@ -429,6 +429,22 @@ static void on_recv(NiceAgent *agent, guint stream, guint component, guint len, 
 	ice->recvh((const uint8_t *)buf, len, now_us, ice->arg);
 }
 
+/* The driven context watches a new socket of libnice's: checks from
+ * outside ice.remote_networks are dropped by the kernel before libnice
+ * reads them (it would answer them and learn their sources as
+ * peer-reflexive remotes, which no candidate filter sees). */
+static void filter_socket(int fd, void *arg)
+{
+	struct gw_ice_agent *ice = arg;
+	int err = gw_ice_networks_attach(ice->nets, fd);
+
+	if (err && !ice->filter_warned) {
+		gw_warn(ice->name, "ice: cannot filter connectivity checks from outside "
+			"ice.remote_networks in the kernel (%s): libnice answers them", g_strerror(err));
+		ice->filter_warned = true;
+	}
+}
+
 /* libnice's STUN code calls its own exported stun_* functions through the
  * PLT, so a library loaded before libnice that exports the same name takes
  * over.  Sofia-SIP exports stun_message_length(): linked ahead of libnice,
@@ -587,6 +603,8 @@ int gw_ice_agent_alloc(struct gw_ice_agent **out, GMainContext *ctx,
 			goto out;
 		}
 		ice->nctx = gw_loop_ctx_context(ice->driven);
+		if (gw_ice_networks_count(nets))
+			gw_loop_ctx_set_socket_hook(ice->driven, filter_socket, ice);
 	}
 	ice->agent = agent_new(cfg, ice->nctx);
 	if (!ice->agent) {
@@ -818,6 +836,8 @@ void gw_ice_agent_close(struct gw_ice_agent *ice)
 	direct_drop(ice);
 	if (ice->driven) {
 		struct gw_loop_ctx_stats st;
+
+		gw_loop_ctx_set_socket_hook(ice->driven, NULL, NULL); /* it may outlive us */
 
 		gw_loop_ctx_stats(ice->driven, &st);
 		gw_debug(ice->name, "ice: libnice's context ran %" G_GUINT64_FORMAT " times for %"

@@ -1,4 +1,5 @@
-/* ice_filter.c — ice.remote_networks: IPv4/IPv6 prefix lists (see gw/ice.h).
+/* ice_filter.c — ice.remote_networks: IPv4/IPv6 prefix lists (see gw/ice.h),
+ * matched here and, for connectivity checks, by a socket filter in the kernel.
  *
  * Parsed once (config validation, agent alloc), then read-only: any thread may
  * match against a list.  The list owns one g_malloc'd block.
@@ -7,6 +8,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <linux/filter.h>
 #include <glib.h>
 #include "gw/ice.h"
 
@@ -115,6 +118,11 @@ void gw_ice_networks_free(struct gw_ice_networks *nets)
 	g_free(nets);
 }
 
+size_t gw_ice_networks_count(const struct gw_ice_networks *nets)
+{
+	return nets ? nets->n : 0;
+}
+
 static bool prefix_match(const struct net_prefix *p, int family, const uint8_t *a)
 {
 	unsigned full = p->bits / 8, rest = p->bits % 8;
@@ -176,4 +184,125 @@ bool gw_ice_networks_match_ip(const struct gw_ice_networks *nets, const char *ip
 		return gw_ice_networks_match(nets, (const struct sockaddr *)&s6);
 	}
 	return false;
+}
+
+/* ---- in the kernel: STUN checks from outside the networks --------------- */
+
+/* The classic BPF program for a UDP socket: a datagram whose
+ * payload starts with 0x0001 (a STUN Binding Request: a connectivity
+ * check; media, DTLS, TURN and STUN answers never start so) from a source
+ * outside @nets is dropped; everything else is kept.  Filtered before
+ * libnice, which would answer such a check and learn its source as a
+ * peer-reflexive remote whatever the signalled candidates were.  A UDP
+ * socket's filter sees the datagram from its UDP header (payload at 8);
+ * the source address is read from the IP header (SKF_NET_OFF). */
+#define BPF_KEEP BPF_STMT(BPF_RET | BPF_K, 0xffffffffu)
+#define UDP_PAYLOAD 8
+#define STUN_BINDING_REQUEST 0x0001
+
+static uint32_t word_at(const uint8_t *a)
+{
+	return (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+}
+
+/* Append to @prog the test of a source against one prefix of @words 32-bit
+ * words (@addr, @bits) at @src (an SKF_NET_OFF offset): kept if in it. */
+static void bpf_prefix(GArray *prog, const uint8_t *addr, unsigned bits, unsigned words, int src)
+{
+	guint start = prog->len;
+	unsigned used = (bits + 31) / 32;   /* words the prefix looks at */
+
+	for (unsigned w = 0; w < used && w < words; w++) {
+		unsigned b = MIN(bits - w * 32, 32u);
+		uint32_t mask = b == 32 ? 0xffffffffu : ~(0xffffffffu >> b);
+		struct sock_filter ins[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(src + 4 * (int)w)),
+			BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mask),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, word_at(addr + 4 * w) & mask, 0, 0),
+		};
+
+		g_array_append_vals(prog, ins, G_N_ELEMENTS(ins));
+	}
+	g_array_append_vals(prog, (struct sock_filter[]){ BPF_KEEP }, 1);
+	/* each miss skips to past this prefix's KEEP */
+	for (guint i = start; i < prog->len; i++) {
+		struct sock_filter *ins = &g_array_index(prog, struct sock_filter, i);
+
+		if (BPF_CLASS(ins->code) == BPF_JMP)
+			ins->jf = (uint8_t)(prog->len - 1 - i);
+	}
+}
+
+/* Append the tests of a source against every prefix of @family in @nets,
+ * then the drop. */
+static void bpf_section(GArray *prog, const struct gw_ice_networks *nets, int family)
+{
+	for (size_t i = 0; i < nets->n; i++) {
+		const struct net_prefix *p = &nets->p[i];
+
+		if (p->family == family && family == AF_INET)
+			bpf_prefix(prog, p->addr, p->bits, 1, SKF_NET_OFF + 12);
+		else if (p->family == family)
+			bpf_prefix(prog, p->addr, p->bits, 4, SKF_NET_OFF + 8);
+	}
+	g_array_append_vals(prog, (struct sock_filter[]){ BPF_STMT(BPF_RET | BPF_K, 0) }, 1);
+}
+
+/* The program in *@out (g_free it), its length in *@len; 0 or ENOSPC (too
+ * many prefixes for one program).  One for both families: an IPv6 socket
+ * may receive IPv4 (dual-stack), whose header is IPv4's, so the packet's
+ * IP version picks the section. */
+static int bpf_build(const struct gw_ice_networks *nets, struct sock_filter **out, unsigned *len)
+{
+	GArray *prog = g_array_new(FALSE, TRUE, sizeof(struct sock_filter));
+	const struct sock_filter head[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, UDP_PAYLOAD),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, STUN_BINDING_REQUEST, 1, 0),
+		BPF_KEEP,
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, (uint32_t)SKF_NET_OFF),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 1),
+		BPF_STMT(BPF_JMP | BPF_JA, 0),      /* to the IPv4 section, set below */
+	};
+	guint ja;
+
+	g_array_append_vals(prog, head, G_N_ELEMENTS(head));
+	ja = prog->len - 1;
+	bpf_section(prog, nets, AF_INET6);
+	g_array_index(prog, struct sock_filter, ja).k = prog->len - ja - 1;
+	bpf_section(prog, nets, AF_INET);
+	*len = prog->len;
+	*out = (struct sock_filter *)g_array_free(prog, FALSE);
+	if (*len > BPF_MAXINSNS) {
+		g_free(*out);
+		*out = NULL;
+		return ENOSPC;
+	}
+	return 0;
+}
+
+int gw_ice_networks_attach(const struct gw_ice_networks *nets, int fd)
+{
+	struct sock_filter *code = NULL;
+	struct sock_fprog prog;
+	socklen_t sl = sizeof(int);
+	int type = 0, family = 0, err = 0;
+	unsigned len;
+
+	if (!nets || !nets->n)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl) ||
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &family, &(socklen_t){ sizeof(int) }))
+		return errno;
+	if (type != SOCK_DGRAM || (family != AF_INET && family != AF_INET6))
+		return 0;
+	err = bpf_build(nets, &code, &len);
+	if (err)
+		goto out;
+	prog = (struct sock_fprog){ .len = (unsigned short)len, .filter = code };
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)))
+		err = errno;
+out:
+	g_free(code);
+	return err;
 }

@@ -22,6 +22,7 @@ struct gw_ice_agent {
 	char *ufrag, *pwd;              /* local credentials */
 	NiceAddress public_addr;        /* 1:1 NAT address, or invalid */
 	struct gw_ice_networks *nets;   /* remote-candidate filter */
+	bool filter_warned;             /* about its kernel half */
 	bool turn;                      /* a TURN server was configured */
 	unsigned connect_timeout_ms;
 	GSource *timer;                 /* connect timeout (holds a ref) */

@@ -916,6 +916,56 @@ START_TEST(test_ice_media_from_another_valid_pair_is_read_directly)
 }
 END_TEST
 
+/* Remote candidates @p's agent knows of (signalled or peer-reflexive). */
+static guint remote_count(const struct peer *p)
+{
+	GSList *r = nice_agent_get_remote_candidates(p->ice->agent, p->ice->stream, 1);
+	guint n = g_slist_length(r);
+
+	g_slist_free_full(r, (GDestroyNotify)nice_candidate_free);
+	return n;
+}
+
+/* A browser's connectivity checks from outside ice.remote_networks are
+ * dropped in the kernel before libnice reads them (a driven context's
+ * sockets): libnice never learns their source as a peer-reflexive remote
+ * nor answers them, so no pair through it connects.  The same checks from
+ * inside the networks connect. */
+START_TEST(test_ice_checks_from_outside_remote_networks_are_dropped)
+{
+	static const char *const third[] = {"127.0.0.3", NULL};
+
+	for (int inside = 0; inside < 2; inside++) {
+		struct gw_ice_config ca = base_config(true), cb = base_config(false);
+		struct peer p[2];
+
+		ca.local_addrs = third;
+		cb.remote_networks = inside ? "127.0.0.0/8" : "127.0.0.1, 127.0.0.2, ::1";
+		peer_init(&p[0], &ca);
+		peer_init(&p[1], &cb);
+		ck_assert_int_eq(gw_ice_agent_gather(p[0].ice), 0);
+		ck_assert_int_eq(gw_ice_agent_gather(p[1].ice), 0);
+		ck_assert_msg(run_until(both_gathered, p, 10000), "gathering did not finish");
+		/* A checks B's candidates; B has only A's credentials (A's checks
+		 * tell it where A is) */
+		trickle(&p[1], &p[0]);
+		ck_assert_int_eq(gw_ice_agent_set_remote_credentials(p[1].ice,
+			gw_ice_agent_ufrag(p[0].ice), gw_ice_agent_pwd(p[0].ice)), 0);
+		if (inside) {
+			ck_assert_msg(run_until(both_connected, p, 20000), "not connected from inside");
+			ck_assert_uint_eq(remote_count(&p[1]), 1);
+		} else {
+			run_until(both_connected, p, 4000);
+			ck_assert_int_ne(p[0].state, GW_ICE_CONNECTED);
+			ck_assert_int_ne(p[1].state, GW_ICE_CONNECTED);
+			ck_assert_uint_eq(remote_count(&p[1]), 0);
+		}
+		peer_done(&p[0]);
+		peer_done(&p[1]);
+	}
+}
+END_TEST
+
 START_TEST(test_ice_public_ip_replaces_host_address_in_advertised_candidates)
 {
 	struct gw_ice_config cfg = base_config(false);
@@ -1170,6 +1220,105 @@ START_TEST(test_ice_networks_match_ipv4_and_ipv6_prefixes)
 }
 END_TEST
 
+/* A UDP socket of @family bound to @ip on an ephemeral port, filtered by
+ * @list (gw_ice_networks_attach); its address in *@sa. */
+static int filtered_socket(int family, const char *ip, const char *list,
+			   struct sockaddr_storage *sa)
+{
+	struct gw_ice_networks *n = nets_ok(list);
+	socklen_t len = sizeof(*sa);
+	int fd = socket(family, SOCK_DGRAM, 0), off = 0;
+
+	ck_assert_int_ge(fd, 0);
+	memset(sa, 0, sizeof(*sa));
+	sa->ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		ck_assert_int_eq(inet_pton(AF_INET, ip, &((struct sockaddr_in *)sa)->sin_addr), 1);
+	else
+		ck_assert_int_eq(inet_pton(AF_INET6, ip, &((struct sockaddr_in6 *)sa)->sin6_addr), 1);
+	if (family == AF_INET6) /* dual-stack when bound to :: */
+		ck_assert_int_eq(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)sa, family == AF_INET ? sizeof(struct sockaddr_in)
+									      : sizeof(struct sockaddr_in6)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)sa, &len), 0);
+	ck_assert_int_eq(gw_ice_networks_attach(n, fd), 0);
+	gw_ice_networks_free(n);
+	return fd;
+}
+
+/* What of a STUN Binding Request and a media packet, sent from @from to
+ * @to (an address family's loopback), arrives at @fd: 1 (the request),
+ * 2 (the media), both ORed. */
+static int filter_passes(int fd, const struct sockaddr_storage *to, int from_family,
+			 const char *from)
+{
+	static const uint8_t check[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42, 1, 2, 3 };
+	static const uint8_t media[12] = { 0x80, 0x00, 0x00, 0x01 };
+	struct sockaddr_storage src = { .ss_family = (sa_family_t)from_family }, dst = *to;
+	socklen_t slen = from_family == AF_INET ? sizeof(struct sockaddr_in)
+						: sizeof(struct sockaddr_in6);
+	uint8_t buf[64];
+	int s = socket(from_family, SOCK_DGRAM, 0), got = 0;
+	ssize_t n;
+
+	if (from_family == AF_INET)
+		inet_pton(AF_INET, from, &((struct sockaddr_in *)&src)->sin_addr);
+	else
+		inet_pton(AF_INET6, from, &((struct sockaddr_in6 *)&src)->sin6_addr);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&src, slen), 0);
+	if (dst.ss_family == AF_INET6 && from_family == AF_INET) {
+		/* to a dual-stack socket on ::, over IPv4 */
+		struct sockaddr_in v4 = { .sin_family = AF_INET,
+					  .sin_port = ((struct sockaddr_in6 *)&dst)->sin6_port };
+
+		inet_pton(AF_INET, "127.0.0.1", &v4.sin_addr);
+		memcpy(&dst, &v4, sizeof(v4));
+	}
+	ck_assert_int_eq(sendto(s, check, sizeof(check), 0, (struct sockaddr *)&dst, slen),
+			 (ssize_t)sizeof(check));
+	ck_assert_int_eq(sendto(s, media, sizeof(media), 0, (struct sockaddr *)&dst, slen),
+			 (ssize_t)sizeof(media));
+	close(s);
+	g_usleep(20000);
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		got |= n == sizeof(check) && buf[0] == 0 && buf[1] == 1 ? 1 : 2;
+	return got;
+}
+
+/* The kernel half of ice.remote_networks drops only connectivity checks
+ * (STUN Binding Requests) from sources outside the networks: IPv4, IPv6
+ * (whole and partial words of a prefix) and IPv4 on a dual-stack socket. */
+START_TEST(test_ice_networks_kernel_filter_drops_only_checks_from_outside)
+{
+	static const struct {
+		int family;
+		const char *bind, *list;
+		int from_family;
+		const char *from;
+		int passes;
+	} t[] = {
+		{ AF_INET, "127.0.0.1", "127.0.0.0/30", AF_INET, "127.0.0.3", 3 },
+		{ AF_INET, "127.0.0.1", "127.0.0.4/30, 10.0.0.0/8", AF_INET, "127.0.0.3", 2 },
+		{ AF_INET, "127.0.0.1", "::1, 127.0.0.2", AF_INET, "127.0.0.3", 2 },
+		{ AF_INET, "127.0.0.1", "0.0.0.0/0", AF_INET, "127.0.0.3", 3 },
+		{ AF_INET6, "::1", "::1", AF_INET6, "::1", 3 },
+		{ AF_INET6, "::1", "::/127", AF_INET6, "::1", 3 },
+		{ AF_INET6, "::1", "::2/127, 2001:db8::/32, 127.0.0.1", AF_INET6, "::1", 2 },
+		{ AF_INET6, "::", "127.0.0.0/8", AF_INET, "127.0.0.1", 3 },
+		{ AF_INET6, "::", "10.0.0.0/8, ::1", AF_INET, "127.0.0.1", 2 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		struct sockaddr_storage sa;
+		int fd = filtered_socket(t[i].family, t[i].bind, t[i].list, &sa);
+
+		ck_assert_msg(filter_passes(fd, &sa, t[i].from_family, t[i].from) == t[i].passes,
+			      "case %zu: %s from %s", i, t[i].list, t[i].from);
+		close(fd);
+	}
+}
+END_TEST
+
 START_TEST(test_ice_networks_empty_list_matches_any_address)
 {
 	const char *lists[] = {NULL, "", "  \t "};
@@ -1252,11 +1401,13 @@ static Suite *ice_suite(void)
 	tcase_add_test(drv, test_ice_stale_audio_is_dropped_but_not_rtcp_nor_digits);
 	tcase_add_test(drv, test_ice_stale_audio_read_by_libnice_is_dropped_by_its_timestamp);
 	tcase_add_test(drv, test_ice_media_from_another_valid_pair_is_read_directly);
+	tcase_add_test(drv, test_ice_checks_from_outside_remote_networks_are_dropped);
 	tcase_add_test(drv, test_ice_port_range_is_honoured);
 	tcase_add_test(drv, test_ice_turn_agent_allocates_a_relay_and_releases_it_on_close);
 	suite_add_tcase(s, drv);
 	tcase_add_test(nets, test_ice_networks_match_ipv4_and_ipv6_prefixes);
 	tcase_add_test(nets, test_ice_networks_empty_list_matches_any_address);
+	tcase_add_test(nets, test_ice_networks_kernel_filter_drops_only_checks_from_outside);
 	tcase_add_test(nets, test_ice_networks_bad_syntax_is_refused_with_a_reason);
 	suite_add_tcase(s, nets);
 	return s;
