@@ -237,6 +237,25 @@ START_TEST(test_rtp_age_guessed_from_the_timestamp_without_a_stamp)
 }
 END_TEST
 
+/* SSRC 7's Opus packet with timestamp @ts through @l: stamped as arrived
+ * at (and read at) @rx_us, or read at @now_us without a stamp.  true:
+ * dropped. */
+static bool stamped(struct gw_rtp_age_limit *l, uint32_t ts, int64_t rx_us)
+{
+	uint8_t pkt[12];
+
+	opus_pkt(pkt, 7, ts);
+	return gw_rtp_age_drop(l, pkt, sizeof(pkt), rx_us, rx_us, "t", "browser");
+}
+
+static bool unstamped(struct gw_rtp_age_limit *l, uint32_t ts, int64_t now_us)
+{
+	uint8_t pkt[12];
+
+	opus_pkt(pkt, 7, ts);
+	return gw_rtp_age_drop_unstamped(l, pkt, sizeof(pkt), now_us, "t", "browser");
+}
+
 /* The guess's anchor is the most delayed stamped packet of the last one to
  * two seconds, so a packet delayed as much by the network as a recent one
  * is not taken for one that waited in the socket; and a stream whose last
@@ -244,46 +263,34 @@ END_TEST
 START_TEST(test_rtp_age_guess_anchored_by_the_most_delayed_recent_packet)
 {
 	struct gw_rtp_age_limit l = { .max_us = 200000, .media_pt = 111, .media_rate = 48000 };
-	uint8_t pkt[12];
 	const int64_t t0 = 50000000;
 
 	/* 0 ms on the sender's timeline arrived at t0; 20 ms arrived 150 ms
 	 * later than that would say (the network delayed it) */
-	opus_pkt(pkt, 7, 0);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0, t0, "t", "browser"));
-	opus_pkt(pkt, 7, 960);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 170000, t0 + 170000, "t", "browser"));
+	ck_assert(!stamped(&l, 0, t0));
+	ck_assert(!stamped(&l, 960, t0 + 170000));
 	/* a less delayed one does not move the anchor */
-	opus_pkt(pkt, 7, 1920);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 180000, t0 + 180000, "t", "browser"));
+	ck_assert(!stamped(&l, 1920, t0 + 180000));
 	/* 60 ms, read unstamped 380 ms after t0: against the first packet it
 	 * waited 320 ms, against the most delayed at most 170 ms: kept */
-	opus_pkt(pkt, 7, 2880);
-	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 380000, "t", "browser"));
+	ck_assert(!unstamped(&l, 2880, t0 + 380000));
 	/* read at 450 ms: over 200 ms even so */
-	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 450000, "t", "browser"));
+	ck_assert(unstamped(&l, 2880, t0 + 450000));
 	/* a second on (the next window), 1.1 s arrived 100 ms late; a second
 	 * on again, the window before the last still anchors: 2.02 s read at
 	 * 2.25 s waited at most 130 ms */
-	opus_pkt(pkt, 7, 48000);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 1000000, t0 + 1000000, "t", "browser"));
-	opus_pkt(pkt, 7, 52800);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 1200000, t0 + 1200000, "t", "browser"));
-	opus_pkt(pkt, 7, 96000);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 2000000, t0 + 2000000, "t", "browser"));
-	opus_pkt(pkt, 7, 96960);
-	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 2250000, "t", "browser"));
+	ck_assert(!stamped(&l, 48000, t0 + 1000000));
+	ck_assert(!stamped(&l, 52800, t0 + 1200000));
+	ck_assert(!stamped(&l, 96000, t0 + 2000000));
+	ck_assert(!unstamped(&l, 96960, t0 + 2250000));
 	/* one more window: the delay is forgotten, 3.02 s read at 3.25 s
 	 * waited 230 ms */
-	opus_pkt(pkt, 7, 144000);
-	ck_assert(!gw_rtp_age_drop(&l, pkt, sizeof(pkt), t0 + 3000000, t0 + 3000000, "t", "browser"));
-	opus_pkt(pkt, 7, 144960);
-	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 3250000, "t", "browser"));
+	ck_assert(!stamped(&l, 144000, t0 + 3000000));
+	ck_assert(unstamped(&l, 144960, t0 + 3250000));
 	/* nothing stamped for over 10 s: no guess, though 12 s on the
 	 * sender's timeline read at 13.1 s would be 1.1 s old */
-	opus_pkt(pkt, 7, 48000 * 12);
-	ck_assert(!gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 13100000, "t", "browser"));
-	ck_assert(gw_rtp_age_drop_unstamped(&l, pkt, sizeof(pkt), t0 + 12900000, "t", "browser"));
+	ck_assert(!unstamped(&l, 48000 * 12, t0 + 13100000));
+	ck_assert(unstamped(&l, 48000 * 12, t0 + 12900000));
 	ck_assert_uint_eq(l.dropped, 3);
 }
 END_TEST
