@@ -22,6 +22,7 @@ EXTRA_DIST += tests/unit/sip/uas_answer.xml tests/unit/sip/uas_busy.xml \
 	tests/unit/sip/uas_auth_bye.xml tests/unit/sip/uas_cancel.xml \
 	tests/unit/sip/uas_refer.xml tests/unit/sip/uas_registrar.xml \
 	tests/unit/sip/uas_options.xml tests/unit/sip/uac_call.xml \
+	tests/unit/sip/uas_options_retry_after.xml tests/unit/sip/uas_register_retry_after.xml \
 	tests/unit/sip/uac_expect_403.xml tests/unit/sip/uac_expect_480.xml \
 	tests/unit/sip/uac_expect_486.xml tests/unit/sip/uac_expect_503.xml \
 	tests/unit/sip/uas_public_ip.xml tests/unit/sip/uac_refer.xml \

@@ -263,6 +263,14 @@ static void options_event(struct gw_sip_trunk *t, nua_event_t event, int status,
 void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int status,
 			const char *phrase, const sip_t *sip)
 {
+	/* nua holding a final answer with Retry-After, to send the request
+	 * again by itself (dialog.c invite_retry_after): it is the answer;
+	 * destroying the handle, as a final answer does, drops nua's retry */
+	if (status == 100 && sip && sip->sip_status && sip->sip_status->st_status >= 300 &&
+	    sip->sip_retry_after) {
+		status = sip->sip_status->st_status;
+		phrase = sip->sip_status->st_phrase;
+	}
 	if (reg)
 		register_event(t, event, status, phrase, sip);
 	else

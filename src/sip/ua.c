@@ -120,8 +120,11 @@ static void ua_callback(nua_event_t event, int status, char const *phrase, nua_t
 		return;
 	}
 	/* nta passes 100 Trying up (NTATAG_PASS_100): an INVITE's tells that
-	 * the trunk heard it (trunk.invite_timeout); others say nothing */
-	if (status == 100 && msg && msg->sip_status && event != nua_r_invite)
+	 * the trunk heard it (trunk.invite_timeout); others say nothing.  (A
+	 * 100 carrying a final answer is nua holding it for its Retry-After:
+	 * trunk.c and dialog.c take it as that answer.) */
+	if (status == 100 && msg && msg->sip_status && msg->sip_status->st_status < 200 &&
+	    event != nua_r_invite)
 		return;
 	if (!hm) {
 		if (nh)

@@ -1265,6 +1265,35 @@ START_TEST(test_sip_register_503_retry_after_waits_that_long)
 }
 END_TEST
 
+/* Debian 12's nua holds a 5xx with Retry-After under 32 s to send the
+ * request again by itself: an OPTIONS keepalive's or a REGISTER's 503 so
+ * still takes the trunk out of service at once (/healthz), and the
+ * REGISTER is sent again after the Retry-After. */
+START_TEST(test_sip_options_and_register_503_held_by_nua_seen_at_once)
+{
+	uint16_t po = free_port(), pr;
+	struct gw_trunk_config *o = trunk_add(F.cfg, "opt", po), *r;
+	struct want opt_out = { "opt", "state", "down", "503 Service Unavailable, Retry-After 20 s" };
+	struct want reg_out = { "reg", "state", "down", "503 Service Unavailable, Retry-After 20 s" };
+	struct sipp so, sr;
+
+	trunk_set(o, "options_interval", "1");
+	sipp_start(&so, "uas_options_retry_after.xml", po, NULL, NULL);
+	pr = free_port();
+	r = trunk_add(F.cfg, "reg", pr);
+	trunk_set(r, "username", "alice");
+	trunk_set(r, "password", "secret");
+	trunk_set(r, "register", "true");
+	sipp_start(&sr, "uas_register_retry_after.xml", pr, NULL, NULL);
+	start_ua();
+	ck_assert(run_until(health_is, &opt_out, 5));
+	ck_assert(run_until(health_is, &reg_out, 5));
+	ck_assert_uint_eq(gw_sip_trunk_by_cfg(F.sip, r)->reg_wait, 20);
+	ck_assert_int_eq(sipp_wait(&so), 0);
+	ck_assert_int_eq(sipp_wait(&sr), 0);
+}
+END_TEST
+
 START_TEST(test_sip_normalise_plus_rules_and_prefix)
 {
 	struct gw_trunk_config *t = trunk_add(F.cfg, "t", 5070);
@@ -1497,6 +1526,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_inbound_ring_timeout_answers_480);
 	tcase_add_test(tc, test_sip_register_digest_then_refresh_before_expiry);
 	tcase_add_test(tc, test_sip_register_503_retry_after_waits_that_long);
+	tcase_add_test(tc, test_sip_options_and_register_503_held_by_nua_seen_at_once);
 	tcase_add_test(tc, test_sip_health_options_up_then_down_and_unknown);
 	tcase_add_test(tc, test_sip_timers_do_not_spin_the_control_loop);
 	tcase_add_test(tc, test_sip_refer_out_progress_then_shutdown_sends_bye);
