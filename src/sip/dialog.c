@@ -175,22 +175,19 @@ static void invite_final(struct gw_sip_dialog *d, int status, const char *phrase
 	g_free(text);
 }
 
-/* Sofia-SIP 1.12 keeps a 5xx with Retry-After under 32 s to itself (1.13
- * more: 404, 413, 480, 486, 5xx, 600 and 603 under 3200 s, unless
- * NUTAG_RETRY_AFTER_ENABLE(0), which ua.c sets where it exists): it
- * reports it as 100 "Retry After N" (with the answer as the message) and
- * sends the INVITE again N s later.  For a browser that is N s of nothing
- * while the route's next trunk could answer: a 503 takes the trunk out of
- * service for N s instead, and the call ends with the answer now, which
- * fails over; the handle goes with nua's retry (nua would never call it
- * terminated).  true if so. */
+/* An answer nua holds for its Retry-After (gw_sip_held_answer) would
+ * leave the browser waiting N s while the route's next trunk could answer:
+ * a 503 takes the trunk out of service for N s instead, and the call ends
+ * with the answer now, which fails over; the handle goes with nua's retry
+ * (nua would never call it terminated).  true if so. */
 static bool invite_retry_after(struct gw_sip_dialog *d, struct gw_sip_trunk *t, int status,
-			       const sip_t *sip)
+			       const char *phrase, const sip_t *sip)
 {
-	const sip_status_t *st = sip ? sip->sip_status : NULL;
+	const sip_status_t *st;
 
-	if (status != 100 || !st || st->st_status < 300 || !sip->sip_retry_after || d->inbound)
+	if (!gw_sip_held_answer(status, phrase, sip) || d->inbound)
 		return false;
+	st = sip->sip_status;
 	gw_info(d->log, "%d %s with Retry-After: %lu: the call ends here (Sofia-SIP would send the "
 		"INVITE again after it)", st->st_status, st->st_phrase,
 		sip->sip_retry_after->af_delta);
@@ -207,7 +204,7 @@ static void invite_response(struct gw_sip_dialog *d, int status, const char *phr
 	struct gw_sip_trunk *t = d->sip ? gw_sip_trunk_by_cfg(d->sip, d->trunk) : NULL;
 
 	if (!d->reinvite_pending && d->state != GW_SIP_DLG_ESTABLISHED) {
-		if (invite_retry_after(d, t, status, sip))
+		if (invite_retry_after(d, t, status, phrase, sip))
 			return;
 		if (t)
 			gw_sip_trunk_seen(t, status, phrase, sip);
@@ -386,7 +383,8 @@ void gw_sip_dialog_event(struct gw_sip_dialog *d, nua_event_t event, int status,
 		gw_sip_session_refer_response(d, status, phrase);
 		break;
 	case nua_r_bye:
-		stack_bye_done(d);
+		if (status >= 200) /* (not a 5xx nua holds to send it again) */
+			stack_bye_done(d);
 		break;
 	case nua_r_info:
 	case nua_r_update:

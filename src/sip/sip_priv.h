@@ -304,6 +304,13 @@ void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int
  * pass over it until then, whatever it answers meanwhile. */
 #define GW_SIP_RETRY_AFTER_MAX 600u
 void gw_sip_trunk_seen(struct gw_sip_trunk *t, int status, const char *phrase, const sip_t *sip);
+/* nua holding a final answer with Retry-After to send the request again
+ * by itself (Sofia-SIP 1.12: a 5xx under 32 s; 1.13 without
+ * NUTAG_RETRY_AFTER_ENABLE(0): more): it reports 100 "Retry After N"
+ * with the answer as @sip.  Not its other 100s with a final answer (a
+ * request it already sent again: 401/407 "Request Authorized by Cache",
+ * 422, 423).  Destroying the handle drops nua's retry. */
+bool gw_sip_held_answer(int status, const char *phrase, const sip_t *sip);
 /* @t answered 503 @phrase with Retry-After: @secs: out of service so long. */
 void gw_sip_trunk_out_of_service(struct gw_sip_trunk *t, unsigned long secs, const char *phrase);
 /* Whether routes pass over @t (another trunk of the route is not down). */

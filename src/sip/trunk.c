@@ -132,7 +132,7 @@ static void register_drop(struct gw_sip_trunk *t)
 
 /* The registrar refused (or nothing answered): again after the backoff,
  * or the Retry-After if longer (RFC 3261 21.5.4; at most
- * GW_SIP_RETRY_AFTER_MAX s; nua itself retries a 5xx's under 32 s). */
+ * GW_SIP_RETRY_AFTER_MAX s). */
 static void register_failed(struct gw_sip_trunk *t, int status, const char *phrase,
 			    const sip_t *sip)
 {
@@ -263,11 +263,9 @@ static void options_event(struct gw_sip_trunk *t, nua_event_t event, int status,
 void gw_sip_trunk_event(struct gw_sip_trunk *t, bool reg, nua_event_t event, int status,
 			const char *phrase, const sip_t *sip)
 {
-	/* nua holding a final answer with Retry-After, to send the request
-	 * again by itself (dialog.c invite_retry_after): it is the answer;
-	 * destroying the handle, as a final answer does, drops nua's retry */
-	if (status == 100 && sip && sip->sip_status && sip->sip_status->st_status >= 300 &&
-	    sip->sip_retry_after) {
+	/* nua holding a final answer for its Retry-After: it is the answer
+	 * (the handle goes, as with any final answer, and nua's retry) */
+	if (gw_sip_held_answer(status, phrase, sip)) {
 		status = sip->sip_status->st_status;
 		phrase = sip->sip_status->st_phrase;
 	}

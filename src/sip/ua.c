@@ -121,8 +121,7 @@ static void ua_callback(nua_event_t event, int status, char const *phrase, nua_t
 	}
 	/* nta passes 100 Trying up (NTATAG_PASS_100): an INVITE's tells that
 	 * the trunk heard it (trunk.invite_timeout); others say nothing.  (A
-	 * 100 carrying a final answer is nua holding it for its Retry-After:
-	 * trunk.c and dialog.c take it as that answer.) */
+	 * 100 carrying a final answer is nua's own: gw_sip_held_answer.) */
 	if (status == 100 && msg && msg->sip_status && msg->sip_status->st_status < 200 &&
 	    event != nua_r_invite)
 		return;
@@ -167,8 +166,8 @@ static int create_nua(struct gw_sip *sip, const char *url, const char *sips_url)
 			      NTATAG_CLIENT_RPORT(1),
 			      NTATAG_PASS_100(1),
 #ifdef NUTAG_RETRY_AFTER_ENABLE
-			      /* 1.13: a 486 or 503 with Retry-After is answered
-			       * now, not N s later (dialog.c invite_retry_after) */
+			      /* 1.13: a 486 or 503 with Retry-After is the answer
+			       * now, not N s later (gw_sip_held_answer) */
 			      NUTAG_RETRY_AFTER_ENABLE(0),
 #endif
 			      NTATAG_SERVER_RPORT(1),

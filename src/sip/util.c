@@ -191,6 +191,12 @@ char *gw_sip_reason_header(int code, const char *text)
 	return r;
 }
 
+bool gw_sip_held_answer(int status, const char *phrase, const sip_t *sip)
+{
+	return status == 100 && phrase && g_str_has_prefix(phrase, "Retry After ") && sip &&
+	       sip->sip_status && sip->sip_status->st_status >= 300 && sip->sip_retry_after;
+}
+
 bool gw_sip_status_local(const sip_t *sip)
 {
 	return !sip || (sip->sip_flags & GW_SIP_NTA_INTERNAL_MSG);

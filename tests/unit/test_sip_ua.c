@@ -1265,6 +1265,38 @@ START_TEST(test_sip_register_503_retry_after_waits_that_long)
 }
 END_TEST
 
+/* Only nua's 100 "Retry After N" is an answer held for its Retry-After:
+ * its other 100s with a final answer are requests it already sent again
+ * (a 401 answered from its credential cache keeps the trunk as it is). */
+START_TEST(test_sip_held_answer_is_only_nuas_retry_after)
+{
+	struct gw_trunk_config *c = trunk_add(F.cfg, "reg", free_port());
+	sip_retry_after_t ra = { .af_delta = 20 };
+	sip_status_t unavailable = { .st_status = 503, .st_phrase = "Service Unavailable" };
+	sip_status_t unauthorized = { .st_status = 401, .st_phrase = "Unauthorized" };
+	sip_t held = { .sip_status = &unavailable, .sip_retry_after = &ra };
+	sip_t cached = { .sip_status = &unauthorized, .sip_retry_after = &ra };
+	sip_t plain = { .sip_status = &unavailable };
+	struct gw_sip_trunk *t;
+
+	ck_assert(gw_sip_held_answer(100, "Retry After 20", &held));
+	ck_assert(!gw_sip_held_answer(100, "Request Authorized by Cache", &cached));
+	ck_assert(!gw_sip_held_answer(100, "Retry After 20", &plain));
+	ck_assert(!gw_sip_held_answer(503, "Service Unavailable", &held));
+	ck_assert(!gw_sip_held_answer(100, "Retry After 20", NULL));
+	trunk_set(c, "username", "alice");
+	trunk_set(c, "register", "true");
+	start_ua();
+	t = gw_sip_trunk_by_cfg(F.sip, c);
+	gw_sip_trunk_event(t, true, nua_r_register, 100, "Request Authorized by Cache", &cached);
+	ck_assert(!gw_sip_trunk_is_down(t));
+	ck_assert_uint_eq(t->reg_wait, 0);
+	gw_sip_trunk_event(t, true, nua_r_register, 100, "Retry After 20", &held);
+	ck_assert(gw_sip_trunk_is_down(t));
+	ck_assert_uint_eq(t->reg_wait, 20);
+}
+END_TEST
+
 /* Debian 12's nua holds a 5xx with Retry-After under 32 s to send the
  * request again by itself: an OPTIONS keepalive's or a REGISTER's 503 so
  * still takes the trunk out of service at once (/healthz), and the
@@ -1277,7 +1309,8 @@ START_TEST(test_sip_options_and_register_503_held_by_nua_seen_at_once)
 	struct want reg_out = { "reg", "state", "down", "503 Service Unavailable, Retry-After 20 s" };
 	struct sipp so, sr;
 
-	trunk_set(o, "options_interval", "1");
+	/* (the next one would find no sipp, fail locally and say so) */
+	trunk_set(o, "options_interval", "30");
 	sipp_start(&so, "uas_options_retry_after.xml", po, NULL, NULL);
 	pr = free_port();
 	r = trunk_add(F.cfg, "reg", pr);
@@ -1526,6 +1559,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sip_inbound_ring_timeout_answers_480);
 	tcase_add_test(tc, test_sip_register_digest_then_refresh_before_expiry);
 	tcase_add_test(tc, test_sip_register_503_retry_after_waits_that_long);
+	tcase_add_test(tc, test_sip_held_answer_is_only_nuas_retry_after);
 	tcase_add_test(tc, test_sip_options_and_register_503_held_by_nua_seen_at_once);
 	tcase_add_test(tc, test_sip_health_options_up_then_down_and_unknown);
 	tcase_add_test(tc, test_sip_timers_do_not_spin_the_control_loop);
