@@ -11,6 +11,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include "gw/config.h"
+#include "gw/ice.h"
 #include "gw/log.h"
 #include "gw/loop.h"
 #include "gw/signal.h"
@@ -122,10 +123,16 @@ static void set_coalesce(const char *mode)
 
 static int run(struct daemon *d)
 {
+	char *why = NULL;
 	int err;
 
 	if (g_mkdir_with_parents(d->cfg->state_dir, 0750)) {
 		gw_error(NULL, "state_dir %s: %s", d->cfg->state_dir, g_strerror(errno));
+		return 1;
+	}
+	if (gw_ice_networks_check(d->cfg->ice_remote_networks, &why)) {
+		gw_error(NULL, "ice.remote_networks: %s", why);
+		g_free(why);
 		return 1;
 	}
 	raise_open_files_limit();
@@ -216,7 +223,8 @@ int main(int argc, char **argv)
 			rc = print_errors(errors);
 			goto out;
 		}
-		if (gw_signal_config_check(d.cfg, &why)) {
+		if (gw_signal_config_check(d.cfg, &why) ||
+		    gw_ice_networks_check(d.cfg->ice_remote_networks, &why)) {
 			fprintf(stderr, "%s: %s\n", check_file, why);
 			g_free(why);
 			rc = 2;

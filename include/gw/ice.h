@@ -61,6 +61,10 @@ bool gw_ice_networks_match_ip(const struct gw_ice_networks *nets, const char *ip
  * errno (ENOSPC: too many prefixes for one program). */
 int gw_ice_networks_attach(const struct gw_ice_networks *nets, int fd);
 
+/* At start: whether @list (ice.remote_networks) parses and its filter is
+ * one the kernel takes; 0, or an errno with *@why set (g_free it). */
+int gw_ice_networks_check(const char *list, char **why);
+
 /* ---- agent --------------------------------------------------------------- */
 
 /* Settings of one agent; strings are copied at alloc, so they may be freed

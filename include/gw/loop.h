@@ -140,10 +140,10 @@ unsigned gw_loop_ctx_count(const struct gw_loop *loop);
  * may free the context.  Loop thread. */
 typedef bool (gw_loop_ctx_reader_h)(int fd, void *arg);
 int gw_loop_ctx_set_reader(struct gw_loop_ctx *c, int fd, gw_loop_ctx_reader_h *fn, void *arg);
-/* @fn(a dup of it, @arg) for each socket the context starts to watch (again
- * whenever its set of files changes), e.g. to attach a socket filter; set
- * before the context has sockets.  NULL removes it; no reference held on
- * @arg.  Loop thread. */
+/* @fn(its fd, @arg) once for each socket the context starts to watch
+ * (before it is read, also when it cannot be registered), e.g. to attach a
+ * socket filter; set before the context has sockets.  NULL removes it; no
+ * reference held on @arg.  Loop thread. */
 typedef void (gw_loop_ctx_socket_h)(int fd, void *arg);
 void gw_loop_ctx_set_socket_hook(struct gw_loop_ctx *c, gw_loop_ctx_socket_h *fn, void *arg);
 

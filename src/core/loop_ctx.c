@@ -60,6 +60,11 @@ struct reg {
 	struct gw_loop_watch *w;
 };
 
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 struct gw_loop_ctx {
 	struct gw_loop *loop;           /* borrowed: contexts go before their loop */
 	GMainContext *ctx;              /* ref; NULL once destroyed */
@@ -85,6 +90,7 @@ struct gw_loop_ctx {
 	ino_t reader_ino;
 	gw_loop_ctx_socket_h *socket_hook; /* each socket watched; NULL: none */
 	void *socket_hook_arg;          /* (as reader_arg) */
+	GArray *hooked;                 /* struct file_id: sockets given to it */
 	guint slot;                     /* in loop->due, NO_SLOT if none */
 	bool coarse;                    /* gw_loop_ctx_set_coarse_timers() */
 	struct gw_loop_ctx_stats stats;
@@ -239,11 +245,40 @@ static bool same_files(const struct gw_loop_ctx *c)
 
 static void on_fd(int fd, void *arg);
 
+/* socket_hook for each socket of the last query it has not had yet: once
+ * per socket (a socket filter attached again is charged to the socket
+ * twice until the old one goes), registered or not (degraded). */
+static void hook_sockets(struct gw_loop_ctx *c)
+{
+	struct stat st;
+
+	if (!c->socket_hook)
+		return;
+	for (gint k = 0; k < c->nfds; k++) {
+		struct file_id id;
+		bool had = false;
+
+		if (c->fds[k].fd == c->wake_fd || fstat(c->fds[k].fd, &st) || !S_ISSOCK(st.st_mode))
+			continue;
+		id = (struct file_id){ st.st_dev, st.st_ino };
+		for (guint i = 0; i < c->hooked->len && !had; i++) {
+			const struct file_id *h = &g_array_index(c->hooked, struct file_id, i);
+
+			had = h->dev == id.dev && h->ino == id.ino;
+		}
+		if (had)
+			continue;
+		g_array_append_val(c->hooked, id);
+		c->socket_hook(c->fds[k].fd, c->socket_hook_arg);
+	}
+}
+
 /* Register a dup of every fd of the last query, from scratch. */
 static void register_all(struct gw_loop_ctx *c)
 {
 	struct stat st;
 
+	hook_sockets(c);
 	unregister(c);
 	c->degraded = false;
 	c->regs = g_renew(struct reg, c->regs, MAX(c->nfds, 1));
@@ -261,8 +296,6 @@ static void register_all(struct gw_loop_ctx *c)
 			r->ino = st.st_ino;
 			r->unique = S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode);
 			r->reader = reader_file(c, r);
-			if (c->socket_hook && S_ISSOCK(st.st_mode))
-				c->socket_hook(r->dup, c->socket_hook_arg);
 			r->w = gw_loop_watch_add_events(c->loop, r->dup, to_epoll(r->events), on_fd, c);
 		}
 		if (!r->w) {
@@ -350,6 +383,8 @@ static void destroy(struct gw_loop_ctx *c)
 	g_main_context_unref(ctx);
 	g_free(c->fds);
 	g_free(c->regs);
+	if (c->hooked)
+		g_array_free(c->hooked, TRUE);
 	/* the loop's batch in progress may still point at it */
 	if (l->io_dispatching)
 		l->driven_dead = g_slist_prepend(l->driven_dead, c);
@@ -377,6 +412,7 @@ static void cycle(struct gw_loop_ctx *c)
 	}
 	c->stats.cycles++;
 	if (c->degraded) {
+		hook_sockets(c);         /* (a socket registered only later) */
 		g_poll(c->fds, (guint)c->nfds, 0);
 		for (gint k = 0; k < c->nfds; k++)   /* check acknowledges it */
 			woken = woken || (c->fds[k].fd == c->wake_fd && c->fds[k].revents);
@@ -595,6 +631,8 @@ void gw_loop_ctx_set_socket_hook(struct gw_loop_ctx *c, gw_loop_ctx_socket_h *fn
 {
 	c->socket_hook = fn;
 	c->socket_hook_arg = arg;
+	if (fn && !c->hooked)
+		c->hooked = g_array_new(FALSE, FALSE, sizeof(struct file_id));
 }
 
 void gw_loop_ctx_stats(const struct gw_loop_ctx *c, struct gw_loop_ctx_stats *out)

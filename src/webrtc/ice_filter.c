@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/filter.h>
 #include <glib.h>
@@ -304,5 +305,30 @@ int gw_ice_networks_attach(const struct gw_ice_networks *nets, int fd)
 		err = errno;
 out:
 	g_free(code);
+	return err;
+}
+
+int gw_ice_networks_check(const char *list, char **why)
+{
+	struct gw_ice_networks *nets = NULL;
+	int fd = -1, err;
+
+	err = gw_ice_networks_parse(list, &nets, why);
+	if (err || !nets->n)
+		goto out;
+	fd = socket(AF_INET6, SOCK_DGRAM, 0);
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		goto out;                /* nothing to try it on: at the first call */
+	err = gw_ice_networks_attach(nets, fd);
+	if (err)
+		*why = g_strdup_printf("%zu networks make a socket filter the kernel refuses (%s): list "
+				       "fewer (sysctl net.core.optmem_max bounds its size)", nets->n,
+				       g_strerror(err));
+out:
+	if (fd >= 0)
+		close(fd);
+	gw_ice_networks_free(nets);
 	return err;
 }

@@ -1319,6 +1319,30 @@ START_TEST(test_ice_networks_kernel_filter_drops_only_checks_from_outside)
 }
 END_TEST
 
+/* At start, a list whose filter the kernel would refuse stops the daemon
+ * with a reason (here over BPF_MAXINSNS: 400 IPv6 prefixes); a usable
+ * one, an empty one and a malformed one as usual. */
+START_TEST(test_ice_networks_check_refuses_a_filter_too_big)
+{
+	GString *list = g_string_new("127.0.0.0/8");
+	char *why = NULL;
+
+	ck_assert_int_eq(gw_ice_networks_check(list->str, &why), 0);
+	ck_assert_int_eq(gw_ice_networks_check("", &why), 0);
+	ck_assert_ptr_null(why);
+	ck_assert_int_eq(gw_ice_networks_check("10.0.0.1/8", &why), EINVAL);
+	ck_assert_msg(why && strstr(why, "host bits"), "%s", why);
+	g_free(why);
+	why = NULL;
+	for (unsigned i = 0; i < 400; i++)
+		g_string_append_printf(list, ", 2001:db8::%x", i);
+	ck_assert_int_ne(gw_ice_networks_check(list->str, &why), 0);
+	ck_assert_msg(why && strstr(why, "401 networks") && strstr(why, "optmem_max"), "%s", why);
+	g_free(why);
+	g_string_free(list, TRUE);
+}
+END_TEST
+
 START_TEST(test_ice_networks_empty_list_matches_any_address)
 {
 	const char *lists[] = {NULL, "", "  \t "};
@@ -1408,6 +1432,7 @@ static Suite *ice_suite(void)
 	tcase_add_test(nets, test_ice_networks_match_ipv4_and_ipv6_prefixes);
 	tcase_add_test(nets, test_ice_networks_empty_list_matches_any_address);
 	tcase_add_test(nets, test_ice_networks_kernel_filter_drops_only_checks_from_outside);
+	tcase_add_test(nets, test_ice_networks_check_refuses_a_filter_too_big);
 	tcase_add_test(nets, test_ice_networks_bad_syntax_is_refused_with_a_reason);
 	suite_add_tcase(s, nets);
 	return s;
