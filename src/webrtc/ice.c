@@ -838,7 +838,6 @@ void gw_ice_agent_close(struct gw_ice_agent *ice)
 		struct gw_loop_ctx_stats st;
 
 		gw_loop_ctx_set_socket_hook(ice->driven, NULL, NULL); /* it may outlive us */
-
 		gw_loop_ctx_stats(ice->driven, &st);
 		gw_debug(ice->name, "ice: libnice's context ran %" G_GUINT64_FORMAT " times for %"
 			 G_GUINT64_FORMAT " packets in (%" G_GUINT64_FORMAT " read before it), its "
