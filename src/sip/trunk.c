@@ -223,7 +223,9 @@ static void options_send(struct gw_sip_trunk *t)
 	const struct gw_trunk_config *c = t->cfg;
 	char *to, *uri, *from = NULL;
 
-	if (t->opt_nh || !t->sip->nua || t->sip->shutting_down)
+	/* none during a 503's Retry-After (RFC 3261 21.5.4: no other
+	 * requests to it so long); the first one after says if it is back */
+	if (t->opt_nh || !t->sip->nua || t->sip->shutting_down || out_of_service(t))
 		return;
 	to = g_strdup_printf("<sip:%s>", t->hostport);
 	uri = g_strdup_printf("sip:%s%s", t->hostport, t->uri_params);
