@@ -238,14 +238,12 @@ static void bpf_prefix(GArray *prog, const uint8_t *addr, unsigned bits, unsigne
  * then the drop. */
 static void bpf_section(GArray *prog, const struct gw_ice_networks *nets, int family)
 {
-	for (size_t i = 0; i < nets->n; i++) {
-		const struct net_prefix *p = &nets->p[i];
+	bool v4 = family == AF_INET;   /* source: 1 word at 12, or 4 at 8 */
 
-		if (p->family == family && family == AF_INET)
-			bpf_prefix(prog, p->addr, p->bits, 1, SKF_NET_OFF + 12);
-		else if (p->family == family)
-			bpf_prefix(prog, p->addr, p->bits, 4, SKF_NET_OFF + 8);
-	}
+	for (size_t i = 0; i < nets->n; i++)
+		if (nets->p[i].family == family)
+			bpf_prefix(prog, nets->p[i].addr, nets->p[i].bits, v4 ? 1 : 4,
+				   SKF_NET_OFF + (v4 ? 12 : 8));
 	g_array_append_vals(prog, (struct sock_filter[]){ BPF_STMT(BPF_RET | BPF_K, 0) }, 1);
 }
 
